@@ -1,0 +1,47 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Layering (see docs/ARCHITECTURE.md):
+//   ShieldFlowCore        pure types and policy, no I/O, no C
+//   PCRE2Adapter          the only module that imports CPCRE2
+//   ShieldFlowDetection   rules-as-data engine on top of Core + PCRE2Adapter
+//   shieldflow            the CLI
+// System-library targets for librdkafka, hiredis and libcurl are declared here so that
+// `swift package` knows every native dependency and its apt provider; their adapters
+// arrive with the daemon, trust and Datadog work.
+let package = Package(
+    name: "ShieldFlow",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "shieldflow", targets: ["shieldflow"]),
+        .library(name: "ShieldFlowCore", targets: ["ShieldFlowCore"]),
+        .library(name: "ShieldFlowDetection", targets: ["ShieldFlowDetection"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CPCRE2", path: "Sources/CPCRE2", pkgConfig: "libpcre2-8",
+                       providers: [.apt(["libpcre2-dev"])]),
+        .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka", pkgConfig: "rdkafka",
+                       providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CHiredis", path: "Sources/CHiredis", pkgConfig: "hiredis",
+                       providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
+                       providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        .target(name: "ShieldFlowCore"),
+        .target(name: "PCRE2Adapter", dependencies: ["CPCRE2"]),
+        .target(name: "ShieldFlowDetection",
+                dependencies: ["ShieldFlowCore", "PCRE2Adapter", .product(name: "Yams", package: "Yams")]),
+        .executableTarget(name: "shieldflow",
+                          dependencies: ["ShieldFlowCore", "ShieldFlowDetection",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        .testTarget(name: "ShieldFlowCoreTests", dependencies: ["ShieldFlowCore"]),
+        .testTarget(name: "ShieldFlowDetectionTests",
+                    dependencies: ["ShieldFlowDetection", "ShieldFlowCore", "PCRE2Adapter"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,111 @@
+/// A multi-pattern literal matcher (Aho–Corasick compiled to a DFA) over UTF-8 bytes with ASCII
+/// case folding: the fast-pattern stage. One pass over the text reports every keyword occurrence;
+/// the engine then runs only the rules whose keywords occurred.
+///
+/// Bytes are first mapped to equivalence classes (bytes that occur in no keyword share class 0), so
+/// the transition table is `states × classes` instead of `states × 256`. A transition whose target
+/// state has outputs is stored negated, so the inner loop tests one sign bit per byte.
+struct AhoCorasick: Sendable {
+    private let byteClass: [UInt8]          // 256 entries
+    private let classCount: Int
+    private let table: [Int32]              // states × classCount; negative = target has outputs
+    private let outputStart: [Int32]        // per state, into `outputs`
+    private let outputs: [Int32]            // keyword ids
+    let keywordCount: Int
+
+    /// - Parameter keywords: lowercase UTF-8 keywords; their index is the id reported on a match.
+    init(keywords: [[UInt8]]) {
+        keywordCount = keywords.count
+        var classOf = [UInt8](repeating: 0, count: 256)
+        var next: UInt8 = 1
+        for kw in keywords {
+            for b in kw where classOf[Int(b)] == 0 {
+                precondition(next < 255, "too many distinct keyword bytes")
+                classOf[Int(b)] = next
+                next += 1
+            }
+        }
+        // ASCII case folding: an upper-case letter shares its lower-case letter's class.
+        for u in UInt8(ascii: "A")...UInt8(ascii: "Z") { classOf[Int(u)] = classOf[Int(u | 0x20)] }
+        byteClass = classOf
+        let classes = Int(next)
+        classCount = classes
+
+        // Trie.
+        var goto: [[Int32]] = [[Int32](repeating: -1, count: classes)]
+        var out: [[Int32]] = [[]]
+        for (id, kw) in keywords.enumerated() where !kw.isEmpty {
+            var s = 0
+            for b in kw {
+                let c = Int(classOf[Int(b)])
+                if goto[s][c] < 0 {
+                    goto[s][c] = Int32(goto.count)
+                    goto.append([Int32](repeating: -1, count: classes))
+                    out.append([])
+                }
+                s = Int(goto[s][c])
+            }
+            out[s].append(Int32(id))
+        }
+        // Failure links by BFS, completing the DFA.
+        var fail = [Int](repeating: 0, count: goto.count)
+        var queue: [Int] = []
+        for c in 0..<classes {
+            let t = goto[0][c]
+            if t < 0 { goto[0][c] = 0 } else { fail[Int(t)] = 0; queue.append(Int(t)) }
+        }
+        var head = 0
+        while head < queue.count {
+            let s = queue[head]; head += 1
+            out[s].append(contentsOf: out[fail[s]])
+            for c in 0..<classes {
+                let t = goto[s][c]
+                if t < 0 {
+                    goto[s][c] = goto[fail[s]][c]
+                } else {
+                    fail[Int(t)] = Int(goto[fail[s]][c])
+                    queue.append(Int(t))
+                }
+            }
+        }
+        // Class 0 (bytes in no keyword) always returns to the root.
+        var flat = [Int32](repeating: 0, count: goto.count * classes)
+        var starts = [Int32](repeating: 0, count: goto.count + 1)
+        var outs: [Int32] = []
+        for s in 0..<goto.count {
+            starts[s] = Int32(outs.count)
+            outs.append(contentsOf: Set(out[s]).sorted())
+            for c in 0..<classes {
+                let t = Int(goto[s][c])
+                flat[s * classes + c] = out[t].isEmpty ? Int32(t) : -Int32(t)
+            }
+        }
+        starts[goto.count] = Int32(outs.count)
+        table = flat
+        outputStart = starts
+        outputs = outs
+    }
+
+    /// Calls `report(keywordId, endByteOffset)` for every keyword occurrence in `text`.
+    @inline(__always)
+    func scan(_ text: UnsafeBufferPointer<UInt8>, _ report: (Int, Int) -> Void) {
+        table.withUnsafeBufferPointer { tab in
+            byteClass.withUnsafeBufferPointer { cls in
+                let classes = classCount
+                var s = 0
+                var i = 0
+                let n = text.count
+                while i < n {
+                    let t = Int(tab[s &* classes &+ Int(cls[Int(text[i])])])
+                    if t < 0 {
+                        s = -t
+                        for k in Int(outputStart[s])..<Int(outputStart[s + 1]) { report(Int(outputs[k]), i + 1) }
+                    } else {
+                        s = t
+                    }
+                    i &+= 1
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,236 @@
+/// A decoded layer of a text: the decoded text and how its scalar offsets map back to the parent.
+struct DecodedLayer {
+    enum Mapping {
+        /// Every decoded offset maps to the whole encoded run `[start, end)` of the parent.
+        case collapse(Int, Int)
+        /// Decoded scalar k came from parent scalars `[starts[k], ends[k])`.
+        case table([Int32], [Int32])
+    }
+
+    let encoding: String
+    let text: String
+    let mapping: Mapping
+
+    func parentRange(_ start: Int, _ end: Int) -> (Int, Int) {
+        switch mapping {
+        case .collapse(let a, let b): return (a, b)
+        case .table(let starts, let ends):
+            guard !starts.isEmpty else { return (0, 0) }
+            let s = min(max(start, 0), starts.count - 1)
+            let e = min(max(end - 1, s), ends.count - 1)
+            return (Int(starts[s]), Int(ends[e]))
+        }
+    }
+}
+
+enum Decoders {
+    static let base64Alphabet: [Int8] = {
+        var t = [Int8](repeating: -1, count: 256)
+        for (i, c) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() { t[Int(c)] = Int8(i) }
+        t[Int(UInt8(ascii: "-"))] = 62   // URL-safe alphabet
+        t[Int(UInt8(ascii: "_"))] = 63
+        return t
+    }()
+
+    @inline(__always) static func hexValue(_ b: UInt8) -> UInt8? {
+        switch b {
+        case 0x30...0x39: return b - 0x30
+        case 0x41...0x46: return b - 0x37
+        case 0x61...0x66: return b - 0x57
+        default: return nil
+        }
+    }
+
+    /// Decoded bytes that read as text: valid UTF-8, mostly printable, at least a few letters.
+    static func readableText(_ bytes: [UInt8]) -> String? {
+        guard bytes.count >= 6 else { return nil }
+        guard let s = String(validating: bytes, as: UTF8.self) else { return nil }
+        var printable = 0, letters = 0, total = 0
+        for u in s.unicodeScalars {
+            total += 1
+            if u.value >= 0x20 && u.value != 0x7F || u == "\n" || u == "\t" || u == "\r" { printable += 1 }
+            if u.properties.isAlphabetic { letters += 1 }
+        }
+        guard total > 0, Double(printable) / Double(total) >= 0.95, Double(letters) / Double(total) >= 0.4 else { return nil }
+        return s
+    }
+
+    static func decodeBase64(_ run: ArraySlice<UInt8>) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(run.count * 3 / 4)
+        var acc: UInt32 = 0, bits = 0
+        for b in run {
+            if b == UInt8(ascii: "=") { break }
+            let v = base64Alphabet[Int(b)]
+            guard v >= 0 else { return nil }
+            acc = acc << 6 | UInt32(v); bits += 6
+            if bits >= 8 { bits -= 8; out.append(UInt8(truncatingIfNeeded: acc >> UInt32(bits))) }
+        }
+        return out
+    }
+
+    static func decodeHex(_ run: ArraySlice<UInt8>) -> [UInt8]? {
+        var digits: [UInt8] = []
+        var i = run.startIndex
+        while i < run.endIndex {
+            let b = run[i]
+            // Skip "\x", "0x" prefixes and separators between hex pairs.
+            if (b == UInt8(ascii: "\\") || b == UInt8(ascii: "0")) && i + 1 < run.endIndex && (run[i + 1] | 0x20) == UInt8(ascii: "x") { i += 2; continue }
+            if let v = hexValue(b) { digits.append(v) } else if b != 0x20 && b != 0x2C && b != 0x3A { return nil }
+            i += 1
+        }
+        guard digits.count >= 2, digits.count % 2 == 0 else { return nil }
+        return stride(from: 0, to: digits.count, by: 2).map { digits[$0] << 4 | digits[$0 + 1] }
+    }
+
+    /// Runs of base64 (≥ 16 characters, with letters of both cases or digits) and of hex (≥ 16 hex
+    /// digits, or ≥ 6 escaped/spaced byte pairs) as byte ranges of `text`, ASCII only.
+    static func encodedRuns(_ text: UnsafeBufferPointer<UInt8>) -> [(range: Range<Int>, hex: Bool)] {
+        var runs: [(Range<Int>, Bool)] = []
+        var i = 0
+        let n = text.count
+        while i < n {
+            // Hex escapes and spaced pairs: \x69\x67…, 0x69 0x67 …, 69 67 6e …
+            if let end = hexPairRun(text, from: i) { runs.append((i..<end, true)); i = end; continue }
+            guard base64Alphabet[Int(text[i])] >= 0 else { i += 1; continue }
+            var j = i
+            var upper = false, lower = false, digit = false, hexOnly = true
+            while j < n && (base64Alphabet[Int(text[j])] >= 0 || text[j] == UInt8(ascii: "=")) {
+                let c = text[j]
+                if c >= 0x41 && c <= 0x5A { upper = true }
+                if c >= 0x61 && c <= 0x7A { lower = true }
+                if c >= 0x30 && c <= 0x39 { digit = true }
+                if hexValue(c) == nil { hexOnly = false }
+                j += 1
+            }
+            let len = j - i
+            if hexOnly && len >= 16 && len % 2 == 0 {
+                runs.append((i..<j, true))
+            } else if len >= 16 && ((upper && lower) || (digit && (upper || lower))) {
+                runs.append((i..<j, false))
+            }
+            i = j + 1
+        }
+        return runs
+    }
+
+    /// Spaced or 0x-prefixed hex byte pairs: "69 67 6e 6f …", "0x69, 0x67, …" (at least eight).
+    private static func hexPairRun(_ text: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        let n = text.count
+        if start > 0 && isAlnum(text[start - 1]) { return nil }
+        var i = start, pairs = 0, end = start
+        while i < n {
+            var k = i
+            if k + 1 < n && text[k] == UInt8(ascii: "0") && (text[k + 1] | 0x20) == UInt8(ascii: "x") { k += 2 }
+            guard k + 1 < n, hexValue(text[k]) != nil, hexValue(text[k + 1]) != nil,
+                  k + 2 >= n || !isAlnum(text[k + 2]) else { break }
+            pairs += 1
+            end = k + 2
+            i = end
+            guard i < n, text[i] == 0x20 || text[i] == 0x2C else { break }
+            i += 1
+            if i < n && text[i] == 0x20 { i += 1 }
+        }
+        return pairs >= 8 ? end : nil
+    }
+
+    @inline(__always) static func isAlnum(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A)
+    }
+
+    /// Decodes URL (%XX), HTML (&#NN; &#xHH; &name;), \xHH and \uHHHH escapes in one pass, keeping a
+    /// map from each decoded scalar to the escape it came from. Nil when fewer than two escapes.
+    static func decodeEscapes(_ text: String) -> DecodedLayer? {
+        let scalars = Array(text.unicodeScalars)
+        var out = String.UnicodeScalarView()
+        var starts: [Int32] = [], ends: [Int32] = []
+        var count = 0
+        var kinds = Set<String>()
+        var i = 0
+        let n = scalars.count
+        func hex(_ a: Int, _ len: Int) -> UInt32? {
+            guard a + len <= n else { return nil }
+            var v: UInt32 = 0
+            for k in a..<a + len {
+                guard scalars[k].isASCII, let h = hexValue(UInt8(scalars[k].value)) else { return nil }
+                v = v << 4 | UInt32(h)
+            }
+            return v
+        }
+        var pendingUTF8: [UInt8] = []
+        var pendingStart = 0
+        func flushUTF8() {
+            guard !pendingUTF8.isEmpty else { return }
+            let s = String(decoding: pendingUTF8, as: UTF8.self)
+            for u in s.unicodeScalars { out.append(u); starts.append(Int32(pendingStart)); ends.append(Int32(i)) }
+            pendingUTF8.removeAll()
+        }
+        while i < n {
+            let c = scalars[i]
+            if c == "%", let v = hex(i + 1, 2) {
+                if pendingUTF8.isEmpty { pendingStart = i }
+                pendingUTF8.append(UInt8(v)); count += 1; kinds.insert("url"); i += 3
+                continue
+            }
+            flushUTF8()
+            if c == "\\", i + 1 < n, scalars[i + 1] == "x" || scalars[i + 1] == "u" {
+                let len = scalars[i + 1] == "x" ? 2 : 4
+                if let v = hex(i + 2, len), let u = Unicode.Scalar(v) {
+                    out.append(u); starts.append(Int32(i)); ends.append(Int32(i + 2 + len))
+                    count += 1; kinds.insert("escape"); i += 2 + len
+                    continue
+                }
+            }
+            if c == "&", let (u, len) = htmlEntity(scalars, i) {
+                out.append(u); starts.append(Int32(i)); ends.append(Int32(i + len))
+                count += 1; kinds.insert("html"); i += len
+                continue
+            }
+            out.append(c); starts.append(Int32(i)); ends.append(Int32(i + 1))
+            i += 1
+        }
+        flushUTF8()
+        guard count >= 2 else { return nil }
+        return DecodedLayer(encoding: kinds.sorted().joined(separator: "+"), text: String(out),
+                            mapping: .table(starts, ends))
+    }
+
+    static let namedEntities: [String: Unicode.Scalar] = [
+        "lt": "<", "gt": ">", "amp": "&", "quot": "\"", "apos": "'", "nbsp": " ", "sol": "/", "colon": ":",
+        "lpar": "(", "rpar": ")", "lsqb": "[", "rsqb": "]", "lbrack": "[", "rbrack": "]", "excl": "!",
+        "quest": "?", "period": ".", "comma": ",", "equals": "=", "num": "#", "newline": "\n",
+    ]
+
+    private static func htmlEntity(_ s: [Unicode.Scalar], _ i: Int) -> (Unicode.Scalar, Int)? {
+        var j = i + 1
+        let n = s.count
+        if j < n && s[j] == "#" {
+            j += 1
+            var isHex = false
+            if j < n && (s[j] == "x" || s[j] == "X") { isHex = true; j += 1 }
+            var v: UInt32 = 0
+            let digitsStart = j
+            while j < n && j - digitsStart < 8, s[j].isASCII {
+                if isHex, let h = hexValue(UInt8(s[j].value)) { v = v * 16 + UInt32(h) } else if !isHex, s[j].properties.numericType != nil, let d = Int(String(s[j])) { v = v * 10 + UInt32(d) } else { break }
+                j += 1
+            }
+            guard j > digitsStart, let u = Unicode.Scalar(v) else { return nil }
+            if j < n && s[j] == ";" { j += 1 }
+            return (u, j - i)
+        }
+        var name = ""
+        while j < n && j - i <= 8, s[j].properties.isAlphabetic, s[j].isASCII { name.unicodeScalars.append(s[j]); j += 1 }
+        guard j < n, s[j] == ";", let u = namedEntities[name.lowercased()] else { return nil }
+        return (u, j + 1 - i)
+    }
+
+    static func rot13(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { u -> Unicode.Scalar in
+            switch u.value {
+            case 0x41...0x5A: return Unicode.Scalar((u.value - 0x41 + 13) % 26 + 0x41)!
+            case 0x61...0x7A: return Unicode.Scalar((u.value - 0x61 + 13) % 26 + 0x61)!
+            default: return u
+            }
+        }))
+    }
+}

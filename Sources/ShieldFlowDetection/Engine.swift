@@ -1,0 +1,380 @@
+import PCRE2Adapter
+import ShieldFlowCore
+
+/// The outcome of scanning one text.
+public struct ScanResult: Sendable {
+    public var action: Action
+    public var findings: [Finding]
+    /// The text with PII/secret spans replaced, when the action is `allow_masked`.
+    public var maskedText: String?
+    /// 1 − share of the text in high-entropy dumps (1 = healthy), for responses and tool output.
+    public var tokenHealth: Double
+}
+
+/// Per-thread working memory for scans (match data, view buffers, hit sets), like Hyperscan's
+/// scratch. Create one per worker and reuse it; an engine value can be shared by all workers.
+public final class ScanScratch {
+    let pcre = PCRE2Scratch()
+    var view = NormalizedView()
+    var hitsRaw: [UInt64] = []
+    var hitsView: [UInt64] = []
+    public init() {}
+}
+
+public struct EngineLimits: Sendable, Hashable {
+    /// Longest text scanned, in UTF-8 bytes; the rest is reported by a validation finding.
+    public var maxTextBytes = 64 * 1024
+    /// Nesting of decoded layers (base64 inside URL escapes inside …).
+    public var maxDecodeDepth = 3
+    /// Decoded layers examined per text, across all depths.
+    public var maxDecodedLayers = 16
+    public init() {}
+}
+
+/// Two-stage detection: one Aho–Corasick pass finds every rule keyword (on the original bytes and,
+/// when the text needs it, on the normalised view), then only the triggered rules run their PCRE2
+/// patterns. Immutable and `Sendable`: rebuild from a new `RuleSet` and swap to reload.
+public final class DetectionEngine: Sendable {
+    public let ruleSet: RuleSet
+    public let policy: VerdictPolicy
+    public let limits: EngineLimits
+    let rules: [CompiledRule]
+    let matcher: AhoCorasick
+    let keywordRules: [[Int32]]
+    let rot13Keywords: Range<Int>
+    let digitRules: [(rule: Int, minDigits: Int)]
+    let alwaysRules: [Int]
+    let vocabulary: WordSet
+    let wordCount: Int
+
+    /// Words whose ROT13 form in a text makes the engine decode the text as ROT13.
+    static let rot13Triggers = ["ignore", "instructions", "previous", "disregard", "system prompt", "jailbreak",
+                                "password", "reveal", "forget", "bypass", "override", "secret"]
+
+    public struct InvalidRules: Error, CustomStringConvertible {
+        public let problems: [RuleProblem]
+        public var description: String { problems.map(\.description).joined(separator: "\n") }
+    }
+
+    /// - Throws: `InvalidRules` when the rule set has errors: a broken rule never silently
+    ///   disappears from a running engine.
+    public init(ruleSet: RuleSet, policy: VerdictPolicy = .default, limits: EngineLimits = EngineLimits()) throws {
+        guard ruleSet.errors.isEmpty else { throw InvalidRules(problems: ruleSet.errors) }
+        self.ruleSet = ruleSet
+        self.policy = policy
+        self.limits = limits
+        rules = ruleSet.rules
+        var keywordIndex: [[UInt8]: Int] = [:]
+        var keywords: [[UInt8]] = []
+        var mapping: [[Int32]] = []
+        var digit: [(Int, Int)] = []
+        var always: [Int] = []
+        var vocab = Set<String>()
+        for (r, rule) in rules.enumerated() {
+            for kw in rule.foldedKeywords {
+                let id: Int
+                if let existing = keywordIndex[kw] { id = existing } else {
+                    id = keywords.count
+                    keywordIndex[kw] = id
+                    keywords.append(kw)
+                    mapping.append([])
+                }
+                mapping[id].append(Int32(r))
+                if rule.normalized {
+                    for w in String(decoding: kw, as: UTF8.self).split(whereSeparator: { !$0.isLetter }) where w.count >= 3 && w.allSatisfy(\.isASCII) {
+                        vocab.insert(String(w))
+                    }
+                }
+            }
+            if let m = rule.spec.minDigits { digit.append((r, m)) }
+            if rule.foldedKeywords.isEmpty && rule.spec.minDigits == nil { always.append(r) }
+        }
+        let rotStart = keywords.count
+        for w in Self.rot13Triggers {
+            keywords.append(Array(Decoders.rot13(w).utf8))
+            mapping.append([])
+        }
+        rot13Keywords = rotStart..<keywords.count
+        matcher = AhoCorasick(keywords: keywords)
+        keywordRules = mapping
+        digitRules = digit
+        alwaysRules = always
+        vocabulary = WordSet(vocab)
+        wordCount = rules.count / 64 + 1
+    }
+
+    /// Scans `text` as it would appear on `surface`.
+    public func scan(_ text: String, surface: Surface, scratch: ScanScratch? = nil) -> ScanResult {
+        let scratch = scratch ?? ScanScratch()
+        var text = text
+        var findings: [Finding] = []
+        var health = 1.0
+        text.withUTF8 { all in
+            var buf = all
+            if all.count > limits.maxTextBytes {
+                var cut = limits.maxTextBytes
+                while cut > 0 && all[cut] & 0xC0 == 0x80 { cut -= 1 }
+                buf = UnsafeBufferPointer(rebasing: all[0..<cut])
+                let start = Self.scalarCount(all, upTo: cut)
+                findings.append(Finding(ruleId: "SF-VAL-SIZE", category: .validation, severity: .medium, confidence: 1,
+                                        start: start, end: start + Self.scalarCount(UnsafeBufferPointer(rebasing: all[cut...]), upTo: all.count - cut),
+                                        type: "oversize", via: []))
+            }
+            if let nul = buf.firstIndex(of: 0) {
+                let at = Self.scalarCount(buf, upTo: nul)
+                findings.append(Finding(ruleId: "SF-VAL-NUL", category: .validation, severity: .low, confidence: 1,
+                                        start: at, end: at + 1, type: "nul_byte"))
+            }
+            var layers = 0
+            scanLayer(buf, surface: surface, depth: 0, scratch: scratch, layers: &layers, into: &findings)
+            if surface != .prompt {
+                let e = EntropyAnalysis.analyse(buf)
+                health = e.tokenHealth
+                for region in e.regions {
+                    let start = Self.scalarCount(buf, upTo: region.start)
+                    let end = start + Self.scalarCount(UnsafeBufferPointer(rebasing: buf[region.start..<region.end]), upTo: region.end - region.start)
+                    findings.append(Finding(ruleId: "SF-EXF-ENTROPY", category: .exfiltration, severity: .medium,
+                                            confidence: min(0.95, 0.5 + (region.bits - 4) / 4), start: start, end: end,
+                                            type: "high_entropy"))
+                }
+            }
+        }
+        findings = Self.deduplicate(findings)
+        var masked: String?
+        let action = policy.action(for: findings, on: surface)
+        if !findings.isEmpty {
+            let scalars = Array(text.unicodeScalars)
+            let sensitive = Masker.spans(of: findings)
+            for i in findings.indices {
+                findings[i].excerpt = Masker.excerpt(of: findings[i], in: scalars, sensitive: sensitive)
+            }
+            if action == .allowMasked { masked = Masker.mask(text, findings: findings) }
+        }
+        return ScanResult(action: action, findings: findings, maskedText: masked, tokenHealth: health)
+    }
+
+    /// Scans raw bytes: invalid UTF-8 is replaced (U+FFFD) and reported, never a crash.
+    public func scan(bytes: [UInt8], surface: Surface, scratch: ScanScratch? = nil) -> ScanResult {
+        if let valid = String(validating: bytes, as: UTF8.self) { return scan(valid, surface: surface, scratch: scratch) }
+        let repaired = String(decoding: bytes, as: UTF8.self)
+        var result = scan(repaired, surface: surface, scratch: scratch)
+        let first = repaired.unicodeScalars.firstIndex(of: "\u{FFFD}").map { repaired.unicodeScalars.distance(from: repaired.unicodeScalars.startIndex, to: $0) } ?? 0
+        result.findings.insert(Finding(ruleId: "SF-VAL-UTF8", category: .validation, severity: .medium, confidence: 1,
+                                       start: first, end: first + 1, type: "invalid_utf8", excerpt: ""), at: 0)
+        return result
+    }
+
+    // MARK: - One layer
+
+    struct Features {
+        var nonASCII = false
+        var maxDigits = 0
+        var encodedCandidate = false
+        var escapes = 0
+        var splitCandidate = false
+        var leetCandidate = false
+    }
+
+    static let byteFlags: [UInt8] = {
+        var t = [UInt8](repeating: 0, count: 256)
+        for b in 0..<256 {
+            let c = UInt8(b)
+            var f: UInt8 = 0
+            if c >= 0x30 && c <= 0x39 { f |= digit }
+            if (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A { f |= letter }
+            if f != 0 || c == 0x2B || c == 0x2F || c == 0x5F || c == 0x2D { f |= b64 }
+            if c == 0x20 || c == 0x2D || c == 0x2E || c == 0x28 || c == 0x29 || c == 0x2F { f |= sep }
+            if c == 0x25 || c == 0x26 || c == 0x5C { f |= escape }
+            if c == 0x40 || c == 0x24 || c == 0x21 || c == 0x7C { f |= leetSym }
+            t[b] = f
+        }
+        return t
+    }()
+    static let digit: UInt8 = 1, letter: UInt8 = 2, b64: UInt8 = 4, sep: UInt8 = 8, escape: UInt8 = 16, leetSym: UInt8 = 32
+
+    @inline(__always)
+    static func features(_ buf: UnsafeBufferPointer<UInt8>) -> Features {
+        var f = Features()
+        var digits = 0, seps = 0, b64Run = 0
+        var tokenLetters = 0, tokenLeet = 0, tokenLen = 0, singles = 0
+        var high: UInt8 = 0
+        byteFlags.withUnsafeBufferPointer { flags in
+            for b in buf {
+                high |= b
+                let fl = flags[Int(b)]
+                if fl & digit != 0 {
+                    digits += 1; seps = 0
+                } else if fl & sep != 0 && digits > 0 && seps < 2 {
+                    seps += 1
+                } else {
+                    if digits > f.maxDigits { f.maxDigits = digits }
+                    digits = 0; seps = 0
+                }
+                if fl & b64 != 0 { b64Run += 1 } else {
+                    if b64Run >= 16 { f.encodedCandidate = true }
+                    b64Run = 0
+                }
+                if fl & escape != 0 { f.escapes += 1 }
+                if fl & (letter | digit | leetSym) != 0 {
+                    tokenLen += 1
+                    if fl & letter != 0 { tokenLetters += 1 } else { tokenLeet += 1 }
+                } else {
+                    if tokenLetters > 0 && tokenLeet > 0 && tokenLen >= 3 { f.leetCandidate = true }
+                    if tokenLen == 1 { singles += 1; if singles >= 4 { f.splitCandidate = true } } else if tokenLen > 1 || b == 0x0A { singles = 0 }
+                    tokenLen = 0; tokenLetters = 0; tokenLeet = 0
+                }
+            }
+        }
+        if digits > f.maxDigits { f.maxDigits = digits }
+        if b64Run >= 16 { f.encodedCandidate = true }
+        if tokenLetters > 0 && tokenLeet > 0 && tokenLen >= 3 { f.leetCandidate = true }
+        f.nonASCII = high & 0x80 != 0
+        return f
+    }
+
+    @inline(__always) static func set(_ bits: inout [UInt64], _ i: Int) { bits[i >> 6] |= 1 << UInt64(i & 63) }
+
+    func scanLayer(_ buf: UnsafeBufferPointer<UInt8>, surface: Surface, depth: Int, scratch: ScanScratch,
+                   layers: inout Int, into out: inout [Finding]) {
+        let f = Self.features(buf)
+        let useView = f.nonASCII || f.splitCandidate || f.leetCandidate
+        scratch.hitsRaw = [UInt64](repeating: 0, count: wordCount)
+        var rot13 = false
+        matcher.scan(buf) { kw, _ in
+            if rot13Keywords.contains(kw) { rot13 = true; return }
+            for r in keywordRules[kw] where !useView || !rules[Int(r)].normalized { Self.set(&scratch.hitsRaw, Int(r)) }
+        }
+        if useView {
+            Normalizer.build(buf, into: &scratch.view, vocabulary: vocabulary)
+            scratch.view.bytes.withUnsafeBufferPointer { v in
+                matcher.scan(v) { kw, _ in
+                    guard kw < keywordRules.count else { return }
+                    for r in keywordRules[kw] where rules[Int(r)].normalized { Self.set(&scratch.hitsRaw, Int(r)) }
+                }
+            }
+        }
+        for (r, m) in digitRules where f.maxDigits >= m { Self.set(&scratch.hitsRaw, r) }
+        for r in alwaysRules { Self.set(&scratch.hitsRaw, r) }
+
+        // Stage two: the triggered rules' patterns.
+        let viaView = useView ? scratch.view.transforms : []
+        for w in 0..<wordCount {
+            var word = scratch.hitsRaw[w]
+            while word != 0 {
+                let r = w << 6 | word.trailingZeroBitCount
+                word &= word - 1
+                let rule = rules[r]
+                guard rule.surfaces.contains(surface) else { continue }
+                let onView = rule.normalized && useView
+                if onView {
+                    scratch.view.bytes.withUnsafeBufferPointer {
+                        match(rule, in: $0, onView: true, nonASCII: f.nonASCII, via: viaView, scratch: scratch, into: &out)
+                    }
+                } else {
+                    match(rule, in: buf, onView: false, nonASCII: f.nonASCII, via: [], scratch: scratch, into: &out)
+                }
+            }
+        }
+
+        // Hidden layers: Unicode tag characters, encoded runs, escapes, ROT13.
+        var hidden: [DecodedLayer] = []
+        if useView && scratch.view.tagStart >= 0 {
+            let (a, b) = (scratch.view.tagStart, scratch.view.tagEnd)
+            out.append(Finding(ruleId: "SF-OBF-TAGS", category: .obfuscation, severity: .high, confidence: 0.9,
+                               start: a, end: b, type: "unicode_tags", via: ["tags"]))
+            if !scratch.view.tagPayload.isEmpty {
+                hidden.append(DecodedLayer(encoding: "tags", text: String(decoding: scratch.view.tagPayload, as: UTF8.self),
+                                           mapping: .collapse(a, b)))
+            }
+        }
+        guard depth < limits.maxDecodeDepth else { return }
+        if f.encodedCandidate {
+            for run in Decoders.encodedRuns(buf) {
+                let slice = Array(buf[run.range])[...]
+                guard let bytes = run.hex ? Decoders.decodeHex(slice) : Decoders.decodeBase64(slice),
+                      let text = Decoders.readableText(bytes) else { continue }
+                let a = f.nonASCII ? Self.scalarCount(buf, upTo: run.range.lowerBound) : run.range.lowerBound
+                hidden.append(DecodedLayer(encoding: run.hex ? "hex" : "base64", text: text, mapping: .collapse(a, a + run.range.count)))
+            }
+        }
+        var original: String?
+        if f.escapes >= 2 {
+            original = String(decoding: buf, as: UTF8.self)
+            if let layer = Decoders.decodeEscapes(original!) { hidden.append(layer) }
+        }
+        if rot13 {
+            let text = original ?? String(decoding: buf, as: UTF8.self)
+            let count = text.unicodeScalars.count
+            hidden.append(DecodedLayer(encoding: "rot13", text: Decoders.rot13(text), mapping: .collapse(0, count)))
+        }
+        for layer in hidden {
+            guard layers < limits.maxDecodedLayers else { break }
+            layers += 1
+            var inner: [Finding] = []
+            var text = layer.text
+            text.withUTF8 { scanLayer($0, surface: surface, depth: depth + 1, scratch: scratch, layers: &layers, into: &inner) }
+            inner.removeAll { $0.category == .validation }
+            guard !inner.isEmpty else { continue }
+            var lo = Int.max, hi = 0
+            var worst = Severity.info
+            for var finding in inner {
+                (finding.start, finding.end) = layer.parentRange(finding.start, finding.end)
+                finding.via = [layer.encoding] + finding.via
+                lo = min(lo, finding.start); hi = max(hi, finding.end)
+                if !finding.category.isSensitiveValue { worst = max(worst, finding.severity) }
+                out.append(finding)
+            }
+            if layer.encoding != "tags" {
+                out.append(Finding(ruleId: "SF-OBF-ENCODED", category: .obfuscation, severity: max(worst, .medium),
+                                   confidence: 0.9, start: lo, end: hi, type: "encoded_payload", via: [layer.encoding]))
+            }
+        }
+    }
+
+    private func match(_ rule: CompiledRule, in subject: UnsafeBufferPointer<UInt8>, onView: Bool, nonASCII: Bool,
+                       via: [String], scratch: ScanScratch, into out: inout [Finding]) {
+        let outcome = rule.regex.forEachMatch(in: subject, scratch: scratch.pcre) { m, g1 in
+            let range = g1 ?? m
+            if let validate = rule.validator {
+                let value = String(decoding: UnsafeBufferPointer(rebasing: subject[range]), as: UTF8.self)
+                guard validate(value[...]) else { return true }
+            }
+            let start: Int, end: Int
+            if onView {
+                start = Int(scratch.view.map[range.lowerBound])
+                end = range.isEmpty ? start : Int(scratch.view.map[range.upperBound - 1]) + 1
+            } else if nonASCII {
+                start = Self.scalarCount(subject, upTo: range.lowerBound)
+                end = start + Self.scalarCount(UnsafeBufferPointer(rebasing: subject[range]), upTo: range.count)
+            } else {
+                start = range.lowerBound; end = range.upperBound
+            }
+            out.append(Finding(ruleId: rule.id, category: rule.category, severity: rule.severity,
+                               confidence: rule.spec.confidence, start: start, end: end, type: rule.type, via: via))
+            return true
+        }
+        if outcome == .limitExceeded {
+            out.append(Finding(ruleId: "SF-VAL-REGEX-LIMIT", category: .validation, severity: .low, confidence: 1,
+                               start: 0, end: 0, type: "match_limit:\(rule.id)"))
+        }
+    }
+
+    /// Unicode scalars in the first `bytes` bytes of valid UTF-8.
+    static func scalarCount(_ buf: UnsafeBufferPointer<UInt8>, upTo bytes: Int) -> Int {
+        var n = 0
+        for i in 0..<min(bytes, buf.count) where buf[i] & 0xC0 != 0x80 { n += 1 }
+        return n
+    }
+
+    /// Drops repeats of a rule over overlapping spans (a payload seen plain and decoded), keeping the
+    /// first; orders by position.
+    static func deduplicate(_ findings: [Finding]) -> [Finding] {
+        guard findings.count > 1 else { return findings }
+        var out: [Finding] = []
+        for f in findings.sorted(by: { ($0.start, $0.end, $0.ruleId) < ($1.start, $1.end, $1.ruleId) }) {
+            if out.contains(where: { $0.ruleId == f.ruleId && $0.start < max(f.end, f.start + 1) && f.start < max($0.end, $0.start + 1) }) { continue }
+            out.append(f)
+        }
+        return out
+    }
+}

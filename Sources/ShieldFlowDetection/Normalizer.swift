@@ -1,0 +1,287 @@
+/// Builds the normalised view of a text: lower-case UTF-8 after NFKC, diacritic stripping, removal of
+/// invisible characters, confusable folding inside mixed-script words, character-split rejoining
+/// ("i g n o r e") and leetspeak folding where it yields a known keyword word. Every view byte keeps
+/// the Unicode scalar offset of the original scalar it came from (`map`), so matches on the view
+/// point back at the text as given.
+struct NormalizedView {
+    var bytes: [UInt8] = []
+    var map: [Int32] = []
+    /// Scalars removed as invisible (zero-width, bidi controls, soft hyphen, variation selectors…).
+    var invisible = 0
+    /// Letters replaced by confusable folding (Cyrillic/Greek look-alikes in Latin words).
+    var confusables = 0
+    /// Words rejoined from spaced-out letters, and tokens leet-folded into a keyword word.
+    var rejoined = 0
+    var leet = 0
+    /// Unicode tag characters (U+E0000–E007F): their ASCII payload and the span they occupy.
+    var tagPayload: [UInt8] = []
+    var tagStart = -1
+    var tagEnd = -1
+
+    mutating func reset() {
+        bytes.removeAll(keepingCapacity: true)
+        map.removeAll(keepingCapacity: true)
+        invisible = 0; confusables = 0; rejoined = 0; leet = 0
+        tagPayload.removeAll(keepingCapacity: true)
+        tagStart = -1; tagEnd = -1
+    }
+
+    /// Transformations applied, for a finding's `via`.
+    var transforms: [String] {
+        var t: [String] = []
+        if invisible > 0 { t.append("invisible") }
+        if confusables > 0 { t.append("confusable") }
+        if rejoined > 0 { t.append("split") }
+        if leet > 0 { t.append("leet") }
+        return t
+    }
+}
+
+/// Hashes of the words that leetspeak folding may produce (FNV-1a, no allocation per lookup).
+struct WordSet: Sendable {
+    private let hashes: Set<UInt64>
+    init(_ words: some Sequence<String>) { hashes = Set(words.map { Self.hash(Array($0.utf8)[...]) }) }
+    func contains(_ bytes: ArraySlice<UInt8>) -> Bool { hashes.contains(Self.hash(bytes)) }
+    static func hash(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xcbf29ce484222325
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+        return h
+    }
+}
+
+enum Normalizer {
+    private struct Pending {
+        var start: Int       // offset in word bytes
+        var length: Int
+        var latin: UInt8     // confusable substitute, 0 if none
+    }
+
+    /// Fills `view` from `text` (valid UTF-8).
+    static func build(_ text: UnsafeBufferPointer<UInt8>, into view: inout NormalizedView,
+                      vocabulary: WordSet, fold: FoldTable = .shared) {
+        view.reset()
+        view.bytes.reserveCapacity(text.count + 16)
+        view.map.reserveCapacity(text.count + 16)
+        var wordBytes: [UInt8] = []
+        var wordMap: [Int32] = []
+        var pending: [Pending] = []
+        var wordHasLatin = false
+        var wordConfusable = 0
+        var wordLetters = 0
+        var previousWordLatin = false
+
+        func flushWord(_ view: inout NormalizedView) {
+            guard !wordBytes.isEmpty else { return }
+            let foldIt = wordConfusable > 0
+                && (wordHasLatin || (wordConfusable == wordLetters && previousWordLatin))
+            if foldIt {
+                var cursor = 0
+                for p in pending where p.latin != 0 {
+                    view.bytes.append(contentsOf: wordBytes[cursor..<p.start])
+                    view.map.append(contentsOf: wordMap[cursor..<p.start])
+                    view.bytes.append(p.latin)
+                    view.map.append(wordMap[p.start])
+                    cursor = p.start + p.length
+                    view.confusables += 1
+                }
+                view.bytes.append(contentsOf: wordBytes[cursor...])
+                view.map.append(contentsOf: wordMap[cursor...])
+            } else {
+                view.bytes.append(contentsOf: wordBytes)
+                view.map.append(contentsOf: wordMap)
+            }
+            previousWordLatin = wordHasLatin || foldIt
+            wordBytes.removeAll(keepingCapacity: true)
+            wordMap.removeAll(keepingCapacity: true)
+            pending.removeAll(keepingCapacity: true)
+            wordHasLatin = false; wordConfusable = 0; wordLetters = 0
+        }
+
+        var i = 0
+        var scalarIndex: Int32 = 0
+        let n = text.count
+        while i < n {
+            let b0 = text[i]
+            let idx = scalarIndex
+            scalarIndex += 1
+            if b0 < 0x80 {
+                i += 1
+                var b = b0
+                if b >= 0x41 && b <= 0x5A { b |= 0x20 }
+                let isWord = (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39)
+                if isWord {
+                    if b >= 0x61 { wordHasLatin = true; wordLetters += 1 }
+                    wordBytes.append(b); wordMap.append(idx)
+                } else {
+                    flushWord(&view)
+                    view.bytes.append(b); view.map.append(idx)
+                }
+                continue
+            }
+            // Decode one multi-byte scalar (input is valid UTF-8).
+            var v: UInt32
+            var len: Int
+            if b0 < 0xE0 { v = UInt32(b0 & 0x1F); len = 2 } else if b0 < 0xF0 { v = UInt32(b0 & 0x0F); len = 3 } else { v = UInt32(b0 & 0x07); len = 4 }
+            var k = 1
+            while k < len && i + k < n { v = v << 6 | UInt32(text[i + k] & 0x3F); k += 1 }
+            i += len
+            if v >= 0xE0000 && v <= 0xE007F {
+                if view.tagStart < 0 { view.tagStart = Int(idx) }
+                view.tagEnd = Int(idx) + 1
+                let ascii = v - 0xE0000
+                if ascii >= 0x20 && ascii < 0x7F { view.tagPayload.append(UInt8(ascii)) }
+                continue
+            }
+            switch fold.entry(v) {
+            case .drop:
+                view.invisible += 1
+            case .keep:
+                let scalar = Unicode.Scalar(v)!
+                if scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
+                    wordLetters += 1
+                    let start = wordBytes.count
+                    wordBytes.append(contentsOf: text[(i - len)..<i]); wordMap.append(contentsOf: repeatElement(idx, count: len))
+                    if let latin = FoldTable.confusables[v] {
+                        wordConfusable += 1
+                        pending.append(Pending(start: start, length: len, latin: latin))
+                    }
+                } else if scalar.properties.isWhitespace || scalar.properties.generalCategory.isPunctuationOrSymbol {
+                    flushWord(&view)
+                    view.bytes.append(contentsOf: text[(i - len)..<i]); view.map.append(contentsOf: repeatElement(idx, count: len))
+                } else {
+                    wordBytes.append(contentsOf: text[(i - len)..<i]); wordMap.append(contentsOf: repeatElement(idx, count: len))
+                }
+            case .replace(let bytes):
+                // Folded to ASCII or to other scalars: ASCII word characters join the word.
+                if bytes.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }) {
+                    wordHasLatin = true
+                    wordLetters += bytes.count
+                    wordBytes.append(contentsOf: bytes); wordMap.append(contentsOf: repeatElement(idx, count: bytes.count))
+                } else if bytes.first! < 0x80 {
+                    flushWord(&view)
+                    view.bytes.append(contentsOf: bytes); view.map.append(contentsOf: repeatElement(idx, count: bytes.count))
+                } else {
+                    let start = wordBytes.count
+                    wordLetters += 1
+                    wordBytes.append(contentsOf: bytes); wordMap.append(contentsOf: repeatElement(idx, count: bytes.count))
+                    if let s = String(decoding: bytes, as: UTF8.self).unicodeScalars.first,
+                       let latin = FoldTable.confusables[s.value] {
+                        wordConfusable += 1
+                        pending.append(Pending(start: start, length: bytes.count, latin: latin))
+                    }
+                }
+            }
+        }
+        flushWord(&view)
+        rejoinSplitLetters(&view)
+        foldLeet(&view, vocabulary: vocabulary)
+    }
+
+    @inline(__always) static func isAlnum(_ b: UInt8) -> Bool { (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) }
+    @inline(__always) static func isSplitSeparator(_ b: UInt8) -> Bool {
+        b == 0x20 || b == 0x2E || b == 0x2D || b == 0x5F || b == 0x2A || b == 0x2F || b == 0x7C || b == 0x2C || b == 0x2B || b == 0x7E
+    }
+
+    /// "i g n o r e" / "i.g.n.o.r.e" → "ignore": runs of at least four one-character tokens
+    /// separated by one or two separator characters lose their separators.
+    static func rejoinSplitLetters(_ view: inout NormalizedView) {
+        let n = view.bytes.count
+        guard n >= 7 else { return }
+        var keep = [Bool]()
+        var i = 0
+        while i < n {
+            // A single alnum character standing alone?
+            guard isAlnum(view.bytes[i]), i == 0 || !isAlnum(view.bytes[i - 1]),
+                  i + 1 >= n || !isAlnum(view.bytes[i + 1]) else { i += 1; continue }
+            var positions = [i]
+            var j = i + 1
+            while j < n {
+                var k = j
+                while k < n && k - j < 2 && isSplitSeparator(view.bytes[k]) { k += 1 }
+                guard k > j, k < n, isAlnum(view.bytes[k]), k + 1 >= n || !isAlnum(view.bytes[k + 1]) else { break }
+                positions.append(k)
+                j = k + 1
+            }
+            if positions.count >= 4 {
+                if keep.isEmpty { keep = [Bool](repeating: true, count: n) }
+                for p in positions.first!..<positions.last! where !isAlnum(view.bytes[p]) { keep[p] = false }
+                view.rejoined += 1
+            }
+            i = positions.last! + 1
+        }
+        guard !keep.isEmpty else { return }
+        var w = 0
+        for r in 0..<n where keep[r] {
+            view.bytes[w] = view.bytes[r]; view.map[w] = view.map[r]; w += 1
+        }
+        view.bytes.removeLast(n - w)
+        view.map.removeLast(n - w)
+    }
+
+    @inline(__always) static func leetLetter(_ b: UInt8, oneAs: UInt8) -> UInt8 {
+        switch b {
+        case 0x30: return 0x6F            // 0 → o
+        case 0x31: return oneAs           // 1 → i or l
+        case 0x33: return 0x65            // 3 → e
+        case 0x34, 0x40: return 0x61      // 4 @ → a
+        case 0x35, 0x24: return 0x73      // 5 $ → s
+        case 0x37: return 0x74            // 7 → t
+        case 0x21: return 0x69            // ! → i
+        case 0x7C: return 0x6C            // | → l
+        case 0x38: return 0x62            // 8 → b
+        case 0x39: return 0x67            // 9 → g
+        default: return b
+        }
+    }
+
+    @inline(__always) static func isLeetSymbol(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39 && b != 0x32 && b != 0x36) || b == 0x40 || b == 0x24 || b == 0x21 || b == 0x7C
+    }
+
+    /// Folds a token mixing letters and leet characters only when the folded token is a known
+    /// keyword word: "1gn0r3" → "ignore", while "2+2", "v1.2" or "mp3" stay as they are.
+    static func foldLeet(_ view: inout NormalizedView, vocabulary: WordSet) {
+        let n = view.bytes.count
+        var i = 0
+        var buffer = [UInt8]()
+        while i < n {
+            let b = view.bytes[i]
+            guard (b >= 0x61 && b <= 0x7A) || isLeetSymbol(b) else { i += 1; continue }
+            var j = i
+            var letters = 0, leet = 0
+            while j < n {
+                let c = view.bytes[j]
+                if c >= 0x61 && c <= 0x7A { letters += 1 } else if isLeetSymbol(c) { leet += 1 } else { break }
+                j += 1
+            }
+            // Trailing "!" or "|" are punctuation more often than letters.
+            var end = j
+            while end > i && (view.bytes[end - 1] == 0x21 || view.bytes[end - 1] == 0x7C) { end -= 1; leet -= 1 }
+            if letters > 0 && leet > 0 && end - i >= 3 {
+                for oneAs in [UInt8(0x69), 0x6C] {
+                    buffer.removeAll(keepingCapacity: true)
+                    for k in i..<end { buffer.append(leetLetter(view.bytes[k], oneAs: oneAs)) }
+                    if vocabulary.contains(buffer[...]) {
+                        for (k, c) in buffer.enumerated() { view.bytes[i + k] = c }
+                        view.leet += 1
+                        break
+                    }
+                }
+            }
+            i = j
+        }
+    }
+}
+
+extension Unicode.GeneralCategory {
+    var isPunctuationOrSymbol: Bool {
+        switch self {
+        case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
+             .initialPunctuation, .finalPunctuation, .otherPunctuation, .mathSymbol, .currencySymbol,
+             .modifierSymbol, .otherSymbol, .spaceSeparator, .lineSeparator, .paragraphSeparator, .control:
+            return true
+        default:
+            return false
+        }
+    }
+}

@@ -1,0 +1,224 @@
+import Foundation
+import PCRE2Adapter
+import ShieldFlowCore
+import Yams
+
+/// One rule as written in `rules/*.yaml`.
+public struct RuleSpec: Codable, Sendable, Hashable {
+    public struct Examples: Codable, Sendable, Hashable {
+        public var match: [String]?
+        public var noMatch: [String]?
+        enum CodingKeys: String, CodingKey { case match, noMatch = "no_match" }
+    }
+
+    public var id: String
+    public var name: String
+    public var category: String
+    public var owasp: String
+    public var severity: String
+    public var confidence: Double
+    public var surfaces: [String]
+    public var keywords: [String]?
+    public var pattern: String?
+    public var validator: String?
+    /// Entity type for PII/secrets; a short kind for other rules. Defaults to the category.
+    public var type: String?
+    /// Prefilter for numeric entities: run when the text has a run of at least this many digits
+    /// (separators allowed), instead of or besides keywords.
+    public var minDigits: Int?
+    /// Match case-sensitively on the original text. Defaults to true for PII and secret rules,
+    /// which also match on the original text instead of the normalised view.
+    public var caseSensitive: Bool?
+    public var examples: Examples?
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, category, owasp, severity, confidence, surfaces, keywords, pattern, validator, type
+        case minDigits = "min_digits", caseSensitive = "case_sensitive", examples
+    }
+}
+
+/// A problem with a rule, located by file and rule id.
+public struct RuleProblem: Error, CustomStringConvertible, Sendable, Hashable {
+    public enum Level: String, Sendable { case error, warning }
+    public var level: Level
+    public var file: String
+    public var ruleId: String?
+    public var message: String
+
+    public var description: String {
+        "\(level.rawValue): \(file)\(ruleId.map { " [\($0)]" } ?? ""): \(message)"
+    }
+}
+
+/// A rule ready to run: parsed enums, compiled PCRE2 pattern, resolved validator.
+public struct CompiledRule: Sendable {
+    public let spec: RuleSpec
+    public let file: String
+    public let category: ShieldFlowCore.Category
+    public let severity: Severity
+    public let surfaces: Set<Surface>
+    /// True when the rule matches on the normalised view (intent rules); false for PII/secrets,
+    /// which match the original bytes.
+    public let normalized: Bool
+    let regex: PCRE2Regex
+    let validator: Validators.Check?
+    let foldedKeywords: [[UInt8]]
+
+    public var id: String { spec.id }
+    public var type: String { spec.type ?? category.rawValue }
+}
+
+/// An immutable, compiled set of rules. Build a new one to reload; swap the engine that holds it.
+public struct RuleSet: Sendable {
+    public let rules: [CompiledRule]
+    public let problems: [RuleProblem]
+    /// Content hash of the rule sources: the `rules version` stamped on decisions.
+    public let version: String
+
+    public var errors: [RuleProblem] { problems.filter { $0.level == .error } }
+
+    /// Loads every `*.yaml`/`*.yml` file in `directory` (sorted by name).
+    public static func load(directory: String) -> RuleSet {
+        let fm = FileManager.default
+        guard let names = try? fm.contentsOfDirectory(atPath: directory) else {
+            return RuleSet(rules: [], problems: [RuleProblem(level: .error, file: directory, ruleId: nil,
+                                                            message: "cannot read rules directory")], version: "none")
+        }
+        var sources: [(String, String)] = []
+        var problems: [RuleProblem] = []
+        for name in names.sorted() where name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
+            let path = (directory as NSString).appendingPathComponent(name)
+            guard let data = fm.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+                problems.append(RuleProblem(level: .error, file: path, ruleId: nil, message: "unreadable or not UTF-8"))
+                continue
+            }
+            sources.append((path, text))
+        }
+        if sources.isEmpty && problems.isEmpty {
+            problems.append(RuleProblem(level: .error, file: directory, ruleId: nil, message: "no rule files (*.yaml)"))
+        }
+        let set = compile(sources: sources)
+        return RuleSet(rules: set.rules, problems: problems + set.problems, version: set.version)
+    }
+
+    /// Compiles rule files given as (file name, YAML text) pairs.
+    public static func compile(sources: [(file: String, yaml: String)]) -> RuleSet {
+        var rules: [CompiledRule] = []
+        var problems: [RuleProblem] = []
+        var seen: [String: String] = [:]
+        var hash: UInt64 = 0xcbf29ce484222325
+        for (file, yaml) in sources {
+            for b in yaml.utf8 { hash = (hash ^ UInt64(b)) &* 0x100000001b3 }
+            let nodes: [Node]
+            do {
+                guard let root = try Yams.compose(yaml: yaml) else { continue }
+                if let seq = root.sequence {
+                    nodes = Array(seq)
+                } else if let seq = root.mapping?["rules"]?.sequence {
+                    nodes = Array(seq)
+                } else {
+                    problems.append(RuleProblem(level: .error, file: file, ruleId: nil,
+                                                message: "expected a list of rules or a mapping with `rules:`"))
+                    continue
+                }
+            } catch {
+                problems.append(RuleProblem(level: .error, file: file, ruleId: nil, message: "YAML: \(error)"))
+                continue
+            }
+            for (index, node) in nodes.enumerated() {
+                let fallbackId = node.mapping?["id"]?.string ?? "#\(index + 1)"
+                let spec: RuleSpec
+                do {
+                    spec = try YAMLDecoder().decode(RuleSpec.self, from: node)
+                } catch {
+                    problems.append(RuleProblem(level: .error, file: file, ruleId: fallbackId,
+                                                message: "invalid rule: \(describe(error))"))
+                    continue
+                }
+                if let other = seen[spec.id] {
+                    problems.append(RuleProblem(level: .error, file: file, ruleId: spec.id, message: "duplicate id (also in \(other))"))
+                    continue
+                }
+                seen[spec.id] = file
+                switch compileRule(spec, file: file) {
+                case .success(let (rule, warnings)):
+                    rules.append(rule)
+                    problems.append(contentsOf: warnings)
+                case .failure(let p):
+                    problems.append(p)
+                }
+            }
+        }
+        return RuleSet(rules: rules, problems: problems, version: String(hash, radix: 16))
+    }
+
+    static func describe(_ error: Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, _): return "missing field `\(key.stringValue)`"
+        case DecodingError.typeMismatch(_, let ctx), DecodingError.valueNotFound(_, let ctx):
+            return "wrong type at `\(ctx.codingPath.map(\.stringValue).joined(separator: "."))`"
+        case DecodingError.dataCorrupted(let ctx): return ctx.debugDescription
+        default: return "\(error)"
+        }
+    }
+
+    static func compileRule(_ spec: RuleSpec, file: String) -> Result<(CompiledRule, [RuleProblem]), RuleProblem> {
+        func fail(_ m: String) -> Result<(CompiledRule, [RuleProblem]), RuleProblem> {
+            .failure(RuleProblem(level: .error, file: file, ruleId: spec.id, message: m))
+        }
+        guard let category = ShieldFlowCore.Category(rawValue: spec.category) else {
+            return fail("unknown category `\(spec.category)`")
+        }
+        guard let severity = Severity(rawValue: spec.severity) else { return fail("unknown severity `\(spec.severity)`") }
+        guard (0...1).contains(spec.confidence) else { return fail("confidence must be within 0…1") }
+        var surfaces = Set<Surface>()
+        for s in spec.surfaces {
+            guard let surface = Surface(rawValue: s) else { return fail("unknown surface `\(s)`") }
+            surfaces.insert(surface)
+        }
+        guard !surfaces.isEmpty else { return fail("no surfaces") }
+        guard let pattern = spec.pattern, !pattern.isEmpty else { return fail("a rule needs a `pattern`") }
+        var validator: Validators.Check?
+        if let name = spec.validator {
+            guard let v = Validators.all[name] else {
+                return fail("unknown validator `\(name)` (known: \(Validators.all.keys.sorted().joined(separator: ", ")))")
+            }
+            validator = v
+        }
+        let caseSensitive = spec.caseSensitive ?? category.isSensitiveValue
+        let normalized = !category.isSensitiveValue
+        var options: PCRE2Regex.Options = [.ucp]
+        if !caseSensitive { options.insert(.caseless) }
+        let regex: PCRE2Regex
+        do {
+            regex = try PCRE2Regex(pattern, options: options)
+        } catch {
+            return fail("pattern does not compile: \(error)")
+        }
+        var warnings: [RuleProblem] = []
+        if !regex.isJIT {
+            warnings.append(RuleProblem(level: .warning, file: file, ruleId: spec.id, message: "pattern is not JIT-compiled"))
+        }
+        let keywords = (spec.keywords ?? []).map { normalized ? foldKeyword($0) : Array($0.lowercased().utf8) }
+        if keywords.contains(where: { $0.count < 2 }) {
+            warnings.append(RuleProblem(level: .warning, file: file, ruleId: spec.id, message: "a keyword shorter than 2 bytes matches almost everywhere"))
+        }
+        if keywords.isEmpty && spec.minDigits == nil {
+            warnings.append(RuleProblem(level: .warning, file: file, ruleId: spec.id,
+                                        message: "no keywords or min_digits: the pattern runs on every text"))
+        }
+        let rule = CompiledRule(spec: spec, file: file, category: category, severity: severity, surfaces: surfaces,
+                                normalized: normalized, regex: regex, validator: validator, foldedKeywords: keywords)
+        return .success((rule, warnings))
+    }
+
+    /// A keyword folded exactly as the normaliser folds text, so it matches the view.
+    static func foldKeyword(_ keyword: String) -> [UInt8] {
+        var view = NormalizedView()
+        var bytes = Array(keyword.utf8)
+        bytes.withUnsafeMutableBufferPointer { buf in
+            Normalizer.build(UnsafeBufferPointer(buf), into: &view, vocabulary: WordSet([]))
+        }
+        return view.bytes
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+
+/// Named validators a rule can ask for: a candidate match is reported only when its validator says
+/// yes. They take the matched value (or capture group 1) as it appears in the text.
+enum Validators {
+    typealias Check = @Sendable (Substring) -> Bool
+
+    static let all: [String: Check] = [
+        "luhn": luhn,
+        "ssn": ssn,
+        "iban": iban,
+        "jwt": jwt,
+        "public_ipv4": publicIPv4,
+        "public_ipv6": publicIPv6,
+        "email": email,
+        "phone": phone,
+        "not_placeholder": { !isPlaceholder($0) },
+        "generic_secret": genericSecret,
+        "entropy": { !isPlaceholder($0) && shannon($0) >= 3.0 },
+    ]
+
+    static func digits(_ s: Substring) -> [Int] { s.compactMap { $0.wholeNumberValue } }
+
+    /// Payment card: 13–19 digits, a known IIN range, Luhn checksum, not all one digit.
+    static func luhn(_ s: Substring) -> Bool {
+        let d = digits(s)
+        guard (13...19).contains(d.count), Set(d).count > 2 else { return false }
+        var sum = 0
+        for (i, v) in d.reversed().enumerated() {
+            if i % 2 == 1 { let x = v * 2; sum += x > 9 ? x - 9 : x } else { sum += v }
+        }
+        guard sum % 10 == 0 else { return false }
+        let p2 = d[0] * 10 + d[1], p4 = p2 * 100 + d[2] * 10 + d[3], p3 = p4 / 10
+        switch d[0] {
+        case 4: return [13, 16, 19].contains(d.count)                              // Visa
+        case 5: return (51...55).contains(p2) && d.count == 16                      // Mastercard
+        case 2: return (2221...2720).contains(p4) && d.count == 16                  // Mastercard 2-series
+        case 3: return ([34, 37].contains(p2) && d.count == 15)                     // Amex
+            || ((300...305).contains(p3) || p2 == 36 || p2 == 38 || p2 == 39) && (14...19).contains(d.count) // Diners
+            || (3528...3589).contains(p4) && (16...19).contains(d.count)            // JCB
+        case 6: return p4 == 6011 || p2 == 65 || (644...649).contains(p3) || p2 == 62 // Discover, UnionPay
+        default: return false
+        }
+    }
+
+    /// US SSN: area not 000, 666 or 900–999; group not 00; serial not 0000; not a known sample.
+    static func ssn(_ s: Substring) -> Bool {
+        let d = digits(s)
+        guard d.count == 9 else { return false }
+        let area = d[0] * 100 + d[1] * 10 + d[2]
+        let group = d[3] * 10 + d[4]
+        let serial = d[5] * 1000 + d[6] * 100 + d[7] * 10 + d[8]
+        if area == 0 || area == 666 || area >= 900 || group == 0 || serial == 0 { return false }
+        if d == [1, 2, 3, 4, 5, 6, 7, 8, 9] || d == [0, 7, 8, 0, 5, 1, 1, 2, 0] { return false }
+        return Set(d).count > 1
+    }
+
+    static let ibanLengths: [String: Int] = [
+        "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22, "BR": 29,
+        "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28, "EE": 20, "EG": 29,
+        "ES": 24, "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18, "GR": 27, "GT": 28,
+        "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26, "IT": 27, "JO": 30, "KW": 30, "KZ": 20,
+        "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "MC": 27, "MD": 24, "ME": 22, "MK": 19,
+        "MR": 27, "MT": 31, "MU": 30, "NL": 18, "NO": 15, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29,
+        "RO": 24, "RS": 22, "SA": 24, "SC": 31, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "ST": 25, "SV": 28,
+        "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
+    ]
+
+    /// IBAN: country code with its registered length, and the ISO 7064 mod-97 check.
+    static func iban(_ s: Substring) -> Bool {
+        let chars = s.uppercased().filter { $0 != " " && $0 != "-" }
+        guard chars.count >= 15, chars.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else { return false }
+        let cc = String(chars.prefix(2))
+        guard let len = ibanLengths[cc], len == chars.count else { return false }
+        let rearranged = chars.dropFirst(4) + chars.prefix(4)
+        var rem = 0
+        for c in rearranged {
+            if let v = c.wholeNumberValue {
+                rem = (rem * 10 + v) % 97
+            } else {
+                let v = Int(c.asciiValue! - 55)
+                rem = (rem * 100 + v) % 97
+            }
+        }
+        return rem == 1
+    }
+
+    static func base64URLDecode(_ s: Substring) -> Data? {
+        var t = s.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while t.count % 4 != 0 { t += "=" }
+        return Data(base64Encoded: t)
+    }
+
+    /// JWT: header and payload both decode to JSON objects, the header names an algorithm.
+    static func jwt(_ s: Substring) -> Bool {
+        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3,
+              let h = base64URLDecode(parts[0]), let p = base64URLDecode(parts[1]),
+              let header = try? JSONSerialization.jsonObject(with: h) as? [String: Any],
+              (try? JSONSerialization.jsonObject(with: p)) is [String: Any] else { return false }
+        return header["alg"] != nil || header["typ"] != nil
+    }
+
+    /// A routable public IPv4 address (not private, loopback, link-local, CGNAT, multicast,
+    /// reserved or documentation ranges).
+    static func publicIPv4(_ s: Substring) -> Bool {
+        let parts = s.split(separator: ".")
+        guard parts.count == 4 else { return false }
+        var o: [Int] = []
+        for p in parts {
+            guard let v = Int(p), v <= 255, p.count <= 3, !(p.count > 1 && p.first == "0") else { return false }
+            o.append(v)
+        }
+        switch (o[0], o[1], o[2]) {
+        case (0, _, _), (10, _, _), (127, _, _), (224...255, _, _): return false
+        case (100, 64...127, _), (169, 254, _), (172, 16...31, _), (192, 168, _): return false
+        case (192, 0, 0), (192, 0, 2), (198, 18...19, _), (198, 51, 100), (203, 0, 113): return false
+        default: return true
+        }
+    }
+
+    /// A public IPv6 address: parses, and is not loopback, link-local, unique-local, multicast or
+    /// documentation (2001:db8::/32).
+    static func publicIPv6(_ s: Substring) -> Bool {
+        var addr = in6_addr()
+        guard inet_pton(AF_INET6, String(s), &addr) == 1 else { return false }
+        let b = withUnsafeBytes(of: addr) { Array($0) }
+        if b.allSatisfy({ $0 == 0 }) || (b[0..<15].allSatisfy { $0 == 0 } && b[15] == 1) { return false }
+        if b[0] == 0xFF || (b[0] & 0xFE) == 0xFC || (b[0] == 0xFE && (b[1] & 0xC0) == 0x80) { return false }
+        if b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0D && b[3] == 0xB8 { return false }
+        // Needs at least three groups written out, so "a:b" times and MAC-like strings do not count.
+        return s.filter { $0 == ":" }.count >= 2
+    }
+
+    static let exampleDomains: Set<String> = ["example.com", "example.org", "example.net", "test.com", "domain.com", "email.com"]
+
+    static func email(_ s: Substring) -> Bool {
+        guard let at = s.lastIndex(of: "@") else { return false }
+        let domain = s[s.index(after: at)...].lowercased()
+        guard let dot = domain.lastIndex(of: ".") else { return false }
+        let tld = domain[domain.index(after: dot)...]
+        return tld.count >= 2 && tld.allSatisfy(\.isLetter) && !exampleDomains.contains(domain)
+    }
+
+    /// Phone numbers: 10–15 digits, not one repeated digit, NANP area/exchange not starting with 0/1.
+    static func phone(_ s: Substring) -> Bool {
+        let d = digits(s)
+        guard (10...15).contains(d.count), Set(d).count > 2 else { return false }
+        let international = s.first == "+"
+        if !international || (d.first == 1 && d.count == 11) {
+            let national = d.count == 11 && d[0] == 1 ? Array(d.dropFirst()) : d
+            guard national.count == 10 else { return international }
+            return national[0] >= 2 && national[3] >= 2
+        }
+        return true
+    }
+
+    static let placeholderMarkers = ["example", "your", "xxxx", "placeholder", "changeme", "dummy", "sample",
+                                     "redacted", "<", ">", "...", "****", "insert", "replace", "fake", "test_key"]
+
+    static func isPlaceholder(_ s: Substring) -> Bool {
+        let l = s.lowercased()
+        if placeholderMarkers.contains(where: { l.contains($0) }) { return true }
+        let distinct = Set(l)
+        return distinct.count <= 3
+    }
+
+    /// Keyword-assigned generic secrets: long enough, mixed character classes, entropy floor, not a
+    /// placeholder, not an ordinary word or identifier.
+    static func genericSecret(_ s: Substring) -> Bool {
+        guard s.count >= 12, !isPlaceholder(s) else { return false }
+        let hasDigit = s.contains(where: \.isNumber)
+        let hasLetter = s.contains(where: \.isLetter)
+        guard hasDigit && hasLetter else { return false }
+        if s.allSatisfy({ $0.isLowercase || $0 == "_" || $0 == "-" || $0.isNumber }) && s.contains("_") && !s.contains(where: \.isNumber) { return false }
+        return shannon(s) >= 3.3
+    }
+
+    static func shannon(_ s: Substring) -> Double {
+        var counts: [Character: Int] = [:]
+        for c in s { counts[c, default: 0] += 1 }
+        let n = Double(s.count)
+        return counts.values.reduce(0) { h, c in let p = Double(c) / n; return h - p * log2(p) }
+    }
+}
