@@ -47,6 +47,13 @@ public final class DetectionEngine: Sendable {
     let vocabulary: WordSet
     let wordCount: Int
 
+    /// Words leetspeak folding may produce besides the keywords' own words.
+    static let leetVocabulary = ["all", "any", "previous", "prior", "above", "earlier", "instructions", "instruction", "rules",
+                                 "system", "prompt", "password", "secret", "reveal", "jailbreak", "ignore", "disregard",
+                                 "forget", "bypass", "override", "developer", "mode", "restrictions", "filters", "hack",
+                                 "hacker", "admin", "unlock", "access", "granted", "your", "you", "now", "are", "the",
+                                 "evil", "unfiltered", "uncensored", "dan", "pwned", "kill", "bomb", "weapon", "drugs"]
+
     /// Words whose ROT13 form in a text makes the engine decode the text as ROT13.
     static let rot13Triggers = ["ignore", "instructions", "previous", "disregard", "system prompt", "jailbreak",
                                 "password", "reveal", "forget", "bypass", "override", "secret"]
@@ -99,7 +106,7 @@ public final class DetectionEngine: Sendable {
         keywordRules = mapping
         digitRules = digit
         alwaysRules = always
-        vocabulary = WordSet(vocab)
+        vocabulary = WordSet(vocab.union(Self.leetVocabulary))
         wordCount = rules.count / 64 + 1
     }
 

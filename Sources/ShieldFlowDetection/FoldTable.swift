@@ -43,7 +43,11 @@ struct FoldTable: Sendable {
             guard let scalar = Unicode.Scalar(v) else { return nil }
             let props = scalar.properties
             switch props.generalCategory {
-            case .format, .nonspacingMark, .enclosingMark: return 1
+            case .format: return 1
+            case .nonspacingMark, .enclosingMark:
+                // Diacritic blocks (what "Zalgo" text floods); marks of other scripts are parts of
+                // their letters and stay.
+                if Self.isDiacriticBlock(v) { return 1 }
             default: break
             }
             var folded: String
@@ -79,6 +83,11 @@ struct FoldTable: Sendable {
         self.astral = astral
     }
 
+    static func isDiacriticBlock(_ v: UInt32) -> Bool {
+        (0x0300...0x036F).contains(v) || (0x1AB0...0x1AFF).contains(v) || (0x1DC0...0x1DFF).contains(v)
+            || (0x20D0...0x20FF).contains(v) || (0xFE20...0xFE2F).contains(v)
+    }
+
     @inline(__always)
     func entry(_ v: UInt32) -> Entry {
         let e: UInt32 = v < 0x10000 ? bmp[Int(v)] : (astral[v] ?? (isFormatAstral(v) ? 1 : 0))
@@ -96,9 +105,6 @@ struct FoldTable: Sendable {
         // Variation selectors supplement and other format/mark scalars outside the BMP.
         if (0xE0100...0xE01EF).contains(v) { return true }
         guard let s = Unicode.Scalar(v) else { return false }
-        switch s.properties.generalCategory {
-        case .format, .nonspacingMark, .enclosingMark: return true
-        default: return false
-        }
+        return s.properties.generalCategory == .format
     }
 }

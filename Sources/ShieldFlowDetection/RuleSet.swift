@@ -177,7 +177,9 @@ public struct RuleSet: Sendable {
             surfaces.insert(surface)
         }
         guard !surfaces.isEmpty else { return fail("no surfaces") }
-        guard let pattern = spec.pattern, !pattern.isEmpty else { return fail("a rule needs a `pattern`") }
+        guard let written = spec.pattern, !written.isEmpty else { return fail("a rule needs a `pattern`") }
+        // Line breaks and indentation in a multi-line pattern are layout, not part of the regex.
+        let pattern = written.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined()
         var validator: Validators.Check?
         if let name = spec.validator {
             guard let v = Validators.all[name] else {
@@ -191,7 +193,9 @@ public struct RuleSet: Sendable {
         if !caseSensitive { options.insert(.caseless) }
         let regex: PCRE2Regex
         do {
-            regex = try PCRE2Regex(pattern, options: options)
+            // Intent rules match the NFKC view: normalise the pattern's literals the same way (ASCII,
+            // and so every regex metacharacter, is unchanged by NFKC).
+            regex = try PCRE2Regex(normalized ? pattern.precomposedStringWithCompatibilityMapping : pattern, options: options)
         } catch {
             return fail("pattern does not compile: \(error)")
         }
@@ -200,8 +204,8 @@ public struct RuleSet: Sendable {
             warnings.append(RuleProblem(level: .warning, file: file, ruleId: spec.id, message: "pattern is not JIT-compiled"))
         }
         let keywords = (spec.keywords ?? []).map { normalized ? foldKeyword($0) : Array($0.lowercased().utf8) }
-        if keywords.contains(where: { $0.count < 2 }) {
-            warnings.append(RuleProblem(level: .warning, file: file, ruleId: spec.id, message: "a keyword shorter than 2 bytes matches almost everywhere"))
+        if keywords.contains(where: { $0.isEmpty || ($0.count == 1 && Decoders.isAlnum($0[0])) }) {
+            warnings.append(RuleProblem(level: .warning, file: file, ruleId: spec.id, message: "an empty or one-letter keyword matches almost everywhere"))
         }
         if keywords.isEmpty && spec.minDigits == nil {
             warnings.append(RuleProblem(level: .warning, file: file, ruleId: spec.id,

@@ -158,8 +158,12 @@ enum Validators {
     static let placeholderMarkers = ["example", "your", "xxxx", "placeholder", "changeme", "dummy", "sample",
                                      "redacted", "<", ">", "...", "****", "insert", "replace", "fake", "test_key"]
 
+    static let placeholderWords: Set<String> = ["password", "passwd", "pass", "secret", "user", "username", "admin",
+                                                "root", "test", "token", "apikey", "api_key", "changeit", "letmein", "qwerty"]
+
     static func isPlaceholder(_ s: Substring) -> Bool {
         let l = s.lowercased()
+        if placeholderWords.contains(l) { return true }
         if placeholderMarkers.contains(where: { l.contains($0) }) { return true }
         let distinct = Set(l)
         return distinct.count <= 3

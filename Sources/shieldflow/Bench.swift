@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import ShieldFlowCore
+import ShieldFlowDetection
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Benchmarks.", subcommands: [EngineBench.self])
+
+    struct EngineBench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "engine",
+            abstract: "Engine throughput (MB/s, one core) and latency per text over a JSONL corpus, plus adversarial inputs.")
+
+        @Option(name: .long, parsing: .upToNextOption, help: "JSONL files with a `text` field.")
+        var input: [String] = []
+
+        @Option(name: .long) var surface: Surface = .prompt
+        @Option(name: .long, help: "Passes over the corpus (the first is a warm-up).") var iterations = 5
+        @Option(name: .long) var format: OutputFormat = .text
+        @OptionGroup var ruleOptions: RuleOptions
+
+        func run() throws {
+            let engine = try ruleOptions.engine()
+            let scratch = ScanScratch()
+            var texts: [String] = []
+            for file in input {
+                try JSONLReader.forEachLine(path: file) { _, line in
+                    if let t = JSONLReader.object(line)?["text"] as? String { texts.append(t) }
+                }
+            }
+            var report: [String: Any] = ["rules": engine.ruleSet.rules.count, "rules_version": engine.ruleSet.version]
+            if !texts.isEmpty {
+                let bytes = texts.reduce(0) { $0 + $1.utf8.count }
+                var latencies = [UInt64](repeating: 0, count: texts.count * max(1, iterations - 1))
+                var k = 0
+                var totalNs: UInt64 = 0
+                var sink = 0
+                for pass in 0..<max(2, iterations) {
+                    for t in texts {
+                        let t0 = DispatchTime.now().uptimeNanoseconds
+                        sink &+= engine.scan(t, surface: surface, scratch: scratch).findings.count
+                        let dt = DispatchTime.now().uptimeNanoseconds - t0
+                        if pass > 0 && k < latencies.count { latencies[k] = dt; k += 1; totalNs += dt }
+                    }
+                }
+                latencies.sort()
+                func q(_ p: Double) -> Double { Double(latencies[min(k - 1, Int(Double(k) * p))]) / 1000 }
+                let passes = Double(k) / Double(texts.count)
+                report["corpus"] = [
+                    "texts": texts.count, "bytes": bytes,
+                    "mb_per_s": Double(bytes) * passes / (Double(totalNs) / 1e9) / 1e6,
+                    "p50_us": q(0.5), "p99_us": q(0.99), "max_us": Double(latencies[k - 1]) / 1000,
+                    "mean_us": Double(totalNs) / Double(k) / 1000, "findings_checksum": sink,
+                ]
+            }
+            var adversarial: [String: Double] = [:]
+            for (name, text) in Adversarial.inputs {
+                var best = UInt64.max
+                for _ in 0..<5 {
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    _ = engine.scan(text, surface: surface, scratch: scratch)
+                    best = min(best, DispatchTime.now().uptimeNanoseconds - t0)
+                }
+                adversarial[name] = Double(best) / 1e6
+            }
+            report["adversarial_64KiB_ms"] = adversarial
+            if format == .json {
+                writeLine(String(decoding: try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
+            } else {
+                if let c = report["corpus"] as? [String: Any] {
+                    writeLine(String(format: "corpus: %d texts, %.2f MB; %.0f MB/s per core; p50 %.2f µs, p99 %.2f µs, max %.1f µs per text",
+                                     c["texts"] as! Int, Double(c["bytes"] as! Int) / 1e6, c["mb_per_s"] as! Double,
+                                     c["p50_us"] as! Double, c["p99_us"] as! Double, c["max_us"] as! Double))
+                }
+                for (name, ms) in adversarial.sorted(by: { $0.key < $1.key }) {
+                    writeLine(String(format: "adversarial 64 KiB %-28@ %.2f ms", name as NSString, ms))
+                }
+            }
+        }
+    }
+}
+
+/// Inputs crafted against backtracking regexes and the decoders, each 64 KiB.
+enum Adversarial {
+    static func fill(_ unit: String, bytes: Int = 64 * 1024) -> String {
+        String(String(repeating: unit, count: bytes / unit.utf8.count + 1).utf8.prefix(bytes))!
+    }
+
+    static let inputs: [(String, String)] = [
+        ("select-repeated", fill("select ")),
+        ("template-braces", fill("{{ ")),
+        ("a.a.a.", fill("a.")),
+        ("ignore-repeated", fill("ignore ")),
+        ("ignore-previous-no-object", fill("ignore all previous ")),
+        ("spaced-letters", fill("i g n o r e ")),
+        ("digits-and-dashes", fill("4111-1111-")),
+        ("email-ish", fill("a@b.")),
+        ("base64-blob", fill("QUJDRA")),
+        ("percent-escapes", fill("%41")),
+        ("html-entities", fill("&#105;")),
+        ("combining-marks", "i" + fill("\u{0301}", bytes: 64 * 1024 - 1)),
+        ("cyrillic-mixed", fill("іgnоrе ")),
+        ("dan-persona", fill("you are DAN ")),
+    ]
+}
