@@ -78,10 +78,10 @@ public final class PCRE2Regex: @unchecked Sendable {
     /// Calls `body` with the byte range of each successive non-overlapping match in `subject`
     /// (valid UTF-8), until `body` returns false, `maxMatches` is reached or the limits stop it.
     @discardableResult
-    public func forEachMatch(in subject: UnsafeBufferPointer<UInt8>, scratch: PCRE2Scratch,
+    public func forEachMatch(in subject: UnsafeBufferPointer<UInt8>, from startOffset: Int = 0, scratch: PCRE2Scratch,
                              maxMatches: Int = 64, _ body: (_ match: Range<Int>, _ group1: Range<Int>?) -> Bool) -> Outcome {
         guard let base = subject.baseAddress ?? UnsafePointer(bitPattern: 1) else { return .completed }
-        var start = 0
+        var start = startOffset
         var found = 0
         while start <= subject.count && found < maxMatches {
             let rc = isJIT

@@ -90,8 +90,12 @@ enum Decoders {
         var i = 0
         let n = text.count
         while i < n {
-            // Hex escapes and spaced pairs: \x69\x67…, 0x69 0x67 …, 69 67 6e …
-            if let end = hexPairRun(text, from: i) { runs.append((i..<end, true)); i = end; continue }
+            // Spaced or 0x-prefixed byte pairs: 0x69 0x67 …, 69 67 6e … (start of a token only)
+            if hexValue(text[i]) != nil && (i == 0 || !isAlnum(text[i - 1])) && i + 2 < n
+                && (text[i + 2] == 0x20 || text[i + 2] == 0x2C || (text[i + 1] | 0x20) == 0x78),
+               let end = hexPairRun(text, from: i) {
+                runs.append((i..<end, true)); i = end; continue
+            }
             guard base64Alphabet[Int(text[i])] >= 0 else { i += 1; continue }
             var j = i
             var upper = false, lower = false, digit = false, hexOnly = true

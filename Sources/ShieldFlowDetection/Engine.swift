@@ -1,3 +1,4 @@
+import Dispatch
 import PCRE2Adapter
 import ShieldFlowCore
 
@@ -17,8 +18,25 @@ public final class ScanScratch {
     let pcre = PCRE2Scratch()
     var view = NormalizedView()
     var hitsRaw: [UInt64] = []
-    var hitsView: [UInt64] = []
+    /// Per rule, the byte window around its keyword hits in the subject it will run on.
+    var windowLo: [Int32] = []
+    var windowHi: [Int32] = []
+    /// Lower-cased copy of an ASCII text, for intent rules when no view is built.
+    var lower: [UInt8] = []
+    /// Per-rule pattern runs and time, collected when `collectStats` is on (`bench --rule-stats`).
+    public var collectStats = false
+    public private(set) var ruleRuns: [String: (runs: Int, findings: Int, nanoseconds: UInt64)] = [:]
+    public private(set) var viewsBuilt = 0
+    public private(set) var layersScanned = 0
     public init() {}
+
+    func record(_ rule: String, findings: Int, nanoseconds: UInt64) {
+        var e = ruleRuns[rule, default: (0, 0, 0)]
+        e.runs += 1; e.findings += findings; e.nanoseconds += nanoseconds
+        ruleRuns[rule] = e
+    }
+    func countView() { viewsBuilt += 1 }
+    func countLayer() { layersScanned += 1 }
 }
 
 public struct EngineLimits: Sendable, Hashable {
@@ -41,8 +59,12 @@ public final class DetectionEngine: Sendable {
     let rules: [CompiledRule]
     let matcher: AhoCorasick
     let keywordRules: [[Int32]]
+    let keywordLength: [Int32]
+    let keywordWhole: [Bool]
+    let ruleWindow: [Int32]
     let rot13Keywords: Range<Int>
     let digitRules: [(rule: Int, minDigits: Int)]
+    let shapeRules: [(rule: Int, shape: Shape)]
     let alwaysRules: [Int]
     let vocabulary: WordSet
     let wordCount: Int
@@ -73,17 +95,22 @@ public final class DetectionEngine: Sendable {
         rules = ruleSet.rules
         var keywordIndex: [[UInt8]: Int] = [:]
         var keywords: [[UInt8]] = []
+        var whole: [Bool] = []
         var mapping: [[Int32]] = []
         var digit: [(Int, Int)] = []
+        var shapes: [(Int, Shape)] = []
         var always: [Int] = []
         var vocab = Set<String>()
         for (r, rule) in rules.enumerated() {
-            for kw in rule.foldedKeywords {
+            let all = rule.foldedKeywords.map { ($0, false) } + rule.wholeWords.map { ($0, true) }
+            for (kw, isWhole) in all {
+                let key = isWhole ? [0] + kw : kw
                 let id: Int
-                if let existing = keywordIndex[kw] { id = existing } else {
+                if let existing = keywordIndex[key] { id = existing } else {
                     id = keywords.count
-                    keywordIndex[kw] = id
+                    keywordIndex[key] = id
                     keywords.append(kw)
+                    whole.append(isWhole)
                     mapping.append([])
                 }
                 mapping[id].append(Int32(r))
@@ -94,17 +121,23 @@ public final class DetectionEngine: Sendable {
                 }
             }
             if let m = rule.spec.minDigits { digit.append((r, m)) }
-            if rule.foldedKeywords.isEmpty && rule.spec.minDigits == nil { always.append(r) }
+            if let s = rule.spec.prefilter.flatMap(Shape.init(rawValue:)) { shapes.append((r, s)) }
+            if all.isEmpty && rule.spec.minDigits == nil && rule.spec.prefilter == nil { always.append(r) }
         }
         let rotStart = keywords.count
         for w in Self.rot13Triggers {
             keywords.append(Array(Decoders.rot13(w).utf8))
+            whole.append(false)
             mapping.append([])
         }
         rot13Keywords = rotStart..<keywords.count
         matcher = AhoCorasick(keywords: keywords)
         keywordRules = mapping
+        keywordLength = keywords.map { Int32($0.count) }
+        keywordWhole = whole
+        ruleWindow = rules.map { Int32($0.spec.window ?? 320) }
         digitRules = digit
+        shapeRules = shapes
         alwaysRules = always
         vocabulary = WordSet(vocab.union(Self.leetVocabulary))
         wordCount = rules.count / 64 + 1
@@ -180,6 +213,9 @@ public final class DetectionEngine: Sendable {
         var escapes = 0
         var splitCandidate = false
         var leetCandidate = false
+        var hasUpper = false
+        var ipv4Shape = false
+        var ipv6Shape = false
     }
 
     static let byteFlags: [UInt8] = {
@@ -193,92 +229,179 @@ public final class DetectionEngine: Sendable {
             if c == 0x20 || c == 0x2D || c == 0x2E || c == 0x28 || c == 0x29 || c == 0x2F { f |= sep }
             if c == 0x25 || c == 0x26 || c == 0x5C { f |= escape }
             if c == 0x40 || c == 0x24 || c == 0x21 || c == 0x7C { f |= leetSym }
+            if (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66) { f |= hex }
             t[b] = f
         }
         return t
     }()
-    static let digit: UInt8 = 1, letter: UInt8 = 2, b64: UInt8 = 4, sep: UInt8 = 8, escape: UInt8 = 16, leetSym: UInt8 = 32
+    static let digit: UInt8 = 1, letter: UInt8 = 2, b64: UInt8 = 4, sep: UInt8 = 8, escape: UInt8 = 16, leetSym: UInt8 = 32, hex: UInt8 = 64
 
+    /// One pass over the bytes: the cheap facts that decide which later stages run.
     @inline(__always)
     static func features(_ buf: UnsafeBufferPointer<UInt8>) -> Features {
         var f = Features()
         var digits = 0, seps = 0, b64Run = 0
         var tokenLetters = 0, tokenLeet = 0, tokenLen = 0, singles = 0
+        var groupDigits = 0, groups = 0      // dotted quad
+        var hexChars = 0, colons = 0         // hex groups and colons
         var high: UInt8 = 0
+        let n = buf.count
         byteFlags.withUnsafeBufferPointer { flags in
-            for b in buf {
+            var i = 0
+            while i < n {
+                let b = buf[i]
                 high |= b
                 let fl = flags[Int(b)]
+                if fl == letter | b64 | hex || fl == letter | b64 {
+                    // The common case: a letter continues the current word.
+                    if b < 0x61 { f.hasUpper = true }
+                    if digits > 0 { if digits > f.maxDigits { f.maxDigits = digits }; digits = 0; seps = 0 }
+                    b64Run &+= 1; tokenLen &+= 1; tokenLetters &+= 1
+                    if fl & hex != 0 { hexChars &+= 1 } else { if colons >= 2 && hexChars >= 2 { f.ipv6Shape = true }; colons = 0; hexChars = 0 }
+                    if groups != 0 || groupDigits != 0 { groups = 0; groupDigits = 0 }
+                    i &+= 1
+                    continue
+                }
                 if fl & digit != 0 {
-                    digits += 1; seps = 0
+                    digits &+= 1; seps = 0
                 } else if fl & sep != 0 && digits > 0 && seps < 2 {
-                    seps += 1
+                    seps &+= 1
                 } else {
                     if digits > f.maxDigits { f.maxDigits = digits }
                     digits = 0; seps = 0
                 }
-                if fl & b64 != 0 { b64Run += 1 } else {
+                if fl & b64 != 0 { b64Run &+= 1 } else {
                     if b64Run >= 16 { f.encodedCandidate = true }
                     b64Run = 0
                 }
-                if fl & escape != 0 { f.escapes += 1 }
+                if fl & escape != 0 && i + 2 < n {
+                    // Only real escapes count: %XX, &#…, &name;, \x, \u.
+                    let c1 = buf[i + 1]
+                    switch b {
+                    case 0x25: if hexValue(c1) && hexValue(buf[i + 2]) { f.escapes &+= 1 }
+                    case 0x26: if c1 == 0x23 || (flags[Int(c1)] & letter != 0 && buf[(i + 2)..<min(n, i + 10)].contains(0x3B)) { f.escapes &+= 1 }
+                    default: if c1 == 0x78 || c1 == 0x75 { f.escapes &+= 1 }
+                    }
+                }
                 if fl & (letter | digit | leetSym) != 0 {
-                    tokenLen += 1
-                    if fl & letter != 0 { tokenLetters += 1 } else { tokenLeet += 1 }
+                    tokenLen &+= 1
+                    if fl & letter != 0 { tokenLetters &+= 1 } else { tokenLeet &+= 1 }
                 } else {
                     if tokenLetters > 0 && tokenLeet > 0 && tokenLen >= 3 { f.leetCandidate = true }
-                    if tokenLen == 1 { singles += 1; if singles >= 4 { f.splitCandidate = true } } else if tokenLen > 1 || b == 0x0A { singles = 0 }
+                    if tokenLen == 1 { singles &+= 1; if singles >= 4 { f.splitCandidate = true } } else if tokenLen > 1 || b == 0x0A { singles = 0 }
                     tokenLen = 0; tokenLetters = 0; tokenLeet = 0
                 }
+                if fl & digit != 0 {
+                    groupDigits &+= 1
+                } else if b == 0x2E && groupDigits >= 1 && groupDigits <= 3 {
+                    groups &+= 1; groupDigits = 0
+                } else {
+                    if groups >= 3 && groupDigits >= 1 && groupDigits <= 3 { f.ipv4Shape = true }
+                    groups = 0; groupDigits = 0
+                }
+                if fl & hex != 0 {
+                    hexChars &+= 1
+                } else if b == 0x3A {
+                    colons &+= 1
+                } else {
+                    if colons >= 2 && hexChars >= 2 { f.ipv6Shape = true }
+                    colons = 0; hexChars = 0
+                }
+                i &+= 1
             }
         }
         if digits > f.maxDigits { f.maxDigits = digits }
         if b64Run >= 16 { f.encodedCandidate = true }
+        if groups >= 3 && groupDigits >= 1 && groupDigits <= 3 { f.ipv4Shape = true }
+        if colons >= 2 && hexChars >= 2 { f.ipv6Shape = true }
         if tokenLetters > 0 && tokenLeet > 0 && tokenLen >= 3 { f.leetCandidate = true }
         f.nonASCII = high & 0x80 != 0
         return f
+    }
+
+    @inline(__always) static func hexValue(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x66)
     }
 
     @inline(__always) static func set(_ bits: inout [UInt64], _ i: Int) { bits[i >> 6] |= 1 << UInt64(i & 63) }
 
     func scanLayer(_ buf: UnsafeBufferPointer<UInt8>, surface: Surface, depth: Int, scratch: ScanScratch,
                    layers: inout Int, into out: inout [Finding]) {
-        let f = Self.features(buf)
-        let useView = f.nonASCII || f.splitCandidate || f.leetCandidate
-        scratch.hitsRaw = [UInt64](repeating: 0, count: wordCount)
-        var rot13 = false
-        matcher.scan(buf) { kw, _ in
-            if rot13Keywords.contains(kw) { rot13 = true; return }
-            for r in keywordRules[kw] where !useView || !rules[Int(r)].normalized { Self.set(&scratch.hitsRaw, Int(r)) }
+        var f = Self.features(buf)
+        if f.leetCandidate && !f.nonASCII && !f.splitCandidate {
+            f.leetCandidate = Normalizer.hasLeetWord(buf, vocabulary: vocabulary)
         }
+        let useView = f.nonASCII || f.splitCandidate || f.leetCandidate
+        if scratch.collectStats { scratch.countLayer(); if useView { scratch.countView() } }
+        if scratch.hitsRaw.count != wordCount {
+            scratch.hitsRaw = [UInt64](repeating: 0, count: wordCount)
+            scratch.windowLo = [Int32](repeating: Int32.max, count: rules.count)
+            scratch.windowHi = [Int32](repeating: 0, count: rules.count)
+        }
+        var rot13 = false
+        // A keyword hit (id, end offset) in `subject`: set the rule bits and widen their windows.
+        func hit(_ kw: Int, _ end: Int, _ subject: UnsafeBufferPointer<UInt8>, normalizedOnly: Bool?) {
+            if rot13Keywords.contains(kw) { rot13 = true; return }
+            let start = end - Int(keywordLength[kw])
+            if keywordWhole[kw] {
+                if start > 0 && Self.isWordByte(subject[start - 1]) { return }
+                if end < subject.count && Self.isWordByte(subject[end]) { return }
+            }
+            for r32 in keywordRules[kw] {
+                let r = Int(r32)
+                if let only = normalizedOnly, rules[r].normalized != only { continue }
+                Self.set(&scratch.hitsRaw, r)
+                if Int32(start) < scratch.windowLo[r] { scratch.windowLo[r] = Int32(start) }
+                if Int32(end) > scratch.windowHi[r] { scratch.windowHi[r] = Int32(end) }
+            }
+        }
+        matcher.scan(buf) { kw, end in hit(kw, end, buf, normalizedOnly: useView ? false : nil) }
         if useView {
             Normalizer.build(buf, into: &scratch.view, vocabulary: vocabulary)
             scratch.view.bytes.withUnsafeBufferPointer { v in
-                matcher.scan(v) { kw, _ in
-                    guard kw < keywordRules.count else { return }
-                    for r in keywordRules[kw] where rules[Int(r)].normalized { Self.set(&scratch.hitsRaw, Int(r)) }
-                }
+                matcher.scan(v) { kw, end in hit(kw, end, v, normalizedOnly: true) }
             }
+        } else if f.hasUpper {
+            scratch.lower.removeAll(keepingCapacity: true)
+            for b in buf { scratch.lower.append(b >= 0x41 && b <= 0x5A ? b | 0x20 : b) }
         }
-        for (r, m) in digitRules where f.maxDigits >= m { Self.set(&scratch.hitsRaw, r) }
-        for r in alwaysRules { Self.set(&scratch.hitsRaw, r) }
+        for (r, m) in digitRules where f.maxDigits >= m { Self.set(&scratch.hitsRaw, r); scratch.windowLo[r] = 0; scratch.windowHi[r] = Int32.max }
+        for (r, shape) in shapeRules where shape == .ipv4 ? f.ipv4Shape : f.ipv6Shape {
+            Self.set(&scratch.hitsRaw, r); scratch.windowLo[r] = 0; scratch.windowHi[r] = Int32.max
+        }
+        for r in alwaysRules { Self.set(&scratch.hitsRaw, r); scratch.windowLo[r] = 0; scratch.windowHi[r] = Int32.max }
 
-        // Stage two: the triggered rules' patterns.
+        // Stage two: the triggered rules' patterns, each on a window around its keyword hits.
         let viaView = useView ? scratch.view.transforms : []
         for w in 0..<wordCount {
             var word = scratch.hitsRaw[w]
+            scratch.hitsRaw[w] = 0
             while word != 0 {
                 let r = w << 6 | word.trailingZeroBitCount
                 word &= word - 1
                 let rule = rules[r]
+                let lo = Int(scratch.windowLo[r]), hi = Int(scratch.windowHi[r])
+                scratch.windowLo[r] = Int32.max
+                scratch.windowHi[r] = 0
                 guard rule.surfaces.contains(surface) else { continue }
-                let onView = rule.normalized && useView
-                if onView {
-                    scratch.view.bytes.withUnsafeBufferPointer {
-                        match(rule, in: $0, onView: true, nonASCII: f.nonASCII, via: viaView, scratch: scratch, into: &out)
-                    }
+                let before = out.count
+                let t0 = scratch.collectStats ? DispatchTime.now().uptimeNanoseconds : 0
+                func run(_ subject: UnsafeBufferPointer<UInt8>, unicode: Bool, onView: Bool) {
+                    let from = max(0, lo - 160)
+                    let to = hi == Int(Int32.max) ? subject.count : min(subject.count, hi + Int(ruleWindow[r]))
+                    match(rule, regex: unicode ? rule.unicodeRegex : rule.regex,
+                          in: UnsafeBufferPointer(rebasing: subject[0..<to]), from: from, onView: onView,
+                          nonASCII: f.nonASCII, via: onView ? viaView : [], scratch: scratch, into: &out)
+                }
+                if rule.normalized && useView {
+                    scratch.view.bytes.withUnsafeBufferPointer { run($0, unicode: f.nonASCII, onView: true) }
+                } else if rule.normalized && f.hasUpper {
+                    scratch.lower.withUnsafeBufferPointer { run($0, unicode: false, onView: false) }
                 } else {
-                    match(rule, in: buf, onView: false, nonASCII: f.nonASCII, via: [], scratch: scratch, into: &out)
+                    run(buf, unicode: f.nonASCII, onView: false)
+                }
+                if scratch.collectStats {
+                    scratch.record(rule.id, findings: out.count - before, nanoseconds: DispatchTime.now().uptimeNanoseconds - t0)
                 }
             }
         }
@@ -338,9 +461,13 @@ public final class DetectionEngine: Sendable {
         }
     }
 
-    private func match(_ rule: CompiledRule, in subject: UnsafeBufferPointer<UInt8>, onView: Bool, nonASCII: Bool,
-                       via: [String], scratch: ScanScratch, into out: inout [Finding]) {
-        let outcome = rule.regex.forEachMatch(in: subject, scratch: scratch.pcre) { m, g1 in
+    @inline(__always) static func isWordByte(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A) || b == 0x5F || b >= 0x80
+    }
+
+    private func match(_ rule: CompiledRule, regex: PCRE2Regex, in subject: UnsafeBufferPointer<UInt8>, from: Int,
+                       onView: Bool, nonASCII: Bool, via: [String], scratch: ScanScratch, into out: inout [Finding]) {
+        let outcome = regex.forEachMatch(in: subject, from: from, scratch: scratch.pcre) { m, g1 in
             let range = g1 ?? m
             if let validate = rule.validator {
                 let value = String(decoding: UnsafeBufferPointer(rebasing: subject[range]), as: UTF8.self)
@@ -357,7 +484,7 @@ public final class DetectionEngine: Sendable {
                 start = range.lowerBound; end = range.upperBound
             }
             out.append(Finding(ruleId: rule.id, category: rule.category, severity: rule.severity,
-                               confidence: rule.spec.confidence, start: start, end: end, type: rule.type, via: via))
+                               confidence: rule.confidence, start: start, end: end, type: rule.type, via: via))
             return true
         }
         if outcome == .limitExceeded {

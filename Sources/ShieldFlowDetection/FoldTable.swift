@@ -4,15 +4,27 @@ import Foundation
 /// diacritics stripped for Latin and Greek, typographic punctuation to ASCII, and format
 /// characters (zero-width, bidi controls, soft hyphen, BOM) and combining marks dropped.
 struct FoldTable: Sendable {
+    /// What the normaliser does with a scalar.
     enum Entry: Sendable, Equatable {
-        case keep
+        /// Keep it; `word` says whether it joins a word (letters, digits, marks) or separates words.
+        case keep(word: Bool)
         case drop
-        case replace(ArraySlice<UInt8>)
+        /// Replace it with `bytes`: ASCII word characters (`asciiWord`), an ASCII separator, or
+        /// non-ASCII letters (`latin` is the confusable's Latin letter, 0 if none).
+        case replace(ArraySlice<UInt8>, asciiWord: Bool, separator: Bool, latin: UInt8)
     }
 
-    private let bmp: [UInt32]           // 0 keep, 1 drop, else (offset << 8 | length) + 2 packed
+    private struct Replacement: Sendable {
+        var offset: Int32, length: Int32
+        var asciiWord: Bool, separator: Bool, latin: UInt8
+    }
+
+    private let bmp: [UInt32]           // 0 keep-word, 1 drop, 2 keep-separator, ≥ 3: replacement index + 3
+    private let replacements: [Replacement]
     private let pool: [UInt8]
     private let astral: [UInt32: UInt32]
+    /// Latin letter for each BMP confusable scalar (0: not a confusable).
+    let confusable: [UInt8]
 
     static let shared = FoldTable()
 
@@ -33,12 +45,21 @@ struct FoldTable: Sendable {
     init() {
         var bmp = [UInt32](repeating: 0, count: 0x10000)
         var pool: [UInt8] = []
+        var replacements: [Replacement] = []
         var astral: [UInt32: UInt32] = [:]
+        var confusable = [UInt8](repeating: 0, count: 0x10000)
+        for (v, latin) in Self.confusables where v < 0x10000 { confusable[Int(v)] = latin }
         let punct: [UInt32: String] = [
             0x2018: "'", 0x2019: "'", 0x201A: "'", 0x201B: "'", 0x2032: "'", 0x201C: "\"", 0x201D: "\"",
             0x201E: "\"", 0x2033: "\"", 0x00AB: "\"", 0x00BB: "\"", 0x2010: "-", 0x2011: "-", 0x2012: "-",
             0x2013: "-", 0x2014: "-", 0x2015: "-", 0x2212: "-", 0x00A0: " ", 0x3000: " ",
         ]
+        func isWord(_ s: Unicode.Scalar) -> Bool {
+            let p = s.properties
+            if p.isAlphabetic || p.numericType != nil { return true }
+            if p.isWhitespace || p.generalCategory.isPunctuationOrSymbol { return false }
+            return true
+        }
         func fold(_ v: UInt32) -> UInt32? {
             guard let scalar = Unicode.Scalar(v) else { return nil }
             let props = scalar.properties
@@ -63,24 +84,33 @@ struct FoldTable: Sendable {
                 }
                 folded = folded.lowercased()
             }
-            if folded.unicodeScalars.count == 1 && folded.unicodeScalars.first!.value == v { return 0 }
+            if folded.unicodeScalars.count == 1 && folded.unicodeScalars.first!.value == v {
+                return isWord(scalar) ? 0 : 2
+            }
             let bytes = Array(folded.utf8)
             if bytes.isEmpty { return 1 }
-            let packed = UInt32(pool.count) << 8 | UInt32(bytes.count)
+            let first = folded.unicodeScalars.first!
+            let asciiWord = bytes.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }
+            let separator = !asciiWord && (first.isASCII || !isWord(first))
+            let latin = first.value < 0x10000 ? confusable[Int(first.value)] : 0
+            replacements.append(Replacement(offset: Int32(pool.count), length: Int32(bytes.count),
+                                            asciiWord: asciiWord, separator: separator, latin: latin))
             pool.append(contentsOf: bytes)
-            return packed + 2
+            return UInt32(replacements.count - 1) + 3
         }
         for v in UInt32(0x80)..<0x10000 where !(0xD800...0xDFFF).contains(v) {
             if let e = fold(v) { bmp[Int(v)] = e }
         }
-        // Astral planes: mathematical alphanumerics, enclosed alphanumerics, tag characters are
-        // handled by the engine itself.
+        // Astral planes: mathematical and enclosed alphanumerics (tag characters are handled by the
+        // engine itself).
         for range in [0x1D400...0x1D7FF, 0x1F100...0x1F1FF] as [ClosedRange<UInt32>] {
-            for v in range { if let e = fold(v), e != 0 { astral[v] = e } }
+            for v in range { if let e = fold(v), e >= 3 { astral[v] = e } }
         }
         self.bmp = bmp
         self.pool = pool
+        self.replacements = replacements
         self.astral = astral
+        self.confusable = confusable
     }
 
     static func isDiacriticBlock(_ v: UInt32) -> Bool {
@@ -90,21 +120,24 @@ struct FoldTable: Sendable {
 
     @inline(__always)
     func entry(_ v: UInt32) -> Entry {
-        let e: UInt32 = v < 0x10000 ? bmp[Int(v)] : (astral[v] ?? (isFormatAstral(v) ? 1 : 0))
-        switch e {
-        case 0: return .keep
-        case 1: return .drop
-        default:
-            let packed = e - 2
-            let off = Int(packed >> 8), len = Int(packed & 0xFF)
-            return .replace(pool[off..<off + len])
+        let e: UInt32
+        if v < 0x10000 {
+            e = bmp[Int(v)]
+        } else if let a = astral[v] {
+            e = a
+        } else if (0xE0100...0xE01EF).contains(v) || Unicode.Scalar(v)?.properties.generalCategory == .format {
+            e = 1
+        } else {
+            e = Unicode.Scalar(v).map { $0.properties.isAlphabetic || $0.properties.numericType != nil } ?? false ? 0 : 2
         }
-    }
-
-    private func isFormatAstral(_ v: UInt32) -> Bool {
-        // Variation selectors supplement and other format/mark scalars outside the BMP.
-        if (0xE0100...0xE01EF).contains(v) { return true }
-        guard let s = Unicode.Scalar(v) else { return false }
-        return s.properties.generalCategory == .format
+        switch e {
+        case 0: return .keep(word: true)
+        case 1: return .drop
+        case 2: return .keep(word: false)
+        default:
+            let r = replacements[Int(e - 3)]
+            return .replace(pool[Int(r.offset)..<Int(r.offset + r.length)], asciiWord: r.asciiWord,
+                            separator: r.separator, latin: r.latin)
+        }
     }
 }

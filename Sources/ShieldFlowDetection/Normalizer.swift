@@ -42,6 +42,7 @@ struct WordSet: Sendable {
     private let hashes: Set<UInt64>
     init(_ words: some Sequence<String>) { hashes = Set(words.map { Self.hash(Array($0.utf8)[...]) }) }
     func contains(_ bytes: ArraySlice<UInt8>) -> Bool { hashes.contains(Self.hash(bytes)) }
+    func contains(hash: UInt64) -> Bool { hashes.contains(hash) }
     static func hash(_ bytes: ArraySlice<UInt8>) -> UInt64 {
         var h: UInt64 = 0xcbf29ce484222325
         for b in bytes { h = (h ^ UInt64(b)) &* 0x100000001b3 }
@@ -50,71 +51,80 @@ struct WordSet: Sendable {
 }
 
 enum Normalizer {
-    private struct Pending {
-        var start: Int       // offset in word bytes
-        var length: Int
-        var latin: UInt8     // confusable substitute, 0 if none
+    /// Fills `view` from `text` (valid UTF-8). Words are written straight into the view; a word that
+    /// mixes scripts has its confusable letters folded in place when it ends.
+    /// The word being written into the view: where it began and which of its letters are
+    /// confusables to fold if the word turns out to mix scripts.
+    private struct Word {
+        var start = 0
+        var pending: [(at: Int, length: Int, latin: UInt8)] = []
+        var hasLatin = false
+        var letters = 0
+        var previousLatin = false
+
+        @inline(__always)
+        mutating func end(_ view: inout NormalizedView) {
+            if pending.isEmpty {
+                if view.bytes.count > start { previousLatin = hasLatin }
+            } else {
+                foldConfusables(&view)
+            }
+            start = view.bytes.count
+            hasLatin = false
+            letters = 0
+        }
+
+        mutating func foldConfusables(_ view: inout NormalizedView) {
+            let foldIt = hasLatin || (pending.count == letters && previousLatin)
+            previousLatin = hasLatin || foldIt
+            defer { pending.removeAll(keepingCapacity: true) }
+            guard foldIt else { return }
+            // Compact in place: each confusable (2–3 bytes) becomes one Latin byte.
+            var w = pending[0].at
+            var r = w
+            var k = 0
+            while r < view.bytes.count {
+                if k < pending.count && pending[k].at == r {
+                    view.bytes[w] = pending[k].latin
+                    view.map[w] = view.map[r]
+                    w += 1; r += pending[k].length; k += 1
+                    view.confusables += 1
+                } else {
+                    view.bytes[w] = view.bytes[r]; view.map[w] = view.map[r]
+                    w += 1; r += 1
+                }
+            }
+            view.bytes.removeLast(view.bytes.count - w)
+            view.map.removeLast(view.map.count - w)
+        }
     }
 
-    /// Fills `view` from `text` (valid UTF-8).
+    /// Fills `view` from `text` (valid UTF-8). Words are written straight into the view; a word that
+    /// mixes scripts has its confusable letters folded in place when it ends.
     static func build(_ text: UnsafeBufferPointer<UInt8>, into view: inout NormalizedView,
                       vocabulary: WordSet, fold: FoldTable = .shared) {
         view.reset()
         view.bytes.reserveCapacity(text.count + 16)
         view.map.reserveCapacity(text.count + 16)
-        var wordBytes: [UInt8] = []
-        var wordMap: [Int32] = []
-        var pending: [Pending] = []
-        var wordHasLatin = false
-        var wordConfusable = 0
-        var wordLetters = 0
-        var previousWordLatin = false
-
-        func flushWord(_ view: inout NormalizedView) {
-            guard !wordBytes.isEmpty else { return }
-            let foldIt = wordConfusable > 0
-                && (wordHasLatin || (wordConfusable == wordLetters && previousWordLatin))
-            if foldIt {
-                var cursor = 0
-                for p in pending where p.latin != 0 {
-                    view.bytes.append(contentsOf: wordBytes[cursor..<p.start])
-                    view.map.append(contentsOf: wordMap[cursor..<p.start])
-                    view.bytes.append(p.latin)
-                    view.map.append(wordMap[p.start])
-                    cursor = p.start + p.length
-                    view.confusables += 1
-                }
-                view.bytes.append(contentsOf: wordBytes[cursor...])
-                view.map.append(contentsOf: wordMap[cursor...])
-            } else {
-                view.bytes.append(contentsOf: wordBytes)
-                view.map.append(contentsOf: wordMap)
-            }
-            previousWordLatin = wordHasLatin || foldIt
-            wordBytes.removeAll(keepingCapacity: true)
-            wordMap.removeAll(keepingCapacity: true)
-            pending.removeAll(keepingCapacity: true)
-            wordHasLatin = false; wordConfusable = 0; wordLetters = 0
-        }
-
+        var word = Word()
         var i = 0
         var scalarIndex: Int32 = 0
         let n = text.count
         while i < n {
             let b0 = text[i]
             let idx = scalarIndex
-            scalarIndex += 1
+            scalarIndex &+= 1
             if b0 < 0x80 {
-                i += 1
+                i &+= 1
                 var b = b0
                 if b >= 0x41 && b <= 0x5A { b |= 0x20 }
-                let isWord = (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39)
-                if isWord {
-                    if b >= 0x61 { wordHasLatin = true; wordLetters += 1 }
-                    wordBytes.append(b); wordMap.append(idx)
-                } else {
-                    flushWord(&view)
+                if (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) {
+                    if b >= 0x61 { word.hasLatin = true; word.letters &+= 1 }
                     view.bytes.append(b); view.map.append(idx)
+                } else {
+                    word.end(&view)
+                    view.bytes.append(b); view.map.append(idx)
+                    word.start = view.bytes.count
                 }
                 continue
             }
@@ -124,6 +134,7 @@ enum Normalizer {
             if b0 < 0xE0 { v = UInt32(b0 & 0x1F); len = 2 } else if b0 < 0xF0 { v = UInt32(b0 & 0x0F); len = 3 } else { v = UInt32(b0 & 0x07); len = 4 }
             var k = 1
             while k < len && i + k < n { v = v << 6 | UInt32(text[i + k] & 0x3F); k += 1 }
+            let start = i
             i += len
             if v >= 0xE0000 && v <= 0xE007F {
                 if view.tagStart < 0 { view.tagStart = Int(idx) }
@@ -135,44 +146,31 @@ enum Normalizer {
             switch fold.entry(v) {
             case .drop:
                 view.invisible += 1
-            case .keep:
-                let scalar = Unicode.Scalar(v)!
-                if scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
-                    wordLetters += 1
-                    let start = wordBytes.count
-                    wordBytes.append(contentsOf: text[(i - len)..<i]); wordMap.append(contentsOf: repeatElement(idx, count: len))
-                    if let latin = FoldTable.confusables[v] {
-                        wordConfusable += 1
-                        pending.append(Pending(start: start, length: len, latin: latin))
-                    }
-                } else if scalar.properties.isWhitespace || scalar.properties.generalCategory.isPunctuationOrSymbol {
-                    flushWord(&view)
-                    view.bytes.append(contentsOf: text[(i - len)..<i]); view.map.append(contentsOf: repeatElement(idx, count: len))
+            case .keep(let isWord):
+                if !isWord { word.end(&view) }
+                let at = view.bytes.count
+                for j in start..<i { view.bytes.append(text[j]); view.map.append(idx) }
+                if isWord {
+                    word.letters &+= 1
+                    if v < 0x10000 && fold.confusable[Int(v)] != 0 { word.pending.append((at, len, fold.confusable[Int(v)])) }
                 } else {
-                    wordBytes.append(contentsOf: text[(i - len)..<i]); wordMap.append(contentsOf: repeatElement(idx, count: len))
+                    word.start = view.bytes.count
                 }
-            case .replace(let bytes):
-                // Folded to ASCII or to other scalars: ASCII word characters join the word.
-                if bytes.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }) {
-                    wordHasLatin = true
-                    wordLetters += bytes.count
-                    wordBytes.append(contentsOf: bytes); wordMap.append(contentsOf: repeatElement(idx, count: bytes.count))
-                } else if bytes.first! < 0x80 {
-                    flushWord(&view)
-                    view.bytes.append(contentsOf: bytes); view.map.append(contentsOf: repeatElement(idx, count: bytes.count))
+            case .replace(let bytes, let asciiWord, let separator, let latin):
+                if separator { word.end(&view) }
+                let at = view.bytes.count
+                for c in bytes { view.bytes.append(c); view.map.append(idx) }
+                if asciiWord {
+                    word.hasLatin = true; word.letters &+= bytes.count
+                } else if separator {
+                    word.start = view.bytes.count
                 } else {
-                    let start = wordBytes.count
-                    wordLetters += 1
-                    wordBytes.append(contentsOf: bytes); wordMap.append(contentsOf: repeatElement(idx, count: bytes.count))
-                    if let s = String(decoding: bytes, as: UTF8.self).unicodeScalars.first,
-                       let latin = FoldTable.confusables[s.value] {
-                        wordConfusable += 1
-                        pending.append(Pending(start: start, length: bytes.count, latin: latin))
-                    }
+                    word.letters &+= 1
+                    if latin != 0 { word.pending.append((at, bytes.count, latin)) }
                 }
             }
         }
-        flushWord(&view)
+        word.end(&view)
         rejoinSplitLetters(&view)
         foldLeet(&view, vocabulary: vocabulary)
     }
@@ -238,6 +236,35 @@ enum Normalizer {
         (b >= 0x30 && b <= 0x39 && b != 0x32 && b != 0x36) || b == 0x40 || b == 0x24 || b == 0x21 || b == 0x7C
     }
 
+    /// Whether any ASCII token mixing letters and leet characters folds into a vocabulary word, so
+    /// the view is built only when leetspeak can change what matches.
+    static func hasLeetWord(_ text: UnsafeBufferPointer<UInt8>, vocabulary: WordSet) -> Bool {
+        var i = 0
+        let n = text.count
+        @inline(__always) func lower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
+        while i < n {
+            let b = lower(text[i])
+            guard (b >= 0x61 && b <= 0x7A) || isLeetSymbol(b) else { i += 1; continue }
+            var j = i, letters = 0, leet = 0
+            while j < n {
+                let c = lower(text[j])
+                if c >= 0x61 && c <= 0x7A { letters += 1 } else if isLeetSymbol(c) { leet += 1 } else { break }
+                j += 1
+            }
+            var end = j
+            while end > i && (text[end - 1] == 0x21 || text[end - 1] == 0x7C) { end -= 1; leet -= 1 }
+            if letters > 0 && leet > 0 && end - i >= 3 {
+                for oneAs: UInt8 in 0x69...0x6C where oneAs == 0x69 || oneAs == 0x6C {
+                    var h: UInt64 = 0xcbf29ce484222325
+                    for k in i..<end { h = (h ^ UInt64(leetLetter(lower(text[k]), oneAs: oneAs))) &* 0x100000001b3 }
+                    if vocabulary.contains(hash: h) { return true }
+                }
+            }
+            i = j
+        }
+        return false
+    }
+
     /// Folds a token mixing letters and leet characters only when the folded token is a known
     /// keyword word: "1gn0r3" → "ignore", while "2+2", "v1.2" or "mp3" stay as they are.
     static func foldLeet(_ view: inout NormalizedView, vocabulary: WordSet) {
@@ -258,7 +285,7 @@ enum Normalizer {
             var end = j
             while end > i && (view.bytes[end - 1] == 0x21 || view.bytes[end - 1] == 0x7C) { end -= 1; leet -= 1 }
             if letters > 0 && leet > 0 && end - i >= 3 {
-                for oneAs in [UInt8(0x69), 0x6C] {
+                for oneAs: UInt8 in 0x69...0x6C where oneAs == 0x69 || oneAs == 0x6C {
                     buffer.removeAll(keepingCapacity: true)
                     for k in i..<end { buffer.append(leetLetter(view.bytes[k], oneAs: oneAs)) }
                     if vocabulary.contains(buffer[...]) {

@@ -26,6 +26,13 @@ public struct RuleSpec: Codable, Sendable, Hashable {
     /// Prefilter for numeric entities: run when the text has a run of at least this many digits
     /// (separators allowed), instead of or besides keywords.
     public var minDigits: Int?
+    /// A built-in shape prefilter instead of keywords: `ipv4_shape` (dotted quad) or `ipv6_shape`
+    /// (hex groups joined by colons).
+    public var prefilter: String?
+    /// Keywords that count only as whole words (not inside a longer word): `dan` but not `guidance`.
+    public var words: [String]?
+    /// Bytes after the last keyword hit that a match may extend to (default 320).
+    public var window: Int?
     /// Match case-sensitively on the original text. Defaults to true for PII and secret rules,
     /// which also match on the original text instead of the normalised view.
     public var caseSensitive: Bool?
@@ -33,7 +40,7 @@ public struct RuleSpec: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case id, name, category, owasp, severity, confidence, surfaces, keywords, pattern, validator, type
-        case minDigits = "min_digits", caseSensitive = "case_sensitive", examples
+        case minDigits = "min_digits", caseSensitive = "case_sensitive", examples, words, window, prefilter
     }
 }
 
@@ -51,7 +58,7 @@ public struct RuleProblem: Error, CustomStringConvertible, Sendable, Hashable {
 }
 
 /// A rule ready to run: parsed enums, compiled PCRE2 pattern, resolved validator.
-public struct CompiledRule: Sendable {
+public final class CompiledRule: Sendable {
     public let spec: RuleSpec
     public let file: String
     public let category: ShieldFlowCore.Category
@@ -60,12 +67,43 @@ public struct CompiledRule: Sendable {
     /// True when the rule matches on the normalised view (intent rules); false for PII/secrets,
     /// which match the original bytes.
     public let normalized: Bool
+    /// ASCII semantics for ASCII subjects; Unicode properties (UCP) for non-ASCII views.
     let regex: PCRE2Regex
+    let unicodeRegex: PCRE2Regex
     let validator: Validators.Check?
     let foldedKeywords: [[UInt8]]
+    let wholeWords: [[UInt8]]
+    let confidence: Double
+    public let id: String
+    public let type: String
 
-    public var id: String { spec.id }
-    public var type: String { spec.type ?? category.rawValue }
+    init(spec: RuleSpec, file: String, category: ShieldFlowCore.Category, severity: Severity, surfaces: Set<Surface>,
+         normalized: Bool, regex: PCRE2Regex, unicodeRegex: PCRE2Regex, validator: Validators.Check?,
+         foldedKeywords: [[UInt8]], wholeWords: [[UInt8]]) {
+        self.spec = spec
+        self.file = file
+        self.category = category
+        self.severity = severity
+        self.surfaces = surfaces
+        self.normalized = normalized
+        self.regex = regex
+        self.unicodeRegex = unicodeRegex
+        self.validator = validator
+        self.foldedKeywords = foldedKeywords
+        self.wholeWords = wholeWords
+        confidence = spec.confidence
+        id = spec.id
+        type = spec.type ?? category.rawValue
+    }
+}
+
+extension CompiledRule {
+}
+
+/// Built-in shape prefilters, computed in the engine's single feature pass.
+enum Shape: String, CaseIterable, Sendable {
+    case ipv4 = "ipv4_shape"
+    case ipv6 = "ipv6_shape"
 }
 
 /// An immutable, compiled set of rules. Build a new one to reload; swap the engine that holds it.
@@ -187,15 +225,21 @@ public struct RuleSet: Sendable {
             }
             validator = v
         }
-        let caseSensitive = spec.caseSensitive ?? category.isSensitiveValue
         let normalized = !category.isSensitiveValue
-        var options: PCRE2Regex.Options = [.ucp]
-        if !caseSensitive { options.insert(.caseless) }
-        let regex: PCRE2Regex
+        // Intent rules match lower-case text (the view, or a lower-cased copy of ASCII text), so
+        // they need no caseless matching; PII and secret rules match the text as given.
+        var options: PCRE2Regex.Options = []
+        if !normalized && spec.caseSensitive == false { options.insert(.caseless) }
+        if normalized, let upper = firstUpperCaseLiteral(pattern) {
+            return fail("intent patterns match lower-case text: write the literal `\(upper)` in lower case")
+        }
+        let regex: PCRE2Regex, unicodeRegex: PCRE2Regex
         do {
             // Intent rules match the NFKC view: normalise the pattern's literals the same way (ASCII,
             // and so every regex metacharacter, is unchanged by NFKC).
-            regex = try PCRE2Regex(normalized ? pattern.precomposedStringWithCompatibilityMapping : pattern, options: options)
+            let source = normalized ? pattern.precomposedStringWithCompatibilityMapping : pattern
+            regex = try PCRE2Regex(source, options: options)
+            unicodeRegex = try PCRE2Regex(source, options: options.union(.ucp))
         } catch {
             return fail("pattern does not compile: \(error)")
         }
@@ -203,17 +247,44 @@ public struct RuleSet: Sendable {
         if !regex.isJIT {
             warnings.append(RuleProblem(level: .warning, file: file, ruleId: spec.id, message: "pattern is not JIT-compiled"))
         }
-        let keywords = (spec.keywords ?? []).map { normalized ? foldKeyword($0) : Array($0.lowercased().utf8) }
+        let fold: (String) -> [UInt8] = { normalized ? foldKeyword($0) : Array($0.lowercased().utf8) }
+        let keywords = (spec.keywords ?? []).map(fold)
+        let words = (spec.words ?? []).map(fold)
         if keywords.contains(where: { $0.isEmpty || ($0.count == 1 && Decoders.isAlnum($0[0])) }) {
             warnings.append(RuleProblem(level: .warning, file: file, ruleId: spec.id, message: "an empty or one-letter keyword matches almost everywhere"))
         }
-        if keywords.isEmpty && spec.minDigits == nil {
+        if let shape = spec.prefilter, Shape(rawValue: shape) == nil {
+            return fail("unknown prefilter `\(shape)` (known: \(Shape.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        if keywords.isEmpty && words.isEmpty && spec.minDigits == nil && spec.prefilter == nil {
             warnings.append(RuleProblem(level: .warning, file: file, ruleId: spec.id,
                                         message: "no keywords or min_digits: the pattern runs on every text"))
         }
         let rule = CompiledRule(spec: spec, file: file, category: category, severity: severity, surfaces: surfaces,
-                                normalized: normalized, regex: regex, validator: validator, foldedKeywords: keywords)
+                                normalized: normalized, regex: regex, unicodeRegex: unicodeRegex, validator: validator,
+                                foldedKeywords: keywords, wholeWords: words)
         return .success((rule, warnings))
+    }
+
+    /// The first upper-case ASCII letter used as a literal (not an escape such as `\S`, not inside
+    /// `\p{…}` or an inline option group), or nil.
+    static func firstUpperCaseLiteral(_ pattern: String) -> Character? {
+        let chars = Array(pattern)
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            if c == "\\" {
+                if i + 1 < chars.count, "pPxN".contains(chars[i + 1]), i + 2 < chars.count, chars[i + 2] == "{" {
+                    while i < chars.count && chars[i] != "}" { i += 1 }
+                }
+                i += 2
+                continue
+            }
+            if c == "(" && i + 2 < chars.count && chars[i + 1] == "?" && chars[i + 2] == "<" { i += 3; continue }
+            if c.isASCII && c.isUppercase { return c }
+            i += 1
+        }
+        return nil
     }
 
     /// A keyword folded exactly as the normaliser folds text, so it matches the view.

@@ -17,11 +17,14 @@ struct Bench: ParsableCommand {
         @Option(name: .long) var surface: Surface = .prompt
         @Option(name: .long, help: "Passes over the corpus (the first is a warm-up).") var iterations = 5
         @Option(name: .long) var format: OutputFormat = .text
+        @Flag(name: .long, help: "Per rule: how often its pattern ran, what it found and the time it took.")
+        var ruleStats = false
         @OptionGroup var ruleOptions: RuleOptions
 
         func run() throws {
             let engine = try ruleOptions.engine()
             let scratch = ScanScratch()
+            scratch.collectStats = ruleStats
             var texts: [String] = []
             for file in input {
                 try JSONLReader.forEachLine(path: file) { _, line in
@@ -53,6 +56,14 @@ struct Bench: ParsableCommand {
                     "mean_us": Double(totalNs) / Double(k) / 1000, "findings_checksum": sink,
                 ]
             }
+            if ruleStats {
+                writeLine("layers \(scratch.layersScanned), views built \(scratch.viewsBuilt)")
+                for (id, s) in scratch.ruleRuns.sorted(by: { $0.value.nanoseconds > $1.value.nanoseconds }) {
+                    writeLine(String(format: "%-18@ runs %8d  findings %6d  total %8.1f ms  %6.2f µs/run", id as NSString, s.runs, s.findings,
+                                     Double(s.nanoseconds) / 1e6, Double(s.nanoseconds) / Double(max(1, s.runs)) / 1e3))
+                }
+                return
+            }
             var adversarial: [String: Double] = [:]
             for (name, text) in Adversarial.inputs {
                 var best = UInt64.max
@@ -83,7 +94,16 @@ struct Bench: ParsableCommand {
 /// Inputs crafted against backtracking regexes and the decoders, each 64 KiB.
 enum Adversarial {
     static func fill(_ unit: String, bytes: Int = 64 * 1024) -> String {
-        String(String(repeating: unit, count: bytes / unit.utf8.count + 1).utf8.prefix(bytes))!
+        var s = String.UnicodeScalarView()
+        var size = 0
+        outer: while true {
+            for u in unit.unicodeScalars {
+                let w = String(u).utf8.count
+                if size + w > bytes { break outer }
+                s.append(u); size += w
+            }
+        }
+        return String(s)
     }
 
     static let inputs: [(String, String)] = [
