@@ -9,12 +9,18 @@ struct AhoCorasick: Sendable {
     private let byteClass: [UInt8]          // 256 entries
     private let classCount: Int
     private let table: [Int32]              // states × classCount; negative = target has outputs
+    private let table16: [Int16]            // the same table when every state fits in 15 bits
     private let outputStart: [Int32]        // per state, into `outputs`
     private let outputs: [Int32]            // keyword ids
     let keywordCount: Int
+    var stateCount: Int { outputStart.count - 1 }
+    var classCountValue: Int { classCount }
 
-    /// - Parameter keywords: lowercase UTF-8 keywords; their index is the id reported on a match.
-    init(keywords: [[UInt8]]) {
+    /// - Parameters:
+    ///   - keywords: lowercase UTF-8 keywords.
+    ///   - ids: the id reported for each keyword (default: its index).
+    init(keywords: [[UInt8]], ids: [Int]? = nil) {
+        let reportId = ids ?? Array(keywords.indices)
         keywordCount = keywords.count
         var classOf = [UInt8](repeating: 0, count: 256)
         var next: UInt8 = 1
@@ -45,7 +51,7 @@ struct AhoCorasick: Sendable {
                 }
                 s = Int(goto[s][c])
             }
-            out[s].append(Int32(id))
+            out[s].append(Int32(reportId[id]))
         }
         // Failure links by BFS, completing the DFA.
         var fail = [Int](repeating: 0, count: goto.count)
@@ -81,7 +87,8 @@ struct AhoCorasick: Sendable {
             }
         }
         starts[goto.count] = Int32(outs.count)
-        table = flat
+        table16 = goto.count < Int(Int16.max) ? flat.map { Int16($0) } : []
+        table = table16.isEmpty ? flat : []
         outputStart = starts
         outputs = outs
     }
@@ -89,6 +96,7 @@ struct AhoCorasick: Sendable {
     /// Calls `report(keywordId, endByteOffset)` for every keyword occurrence in `text`.
     @inline(__always)
     func scan(_ text: UnsafeBufferPointer<UInt8>, _ report: (Int, Int) -> Void) {
+        if !table16.isEmpty { scan16(text, report); return }
         table.withUnsafeBufferPointer { tab in
             byteClass.withUnsafeBufferPointer { cls in
                 let classes = classCount
@@ -104,6 +112,27 @@ struct AhoCorasick: Sendable {
                         s = t
                     }
                     i &+= 1
+                }
+            }
+        }
+    }
+
+    @inline(__always)
+    private func scan16(_ text: UnsafeBufferPointer<UInt8>, _ report: (Int, Int) -> Void) {
+        table16.withUnsafeBufferPointer { tab in
+            byteClass.withUnsafeBufferPointer { cls in
+                guard let tp = tab.baseAddress, let cp = cls.baseAddress, let bp = text.baseAddress else { return }
+                let classes = classCount
+                var s = 0
+                let n = text.count
+                for i in 0..<n {
+                    let t = Int(tp[s &* classes &+ Int(cp[Int(bp[i])])])
+                    if t < 0 {
+                        s = -t
+                        for k in Int(outputStart[s])..<Int(outputStart[s + 1]) { report(Int(outputs[k]), i + 1) }
+                    } else {
+                        s = t
+                    }
                 }
             }
         }

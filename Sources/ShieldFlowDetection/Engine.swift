@@ -57,7 +57,10 @@ public final class DetectionEngine: Sendable {
     public let policy: VerdictPolicy
     public let limits: EngineLimits
     let rules: [CompiledRule]
+    /// Keywords that are pure ASCII (every text) and those with non-ASCII bytes (non-ASCII views
+    /// only): two small automata instead of one whose byte classes blow up the table.
     let matcher: AhoCorasick
+    let unicodeMatcher: AhoCorasick
     let keywordRules: [[Int32]]
     let keywordLength: [Int32]
     let keywordWhole: [Bool]
@@ -131,7 +134,10 @@ public final class DetectionEngine: Sendable {
             mapping.append([])
         }
         rot13Keywords = rotStart..<keywords.count
-        matcher = AhoCorasick(keywords: keywords)
+        let asciiIds = keywords.indices.filter { keywords[$0].allSatisfy { $0 < 0x80 } }
+        let unicodeIds = keywords.indices.filter { !keywords[$0].allSatisfy { $0 < 0x80 } }
+        matcher = AhoCorasick(keywords: asciiIds.map { keywords[$0] }, ids: asciiIds)
+        unicodeMatcher = AhoCorasick(keywords: unicodeIds.map { keywords[$0] }, ids: unicodeIds)
         keywordRules = mapping
         keywordLength = keywords.map { Int32($0.count) }
         keywordWhole = whole
@@ -218,6 +224,13 @@ public final class DetectionEngine: Sendable {
         var ipv6Shape = false
     }
 
+    /// `byteFlags` as a raw pointer for the hot loop (allocated once, never freed).
+    nonisolated(unsafe) static let flagTable: UnsafeMutablePointer<UInt8> = {
+        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        for i in 0..<256 { p[i] = byteFlags[i] }
+        return p
+    }()
+
     static let byteFlags: [UInt8] = {
         var t = [UInt8](repeating: 0, count: 256)
         for b in 0..<256 {
@@ -240,13 +253,16 @@ public final class DetectionEngine: Sendable {
     @inline(__always)
     static func features(_ buf: UnsafeBufferPointer<UInt8>) -> Features {
         var f = Features()
-        var digits = 0, seps = 0, b64Run = 0
+        var digits = 0, seps = 0, b64Run = 0, b64Mixed = false
         var tokenLetters = 0, tokenLeet = 0, tokenLen = 0, singles = 0
         var groupDigits = 0, groups = 0      // dotted quad
         var hexChars = 0, colons = 0         // hex groups and colons
         var high: UInt8 = 0
         let n = buf.count
-        byteFlags.withUnsafeBufferPointer { flags in
+        let flags = flagTable
+        guard let base = buf.baseAddress else { return f }
+        do {
+            let buf = base
             var i = 0
             while i < n {
                 let b = buf[i]
@@ -254,7 +270,7 @@ public final class DetectionEngine: Sendable {
                 let fl = flags[Int(b)]
                 if fl == letter | b64 | hex || fl == letter | b64 {
                     // The common case: a letter continues the current word.
-                    if b < 0x61 { f.hasUpper = true }
+                    if b < 0x61 { f.hasUpper = true; if b64Run > 0 && buf[i - 1] >= 0x61 { b64Mixed = true } }
                     if digits > 0 { if digits > f.maxDigits { f.maxDigits = digits }; digits = 0; seps = 0 }
                     b64Run &+= 1; tokenLen &+= 1; tokenLetters &+= 1
                     if fl & hex != 0 { hexChars &+= 1 } else { if colons >= 2 && hexChars >= 2 { f.ipv6Shape = true }; colons = 0; hexChars = 0 }
@@ -270,16 +286,23 @@ public final class DetectionEngine: Sendable {
                     if digits > f.maxDigits { f.maxDigits = digits }
                     digits = 0; seps = 0
                 }
-                if fl & b64 != 0 { b64Run &+= 1 } else {
-                    if b64Run >= 16 { f.encodedCandidate = true }
-                    b64Run = 0
+                if fl & b64 != 0 { b64Run &+= 1; if fl & letter == 0 { b64Mixed = true } } else {
+                    if b64Run >= 16 && b64Mixed { f.encodedCandidate = true }
+                    b64Run = 0; b64Mixed = false
                 }
                 if fl & escape != 0 && i + 2 < n {
                     // Only real escapes count: %XX, &#…, &name;, \x, \u.
                     let c1 = buf[i + 1]
                     switch b {
                     case 0x25: if hexValue(c1) && hexValue(buf[i + 2]) { f.escapes &+= 1 }
-                    case 0x26: if c1 == 0x23 || (flags[Int(c1)] & letter != 0 && buf[(i + 2)..<min(n, i + 10)].contains(0x3B)) { f.escapes &+= 1 }
+                    case 0x26:
+                        if c1 == 0x23 {
+                            f.escapes &+= 1
+                        } else if flags[Int(c1)] & letter != 0 {
+                            var k = i + 2
+                            while k < min(n, i + 10) && flags[Int(buf[k])] & letter != 0 { k += 1 }
+                            if k < n && buf[k] == 0x3B { f.escapes &+= 1 }
+                        }
                     default: if c1 == 0x78 || c1 == 0x75 { f.escapes &+= 1 }
                     }
                 }
@@ -311,7 +334,7 @@ public final class DetectionEngine: Sendable {
             }
         }
         if digits > f.maxDigits { f.maxDigits = digits }
-        if b64Run >= 16 { f.encodedCandidate = true }
+        if b64Run >= 16 && b64Mixed { f.encodedCandidate = true }
         if groups >= 3 && groupDigits >= 1 && groupDigits <= 3 { f.ipv4Shape = true }
         if colons >= 2 && hexChars >= 2 { f.ipv6Shape = true }
         if tokenLetters > 0 && tokenLeet > 0 && tokenLen >= 3 { f.leetCandidate = true }
@@ -360,10 +383,13 @@ public final class DetectionEngine: Sendable {
             Normalizer.build(buf, into: &scratch.view, vocabulary: vocabulary)
             scratch.view.bytes.withUnsafeBufferPointer { v in
                 matcher.scan(v) { kw, end in hit(kw, end, v, normalizedOnly: true) }
+                if f.nonASCII { unicodeMatcher.scan(v) { kw, end in hit(kw, end, v, normalizedOnly: true) } }
             }
         } else if f.hasUpper {
-            scratch.lower.removeAll(keepingCapacity: true)
-            for b in buf { scratch.lower.append(b >= 0x41 && b <= 0x5A ? b | 0x20 : b) }
+            if scratch.lower.count < buf.count { scratch.lower = [UInt8](repeating: 0, count: buf.count * 2) }
+            scratch.lower.withUnsafeMutableBufferPointer { lower in
+                for i in 0..<buf.count { let b = buf[i]; lower[i] = b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
+            }
         }
         for (r, m) in digitRules where f.maxDigits >= m { Self.set(&scratch.hitsRaw, r); scratch.windowLo[r] = 0; scratch.windowHi[r] = Int32.max }
         for (r, shape) in shapeRules where shape == .ipv4 ? f.ipv4Shape : f.ipv6Shape {
@@ -396,7 +422,7 @@ public final class DetectionEngine: Sendable {
                 if rule.normalized && useView {
                     scratch.view.bytes.withUnsafeBufferPointer { run($0, unicode: f.nonASCII, onView: true) }
                 } else if rule.normalized && f.hasUpper {
-                    scratch.lower.withUnsafeBufferPointer { run($0, unicode: false, onView: false) }
+                    scratch.lower.withUnsafeBufferPointer { run(UnsafeBufferPointer(rebasing: $0[0..<buf.count]), unicode: false, onView: false) }
                 } else {
                     run(buf, unicode: f.nonASCII, onView: false)
                 }
@@ -509,6 +535,34 @@ public final class DetectionEngine: Sendable {
             if out.contains(where: { $0.ruleId == f.ruleId && $0.start < max(f.end, f.start + 1) && f.start < max($0.end, $0.start + 1) }) { continue }
             out.append(f)
         }
+        return out
+    }
+}
+
+extension DetectionEngine {
+    /// Nanoseconds spent in each stage over `texts` (for `bench engine --phases`): the feature pass,
+    /// the keyword pass, the normalised view, and the whole scan.
+    public func profilePhases(_ texts: [String], surface: Surface) -> [String: Double] {
+        var t: [String: UInt64] = [:]
+        let scratch = ScanScratch()
+        var sink = 0
+        func time(_ name: String, _ body: () -> Void) {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            body()
+            t[name, default: 0] += DispatchTime.now().uptimeNanoseconds - t0
+        }
+        var copies = texts
+        for i in copies.indices { copies[i].withUTF8 { _ in } }   // make every text contiguous UTF-8
+        time("baseline-sum") { for i in copies.indices { copies[i].withUTF8 { buf in var s = 0; for b in buf { s &+= Int(b) }; sink &+= s } } }
+        time("features") { for i in copies.indices { copies[i].withUTF8 { sink &+= Self.features($0).maxDigits } } }
+        time("keywords") { for i in copies.indices { copies[i].withUTF8 { matcher.scan($0) { kw, _ in sink &+= kw } } } }
+        time("view") { for i in copies.indices { copies[i].withUTF8 { Normalizer.build($0, into: &scratch.view, vocabulary: vocabulary); sink &+= scratch.view.bytes.count } } }
+        time("scan") { for i in copies.indices { sink &+= scan(copies[i], surface: surface, scratch: scratch).findings.count } }
+        let bytes = Double(texts.reduce(0) { $0 + $1.utf8.count })
+        t["ac-states"] = UInt64(matcher.stateCount) * UInt64(bytes)
+        t["ac-classes"] = UInt64(matcher.classCountValue) * UInt64(bytes)
+        var out = t.mapValues { Double($0) / bytes }   // ns per byte
+        out["checksum"] = Double(sink % 2)
         return out
     }
 }

@@ -19,6 +19,8 @@ struct Bench: ParsableCommand {
         @Option(name: .long) var format: OutputFormat = .text
         @Flag(name: .long, help: "Per rule: how often its pattern ran, what it found and the time it took.")
         var ruleStats = false
+        @Flag(name: .long, help: "Nanoseconds per byte in each stage (features, keywords, view, whole scan).")
+        var phases = false
         @OptionGroup var ruleOptions: RuleOptions
 
         func run() throws {
@@ -55,6 +57,13 @@ struct Bench: ParsableCommand {
                     "p50_us": q(0.5), "p99_us": q(0.99), "max_us": Double(latencies[k - 1]) / 1000,
                     "mean_us": Double(totalNs) / Double(k) / 1000, "findings_checksum": sink,
                 ]
+            }
+            if phases {
+                _ = engine.profilePhases(texts, surface: surface)
+                for (k, v) in engine.profilePhases(texts, surface: surface).sorted(by: { $0.key < $1.key }) where k != "checksum" {
+                    writeLine(String(format: "%-10@ %7.2f ns/byte", k as NSString, v))
+                }
+                return
             }
             if ruleStats {
                 writeLine("layers \(scratch.layersScanned), views built \(scratch.viewsBuilt)")
