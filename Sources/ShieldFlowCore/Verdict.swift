@@ -32,7 +32,7 @@ public struct VerdictPolicy: Codable, Sendable, Hashable {
     public static let `default` = VerdictPolicy(surfaces: [
         .prompt: SurfacePolicy(blockSeverity: .high, minConfidence: 0.7, aggregateThreshold: 0.9,
                                neverBlock: [.pii, .secret, .validation]),
-        .toolOutput: SurfacePolicy(blockSeverity: .high, minConfidence: 0.8, aggregateThreshold: 0.95,
+        .toolOutput: SurfacePolicy(blockSeverity: .high, minConfidence: 0.9, aggregateThreshold: 0.97,
                                    neverBlock: [.pii, .secret, .validation, .codeInjection, .fileSystem]),
         .toolArgs: SurfacePolicy(blockSeverity: .high, minConfidence: 0.7, aggregateThreshold: 0.9,
                                  neverBlock: [.pii, .validation]),

@@ -257,6 +257,7 @@ public final class DetectionEngine: Sendable {
         var tokenLetters = 0, tokenLeet = 0, tokenLen = 0, singles = 0
         var groupDigits = 0, groups = 0      // dotted quad
         var hexChars = 0, colons = 0         // hex groups and colons
+        var pairRun = 0, tokenNonHex = false // "57 68 61 …": two-hex-digit tokens in a row
         var high: UInt8 = 0
         let n = buf.count
         let flags = flagTable
@@ -271,6 +272,7 @@ public final class DetectionEngine: Sendable {
                 if fl == letter | b64 | hex || fl == letter | b64 {
                     // The common case: a letter continues the current word.
                     if b < 0x61 { f.hasUpper = true; if b64Run > 0 && buf[i - 1] >= 0x61 { b64Mixed = true } }
+                    if fl & hex == 0 { tokenNonHex = true }
                     if digits > 0 { if digits > f.maxDigits { f.maxDigits = digits }; digits = 0; seps = 0 }
                     b64Run &+= 1; tokenLen &+= 1; tokenLetters &+= 1
                     if fl & hex != 0 { hexChars &+= 1 } else { if colons >= 2 && hexChars >= 2 { f.ipv6Shape = true }; colons = 0; hexChars = 0 }
@@ -308,8 +310,11 @@ public final class DetectionEngine: Sendable {
                 }
                 if fl & (letter | digit | leetSym) != 0 {
                     tokenLen &+= 1
+                    if fl & hex == 0 { tokenNonHex = true }
                     if fl & letter != 0 { tokenLetters &+= 1 } else { tokenLeet &+= 1 }
                 } else {
+                    if tokenLen == 2 && !tokenNonHex { pairRun &+= 1; if pairRun >= 8 { f.encodedCandidate = true } } else if tokenLen > 0 { pairRun = 0 }
+                    tokenNonHex = false
                     if tokenLetters > 0 && tokenLeet > 0 && tokenLen >= 3 { f.leetCandidate = true }
                     if tokenLen == 1 { singles &+= 1; if singles >= 4 { f.splitCandidate = true } } else if tokenLen > 1 || b == 0x0A { singles = 0 }
                     tokenLen = 0; tokenLetters = 0; tokenLeet = 0
@@ -413,8 +418,11 @@ public final class DetectionEngine: Sendable {
                 let before = out.count
                 let t0 = scratch.collectStats ? DispatchTime.now().uptimeNanoseconds : 0
                 func run(_ subject: UnsafeBufferPointer<UInt8>, unicode: Bool, onView: Bool) {
-                    let from = max(0, lo - 160)
-                    let to = hi == Int(Int32.max) ? subject.count : min(subject.count, hi + Int(ruleWindow[r]))
+                    // Snap the window to scalar boundaries: PCRE2's JIT does not re-check UTF-8.
+                    var from = max(0, lo - 160)
+                    while from > 0 && subject[from] & 0xC0 == 0x80 { from -= 1 }
+                    var to = hi == Int(Int32.max) ? subject.count : min(subject.count, hi + Int(ruleWindow[r]))
+                    while to < subject.count && subject[to] & 0xC0 == 0x80 { to += 1 }
                     match(rule, regex: unicode ? rule.unicodeRegex : rule.regex,
                           in: UnsafeBufferPointer(rebasing: subject[0..<to]), from: from, onView: onView,
                           nonASCII: f.nonASCII, via: onView ? viaView : [], scratch: scratch, into: &out)
@@ -430,6 +438,21 @@ public final class DetectionEngine: Sendable {
                     scratch.record(rule.id, findings: out.count - before, nanoseconds: DispatchTime.now().uptimeNanoseconds - t0)
                 }
             }
+        }
+
+        // Repeated-token floods (prompts and tool arguments: the surfaces an attacker types into).
+        if surface == .prompt || surface == .toolArgs, buf.count >= 20, let flood = Repetition.flood(buf) {
+            let start = f.nonASCII ? Self.scalarCount(buf, upTo: flood.lowerBound) : flood.lowerBound
+            let end = f.nonASCII ? start + Self.scalarCount(UnsafeBufferPointer(rebasing: buf[flood]), upTo: flood.count) : flood.upperBound
+            out.append(Finding(ruleId: "SF-OBF-REPEAT", category: .obfuscation, severity: .high, confidence: 0.8,
+                               start: start, end: end, type: "repeated_tokens"))
+        }
+        // A match that only normalisation exposed (look-alike letters, spaced or leet letters) is
+        // itself evasion.
+        if useView && (scratch.view.confusables > 0 || scratch.view.rejoined > 0 || scratch.view.leet > 0),
+           let exposed = out.first(where: { !$0.via.isEmpty && !$0.category.isSensitiveValue && $0.category != .validation }) {
+            out.append(Finding(ruleId: "SF-OBF-EVASION", category: .obfuscation, severity: .high, confidence: 0.85,
+                               start: exposed.start, end: exposed.end, type: "normalization_evasion", via: exposed.via))
         }
 
         // Hidden layers: Unicode tag characters, encoded runs, escapes, ROT13.
@@ -470,6 +493,12 @@ public final class DetectionEngine: Sendable {
             var text = layer.text
             text.withUTF8 { scanLayer($0, surface: surface, depth: depth + 1, scratch: scratch, layers: &layers, into: &inner) }
             inner.removeAll { $0.category == .validation }
+            if inner.isEmpty, layer.encoding == "base64" || layer.encoding == "hex",
+               layer.text.split(whereSeparator: { $0 == " " }).count >= 4, case .collapse(let a, let b) = layer.mapping {
+                // Words hidden in base64/hex: reported, weighed with everything else.
+                out.append(Finding(ruleId: "SF-OBF-ENCODED-TEXT", category: .obfuscation, severity: .high,
+                                   confidence: 0.72, start: a, end: b, type: "encoded_text", via: [layer.encoding]))
+            }
             guard !inner.isEmpty else { continue }
             var lo = Int.max, hi = 0
             var worst = Severity.info

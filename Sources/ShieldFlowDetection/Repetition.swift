@@ -1,0 +1,87 @@
+/// Repeated-token floods ("ö ö ö …", ") ] } ) ] } …", "})})})…", a word pasted fifty times): the
+/// padding that pushes a system prompt out of a model's attention. Works on whitespace-separated
+/// tokens of the raw bytes; periods of one to four tokens, and character periods inside one long
+/// token.
+enum Repetition {
+    /// Identical consecutive tokens needed (period 1), and tokens needed for periods 2–4.
+    static let minSame = 10
+    static let minPeriodic = 24
+
+    /// Byte range of the first flood, or nil.
+    static func flood(_ buf: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+        var starts: [Int] = []
+        var ends: [Int] = []
+        var i = 0
+        let n = buf.count
+        var run = [0, 0, 0, 0, 0]
+        var runStart = [0, 0, 0, 0, 0]
+        while i < n {
+            while i < n && isSpace(buf[i]) { i += 1 }
+            guard i < n else { break }
+            let s = i
+            while i < n && !isSpace(buf[i]) { i += 1 }
+            starts.append(s); ends.append(i)
+            let k = starts.count - 1
+            if i - s >= 40, let p = charPeriod(buf, s, i), p <= 8, !isDecoration(buf, s, s + p) { return s..<i }
+            for p in 1...4 where k >= p {
+                if equal(buf, starts[k], ends[k], starts[k - p], ends[k - p]) && !(p == 1 && isDecoration(buf, starts[k], ends[k])) {
+                    if run[p] == 0 { runStart[p] = starts[k - p] }
+                    run[p] += 1
+                    let needed = p == 1 ? minSame - 1 : minPeriodic - p
+                    if run[p] >= needed { return runStart[p]..<floodEnd(buf, from: i, period: p, starts: starts, ends: ends) }
+                } else {
+                    run[p] = 0
+                }
+            }
+        }
+        return nil
+    }
+
+    /// Separator lines and table rules (`=====`, `---|---`, `• • •`, `↑-↑-↑`): decoration, not a flood.
+    /// A unit counts as a flood only with a letter, a digit, a bracket or a backtick in it.
+    static func isDecoration(_ buf: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Bool {
+        for k in s..<e {
+            let b = buf[k]
+            if b >= 0x80 || (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A) { return false }
+            if b == 0x28 || b == 0x29 || b == 0x5B || b == 0x5D || b == 0x7B || b == 0x7D || b == 0x60 { return false }
+        }
+        return true
+    }
+
+    @inline(__always) static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 }
+
+    static func equal(_ buf: UnsafeBufferPointer<UInt8>, _ a0: Int, _ a1: Int, _ b0: Int, _ b1: Int) -> Bool {
+        guard a1 - a0 == b1 - b0 else { return false }
+        for k in 0..<(a1 - a0) where buf[a0 + k] != buf[b0 + k] { return false }
+        return true
+    }
+
+    /// Extends a flood to the end of its repetitions (so the finding covers all of it).
+    static func floodEnd(_ buf: UnsafeBufferPointer<UInt8>, from: Int, period: Int, starts: [Int], ends: [Int]) -> Int {
+        var tokS = starts, tokE = ends
+        var i = from
+        let n = buf.count
+        var end = from
+        while i < n {
+            while i < n && isSpace(buf[i]) { i += 1 }
+            guard i < n else { break }
+            let s = i
+            while i < n && !isSpace(buf[i]) { i += 1 }
+            let k = tokS.count
+            guard equal(buf, s, i, tokS[k - period], tokE[k - period]) else { break }
+            tokS.append(s); tokE.append(i)
+            end = i
+        }
+        return end
+    }
+
+    /// The smallest period (≤ 8) that at least 90% of a long token follows, or nil.
+    static func charPeriod(_ buf: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Int? {
+        for p in 1...8 {
+            var same = 0
+            for k in (s + p)..<e where buf[k] == buf[k - p] { same += 1 }
+            if same * 10 >= (e - s - p) * 9 { return p }
+        }
+        return nil
+    }
+}
