@@ -53,8 +53,9 @@ public enum Masker {
     /// spaces.
     public static func excerpt(of finding: Finding, in scalars: [Unicode.Scalar], sensitive: [Span],
                                context: Int = 24, maxLength: Int = 160) -> String {
+        // Bounded by `maxLength` however long the finding: an excerpt costs O(maxLength), not O(text).
         let lo = max(0, finding.start - context)
-        let hi = min(scalars.count, max(finding.end, finding.start) + context)
+        let hi = min(scalars.count, min(max(finding.end, finding.start), finding.start + maxLength) + context)
         guard lo < hi else { return "" }
         var spans = sensitive
         if finding.category.isSensitiveValue {

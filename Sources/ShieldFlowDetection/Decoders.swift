@@ -142,90 +142,101 @@ enum Decoders {
         (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A)
     }
 
-    /// Decodes URL (%XX), HTML (&#NN; &#xHH; &name;), \xHH and \uHHHH escapes in one pass, keeping a
-    /// map from each decoded scalar to the escape it came from. Nil when fewer than two escapes.
-    static func decodeEscapes(_ text: String) -> DecodedLayer? {
-        let scalars = Array(text.unicodeScalars)
-        var out = String.UnicodeScalarView()
-        var starts: [Int32] = [], ends: [Int32] = []
+    /// Decodes URL (%XX), HTML (&#NN; &#xHH; &name;), \xHH and \uHHHH escapes in one pass over the
+    /// UTF-8 bytes, keeping for every decoded scalar the range of original scalars it came from.
+    /// Nil when fewer than two escapes.
+    static func decodeEscapes(_ text: UnsafeBufferPointer<UInt8>) -> DecodedLayer? {
+        let n = text.count
+        var out: [UInt8] = []
+        out.reserveCapacity(n)
+        var byteStart: [Int32] = []     // per output byte: original scalar range
+        var byteEnd: [Int32] = []
+        byteStart.reserveCapacity(n); byteEnd.reserveCapacity(n)
         var count = 0
-        var kinds = Set<String>()
+        var kinds: Set<String> = []
         var i = 0
-        let n = scalars.count
-        func hex(_ a: Int, _ len: Int) -> UInt32? {
-            guard a + len <= n else { return nil }
+        var scalar: Int32 = 0           // original scalar index of text[i]
+        @inline(__always) func hexAt(_ k: Int, _ len: Int) -> UInt32? {
+            guard k + len <= n else { return nil }
             var v: UInt32 = 0
-            for k in a..<a + len {
-                guard scalars[k].isASCII, let h = hexValue(UInt8(scalars[k].value)) else { return nil }
-                v = v << 4 | UInt32(h)
-            }
+            for j in k..<k + len { guard let h = hexValue(text[j]) else { return nil }; v = v << 4 | UInt32(h) }
             return v
         }
-        var pendingUTF8: [UInt8] = []
-        var pendingStart = 0
-        func flushUTF8() {
-            guard !pendingUTF8.isEmpty else { return }
-            let s = String(decoding: pendingUTF8, as: UTF8.self)
-            for u in s.unicodeScalars { out.append(u); starts.append(Int32(pendingStart)); ends.append(Int32(i)) }
-            pendingUTF8.removeAll()
+        func emit(_ v: UInt32, from: Int32, to: Int32) {
+            guard let u = Unicode.Scalar(v) else { return }
+            for b in String(u).utf8 { out.append(b); byteStart.append(from); byteEnd.append(to) }
         }
         while i < n {
-            let c = scalars[i]
-            if c == "%", let v = hex(i + 1, 2) {
-                if pendingUTF8.isEmpty { pendingStart = i }
-                pendingUTF8.append(UInt8(v)); count += 1; kinds.insert("url"); i += 3
+            let c = text[i]
+            if c == 0x25, let v = hexAt(i + 1, 2) {                       // %XX (raw byte, may be UTF-8)
+                out.append(UInt8(v)); byteStart.append(scalar); byteEnd.append(scalar + 3)
+                count += 1; kinds.insert("url"); i += 3; scalar += 3
                 continue
             }
-            flushUTF8()
-            if c == "\\", i + 1 < n, scalars[i + 1] == "x" || scalars[i + 1] == "u" {
-                let len = scalars[i + 1] == "x" ? 2 : 4
-                if let v = hex(i + 2, len), let u = Unicode.Scalar(v) {
-                    out.append(u); starts.append(Int32(i)); ends.append(Int32(i + 2 + len))
-                    count += 1; kinds.insert("escape"); i += 2 + len
+            if c == 0x5C, i + 1 < n, text[i + 1] == 0x78 || text[i + 1] == 0x75 {  // \xHH, \uHHHH
+                let len = text[i + 1] == 0x78 ? 2 : 4
+                if let v = hexAt(i + 2, len) {
+                    emit(v, from: scalar, to: scalar + Int32(2 + len))
+                    count += 1; kinds.insert("escape"); i += 2 + len; scalar += Int32(2 + len)
                     continue
                 }
             }
-            if c == "&", let (u, len) = htmlEntity(scalars, i) {
-                out.append(u); starts.append(Int32(i)); ends.append(Int32(i + len))
-                count += 1; kinds.insert("html"); i += len
+            if c == 0x26, let (v, len) = htmlEntity(text, i) {                // &#…; &name;
+                emit(v, from: scalar, to: scalar + Int32(len))
+                count += 1; kinds.insert("html"); i += len; scalar += Int32(len)
                 continue
             }
-            out.append(c); starts.append(Int32(i)); ends.append(Int32(i + 1))
-            i += 1
+            // Copy one original scalar.
+            let len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4
+            for j in i..<min(n, i + len) { out.append(text[j]); byteStart.append(scalar); byteEnd.append(scalar + 1) }
+            i += len; scalar += 1
         }
-        flushUTF8()
         guard count >= 2 else { return nil }
-        return DecodedLayer(encoding: kinds.sorted().joined(separator: "+"), text: String(out),
-                            mapping: .table(starts, ends))
+        // Per decoded scalar, the original range of its first and last byte.
+        let decoded = String(decoding: out, as: UTF8.self)
+        var starts: [Int32] = [], ends: [Int32] = []
+        if String(validating: out, as: UTF8.self) != nil {
+            for (k, b) in out.enumerated() where b & 0xC0 != 0x80 {
+                starts.append(byteStart[k])
+                var last = k
+                while last + 1 < out.count && out[last + 1] & 0xC0 == 0x80 { last += 1 }
+                ends.append(byteEnd[last])
+            }
+        } else {
+            // Escapes that do not form UTF-8: the decoded text maps to the whole input.
+            return DecodedLayer(encoding: kinds.sorted().joined(separator: "+"), text: decoded, mapping: .collapse(0, Int(scalar)))
+        }
+        return DecodedLayer(encoding: kinds.sorted().joined(separator: "+"), text: decoded, mapping: .table(starts, ends))
     }
 
-    static let namedEntities: [String: Unicode.Scalar] = [
-        "lt": "<", "gt": ">", "amp": "&", "quot": "\"", "apos": "'", "nbsp": " ", "sol": "/", "colon": ":",
-        "lpar": "(", "rpar": ")", "lsqb": "[", "rsqb": "]", "lbrack": "[", "rbrack": "]", "excl": "!",
-        "quest": "?", "period": ".", "comma": ",", "equals": "=", "num": "#", "newline": "\n",
+    static let namedEntities: [String: UInt32] = [
+        "lt": 0x3C, "gt": 0x3E, "amp": 0x26, "quot": 0x22, "apos": 0x27, "nbsp": 0x20, "sol": 0x2F, "colon": 0x3A,
+        "lpar": 0x28, "rpar": 0x29, "lsqb": 0x5B, "rsqb": 0x5D, "lbrack": 0x5B, "rbrack": 0x5D, "excl": 0x21,
+        "quest": 0x3F, "period": 0x2E, "comma": 0x2C, "equals": 0x3D, "num": 0x23, "newline": 0x0A,
     ]
 
-    private static func htmlEntity(_ s: [Unicode.Scalar], _ i: Int) -> (Unicode.Scalar, Int)? {
+    /// An HTML entity at `i` (which holds "&"): its scalar value and byte length.
+    private static func htmlEntity(_ s: UnsafeBufferPointer<UInt8>, _ i: Int) -> (UInt32, Int)? {
         var j = i + 1
         let n = s.count
-        if j < n && s[j] == "#" {
+        if j < n && s[j] == 0x23 {
             j += 1
             var isHex = false
-            if j < n && (s[j] == "x" || s[j] == "X") { isHex = true; j += 1 }
+            if j < n && (s[j] | 0x20) == 0x78 { isHex = true; j += 1 }
             var v: UInt32 = 0
             let digitsStart = j
-            while j < n && j - digitsStart < 8, s[j].isASCII {
-                if isHex, let h = hexValue(UInt8(s[j].value)) { v = v * 16 + UInt32(h) } else if !isHex, s[j].properties.numericType != nil, let d = Int(String(s[j])) { v = v * 10 + UInt32(d) } else { break }
+            while j < n && j - digitsStart < 8 {
+                if isHex, let h = hexValue(s[j]) { v = v * 16 + UInt32(h) } else if !isHex, s[j] >= 0x30 && s[j] <= 0x39 { v = v * 10 + UInt32(s[j] - 0x30) } else { break }
                 j += 1
             }
-            guard j > digitsStart, let u = Unicode.Scalar(v) else { return nil }
-            if j < n && s[j] == ";" { j += 1 }
-            return (u, j - i)
+            guard j > digitsStart, Unicode.Scalar(v) != nil else { return nil }
+            if j < n && s[j] == 0x3B { j += 1 }
+            return (v, j - i)
         }
         var name = ""
-        while j < n && j - i <= 8, s[j].properties.isAlphabetic, s[j].isASCII { name.unicodeScalars.append(s[j]); j += 1 }
-        guard j < n, s[j] == ";", let u = namedEntities[name.lowercased()] else { return nil }
-        return (u, j + 1 - i)
+        while j < n && j - i <= 8, (s[j] | 0x20) >= 0x61 && (s[j] | 0x20) <= 0x7A { name.unicodeScalars.append(Unicode.Scalar(s[j] | 0x20)); j += 1 }
+        guard j < n, s[j] == 0x3B, let v = namedEntities[name] else { return nil }
+        return (v, j + 1 - i)
     }
 
     static func rot13(_ text: String) -> String {

@@ -21,6 +21,7 @@ public final class ScanScratch {
     /// Per rule, the byte window around its keyword hits in the subject it will run on.
     var windowLo: [Int32] = []
     var windowHi: [Int32] = []
+    var hitCount: [Int32] = []
     /// Lower-cased copy of an ASCII text, for intent rules when no view is built.
     var lower: [UInt8] = []
     /// Per-rule pattern runs and time, collected when `collectStats` is on (`bench --rule-stats`).
@@ -71,6 +72,9 @@ public final class DetectionEngine: Sendable {
     let alwaysRules: [Int]
     let vocabulary: WordSet
     let wordCount: Int
+
+    /// Keyword hits per intent rule and text beyond which the rule's window stops growing.
+    static let maxKeywordHits: Int32 = 128
 
     /// Words leetspeak folding may produce besides the keywords' own words.
     static let leetVocabulary = ["all", "any", "previous", "prior", "above", "earlier", "instructions", "instruction", "rules",
@@ -365,6 +369,7 @@ public final class DetectionEngine: Sendable {
             scratch.hitsRaw = [UInt64](repeating: 0, count: wordCount)
             scratch.windowLo = [Int32](repeating: Int32.max, count: rules.count)
             scratch.windowHi = [Int32](repeating: 0, count: rules.count)
+            scratch.hitCount = [Int32](repeating: 0, count: rules.count)
         }
         var rot13 = false
         // A keyword hit (id, end offset) in `subject`: set the rule bits and widen their windows.
@@ -378,6 +383,10 @@ public final class DetectionEngine: Sendable {
             for r32 in keywordRules[kw] {
                 let r = Int(r32)
                 if let only = normalizedOnly, rules[r].normalized != only { continue }
+                scratch.hitCount[r] &+= 1
+                // An intent rule's window stops growing after `maxKeywordHits`: thousands of decoy
+                // keywords cannot buy unbounded regex work (the flood is reported instead).
+                if rules[r].normalized && scratch.hitCount[r] > Self.maxKeywordHits { continue }
                 Self.set(&scratch.hitsRaw, r)
                 if Int32(start) < scratch.windowLo[r] { scratch.windowLo[r] = Int32(start) }
                 if Int32(end) > scratch.windowHi[r] { scratch.windowHi[r] = Int32(end) }
@@ -404,6 +413,7 @@ public final class DetectionEngine: Sendable {
 
         // Stage two: the triggered rules' patterns, each on a window around its keyword hits.
         let viaView = useView ? scratch.view.transforms : []
+        var floodReported = false
         for w in 0..<wordCount {
             var word = scratch.hitsRaw[w]
             scratch.hitsRaw[w] = 0
@@ -412,8 +422,15 @@ public final class DetectionEngine: Sendable {
                 word &= word - 1
                 let rule = rules[r]
                 let lo = Int(scratch.windowLo[r]), hi = Int(scratch.windowHi[r])
+                let hits = scratch.hitCount[r]
                 scratch.windowLo[r] = Int32.max
                 scratch.windowHi[r] = 0
+                scratch.hitCount[r] = 0
+                if rule.normalized && hits > Self.maxKeywordHits && !floodReported {
+                    floodReported = true
+                    out.append(Finding(ruleId: "SF-OBF-KEYWORD-FLOOD", category: .obfuscation, severity: .high, confidence: 0.75,
+                                       start: 0, end: 0, type: "keyword_flood:\(rule.id)"))
+                }
                 guard rule.surfaces.contains(surface) else { continue }
                 let before = out.count
                 let t0 = scratch.collectStats ? DispatchTime.now().uptimeNanoseconds : 0
@@ -476,13 +493,9 @@ public final class DetectionEngine: Sendable {
                 hidden.append(DecodedLayer(encoding: run.hex ? "hex" : "base64", text: text, mapping: .collapse(a, a + run.range.count)))
             }
         }
-        var original: String?
-        if f.escapes >= 2 {
-            original = String(decoding: buf, as: UTF8.self)
-            if let layer = Decoders.decodeEscapes(original!) { hidden.append(layer) }
-        }
+        if f.escapes >= 2, let layer = Decoders.decodeEscapes(buf) { hidden.append(layer) }
         if rot13 {
-            let text = original ?? String(decoding: buf, as: UTF8.self)
+            let text = String(decoding: buf, as: UTF8.self)
             let count = text.unicodeScalars.count
             hidden.append(DecodedLayer(encoding: "rot13", text: Decoders.rot13(text), mapping: .collapse(0, count)))
         }

@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""Detection-quality gate on the labelled development corpus (read in place, never copied).
+Fails when a target of the foundation issue is missed, so a rule change that costs recall or adds
+false positives does not land unnoticed."""
+import json, os, subprocess, sys
+
+binary, corpus = sys.argv[1], sys.argv[2]
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+def evaluate(name):
+    p = subprocess.run([binary, "eval", "--format", "json", "--rules", os.path.join(root, "rules"),
+                        "--input", os.path.join(corpus, name)], capture_output=True, text=True, check=True)
+    return json.loads(p.stdout)
+
+rows, failures = [], []
+def target(label, value, op, limit):
+    ok = value >= limit if op == ">=" else value <= limit
+    rows.append(f"  {label:<44} {value * 100:6.2f}%  (target {op} {limit * 100:.1f}%)  {'ok' if ok else 'MISSED'}")
+    if not ok:
+        failures.append(label)
+
+a = evaluate("attacks.jsonl")
+explicit = [v for k, v in a["tiers"].items() if k.endswith("/explicit")]
+target("explicit attacks blocked", sum(v["blocked"] for v in explicit) / sum(v["rows"] for v in explicit), ">=", 0.90)
+contextual = a["tiers"].get("injection/contextual", {"rows": 0, "blocked": 0})
+rows.append(f"  {'contextual attacks blocked (reported)':<44} {contextual['blocked'] / max(1, contextual['rows']) * 100:6.2f}%")
+target("benign prompts blocked", evaluate("benign_prompts.jsonl")["benign_block_rate"], "<=", 0.01)
+target("hard negatives blocked", evaluate("hard_negatives.jsonl")["benign_block_rate"], "<=", 0.03)
+r = evaluate("benign_responses.jsonl")
+target("benign responses blocked", r["benign_block_rate"], "<=", 0.005)
+target("benign responses masked", r["benign_mask_rate"], "<=", 0.03)
+target("benign tool outputs blocked", evaluate("benign_tool_outputs.jsonl")["benign_block_rate"], "<=", 0.01)
+s = evaluate("pii_secrets.jsonl")
+gold = sum(v["gold"] for v in s["span_recall"].values())
+found = sum(v["found"] for v in s["span_recall"].values())
+target("PII/secret span recall", found / gold, ">=", 0.99)
+target("look-alike negatives flagged", s["lookalikes"]["flagged"] / max(1, s["lookalikes"]["rows"]), "<=", 0.02)
+print("\n".join(rows))
+if failures:
+    print("quality gate FAILED:", ", ".join(failures))
+    sys.exit(1)
+print("quality gate: all targets met")
