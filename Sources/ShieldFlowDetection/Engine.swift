@@ -24,6 +24,9 @@ public final class ScanScratch {
     var hitCount: [Int32] = []
     /// Lower-cased copy of an ASCII text, for intent rules when no view is built.
     var lower: [UInt8] = []
+    /// The top layer's feature pass and whether it needed a view, for the classifier.
+    var topFeatures: DetectionEngine.Features?
+    var topNeedsView = true
     /// Per-rule pattern runs and time, collected when `collectStats` is on (`bench --rule-stats`).
     public var collectStats = false
     public private(set) var ruleRuns: [String: (runs: Int, findings: Int, nanoseconds: UInt64)] = [:]
@@ -38,6 +41,13 @@ public final class ScanScratch {
     }
     func countView() { viewsBuilt += 1 }
     func countLayer() { layersScanned += 1 }
+}
+
+/// Which detectors decide: the rules, the learned classifier, or both (for `eval` comparisons).
+public enum DetectorMode: String, Sendable, CaseIterable {
+    case both
+    case rules
+    case classifier
 }
 
 public struct EngineLimits: Sendable, Hashable {
@@ -57,6 +67,8 @@ public final class DetectionEngine: Sendable {
     public let ruleSet: RuleSet
     public let policy: VerdictPolicy
     public let limits: EngineLimits
+    public let classifier: ClassifierSettings?
+    public let mode: DetectorMode
     let rules: [CompiledRule]
     /// Keywords that are pure ASCII (every text) and those with non-ASCII bytes (non-ASCII views
     /// only): two small automata instead of one whose byte classes blow up the table.
@@ -94,11 +106,14 @@ public final class DetectionEngine: Sendable {
 
     /// - Throws: `InvalidRules` when the rule set has errors: a broken rule never silently
     ///   disappears from a running engine.
-    public init(ruleSet: RuleSet, policy: VerdictPolicy = .default, limits: EngineLimits = EngineLimits()) throws {
+    public init(ruleSet: RuleSet, policy: VerdictPolicy = .default, limits: EngineLimits = EngineLimits(),
+                classifier: ClassifierSettings? = nil, mode: DetectorMode = .both) throws {
         guard ruleSet.errors.isEmpty else { throw InvalidRules(problems: ruleSet.errors) }
         self.ruleSet = ruleSet
         self.policy = policy
         self.limits = limits
+        self.classifier = classifier
+        self.mode = mode
         rules = ruleSet.rules
         var keywordIndex: [[UInt8]: Int] = [:]
         var keywords: [[UInt8]] = []
@@ -176,8 +191,15 @@ public final class DetectionEngine: Sendable {
                                         start: at, end: at + 1, type: "nul_byte"))
             }
             var layers = 0
-            scanLayer(buf, surface: surface, depth: 0, scratch: scratch, layers: &layers, into: &findings)
-            if surface != .prompt {
+            scratch.topFeatures = nil
+            if mode != .classifier {
+                scanLayer(buf, surface: surface, depth: 0, scratch: scratch, layers: &layers, into: &findings)
+            }
+            if mode != .rules, let settings = classifier, surface == .prompt || surface == .toolOutput {
+                classify(buf, settings: settings, threshold: surface == .prompt ? settings.threshold : settings.toolOutputThreshold,
+                         scratch: scratch, into: &findings)
+            }
+            if surface != .prompt && mode != .classifier {
                 let e = EntropyAnalysis.analyse(buf)
                 health = e.tokenHealth
                 for region in e.regions {
@@ -364,6 +386,7 @@ public final class DetectionEngine: Sendable {
             f.leetCandidate = Normalizer.hasLeetWord(buf, vocabulary: vocabulary)
         }
         let useView = f.nonASCII || f.splitCandidate || f.leetCandidate
+        if depth == 0 { scratch.topFeatures = f; scratch.topNeedsView = useView }
         if scratch.collectStats { scratch.countLayer(); if useView { scratch.countView() } }
         if scratch.hitsRaw.count != wordCount {
             scratch.hitsRaw = [UInt64](repeating: 0, count: wordCount)
@@ -561,6 +584,57 @@ public final class DetectionEngine: Sendable {
         }
     }
 
+    /// Scores the normalised text with the learned classifier and reports the best window when it
+    /// reaches the threshold. Confidence rises from 0.7 at the threshold to 1 at certainty, times
+    /// the configured weight.
+    func classify(_ buf: UnsafeBufferPointer<UInt8>, settings: ClassifierSettings, threshold: Float, scratch: ScanScratch,
+                  into out: inout [Finding]) {
+        // Plain ASCII text needs no view: its normalised form is its lower-case form (byte offsets are
+        // scalar offsets). Everything else is scored on the same view the rules see.
+        var needsView = scratch.topNeedsView
+        if scratch.topFeatures == nil {
+            var f = Self.features(buf)
+            if f.leetCandidate && !f.nonASCII && !f.splitCandidate { f.leetCandidate = Normalizer.hasLeetWord(buf, vocabulary: vocabulary) }
+            needsView = f.nonASCII || f.splitCandidate || f.leetCandidate
+        }
+        let p: Float, window: Range<Int>, start: Int, end: Int
+        if needsView {
+            Normalizer.build(buf, into: &scratch.view, vocabulary: vocabulary)
+            (p, window) = scratch.view.bytes.withUnsafeBufferPointer { settings.classifier.score($0) }
+            guard p >= threshold, !window.isEmpty else { return }
+            start = Int(scratch.view.map[window.lowerBound])
+            end = Int(scratch.view.map[window.upperBound - 1]) + 1
+        } else {
+            if scratch.lower.count < buf.count { scratch.lower = [UInt8](repeating: 0, count: buf.count * 2) }
+            (p, window) = scratch.lower.withUnsafeMutableBufferPointer { lower in
+                for i in 0..<buf.count { let b = buf[i]; lower[i] = b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
+                return settings.classifier.score(UnsafeBufferPointer(rebasing: lower[0..<buf.count]))
+            }
+            guard p >= threshold, !window.isEmpty else { return }
+            (start, end) = (window.lowerBound, window.upperBound)
+        }
+        let t = Double(threshold)
+        let confidence = min(1, (0.7 + 0.3 * (Double(p) - t) / max(1e-6, 1 - t)) * settings.weight)
+        out.append(Finding(ruleId: "SF-ML-\(settings.classifier.version)", category: .injection, severity: .high,
+                           confidence: (confidence * 1000).rounded() / 1000, start: start, end: end, type: "learned"))
+    }
+
+    /// The classifier's feature vectors of `text`, one per window, for the training pipeline.
+    public func classifierFeatures(_ text: String, featurizer: TextFeaturizer) -> [[Int]] {
+        var copy = text
+        let scratch = ScanScratch()
+        return copy.withUTF8 { buf in
+            Normalizer.build(buf, into: &scratch.view, vocabulary: vocabulary)
+            return scratch.view.bytes.withUnsafeBufferPointer { v in
+                TextFeaturizer.windows(count: v.count).map { w in
+                    var idx: [Int] = []
+                    _ = featurizer.forEachFeature(UnsafeBufferPointer(rebasing: v[w])) { idx.append($0) }
+                    return idx
+                }
+            }
+        }
+    }
+
     /// Unicode scalars in the first `bytes` bytes of valid UTF-8.
     static func scalarCount(_ buf: UnsafeBufferPointer<UInt8>, upTo bytes: Int) -> Int {
         var n = 0
@@ -600,6 +674,12 @@ extension DetectionEngine {
         time("keywords") { for i in copies.indices { copies[i].withUTF8 { matcher.scan($0) { kw, _ in sink &+= kw } } } }
         time("view") { for i in copies.indices { copies[i].withUTF8 { Normalizer.build($0, into: &scratch.view, vocabulary: vocabulary); sink &+= scratch.view.bytes.count } } }
         time("scan") { for i in copies.indices { sink &+= scan(copies[i], surface: surface, scratch: scratch).findings.count } }
+        if let model = classifier?.classifier {
+            // The classifier alone, on already-normalised bytes (the view is timed above).
+            var views: [[UInt8]] = []
+            for i in copies.indices { copies[i].withUTF8 { Normalizer.build($0, into: &scratch.view, vocabulary: vocabulary) }; views.append(scratch.view.bytes) }
+            time("classifier") { for v in views { v.withUnsafeBufferPointer { sink &+= Int(model.score($0).probability * 10) } } }
+        }
         let bytes = Double(texts.reduce(0) { $0 + $1.utf8.count })
         t["ac-states"] = UInt64(matcher.stateCount) * UInt64(bytes)
         t["ac-classes"] = UInt64(matcher.classCountValue) * UInt64(bytes)

@@ -27,9 +27,13 @@ struct Eval: ParsableCommand {
     }
 
     func run() throws {
-        let engine = try ruleOptions.engine()
+        let both = try ruleOptions.engine()
+        // With a classifier, compare rules only, classifier only and both on the same rows.
+        let modes: [DetectorMode] = both.classifier == nil ? [.both] : [.rules, .classifier, .both]
+        var engines: [DetectorMode: DetectionEngine] = [.both: both]
+        for m in modes where m != .both { engines[m] = try ruleOptions.engine(mode: m) }
         let scratch = ScanScratch()
-        var report = EvalReport()
+        var reports: [DetectorMode: EvalReport] = [:]
         for file in input {
             try JSONLReader.forEachLine(path: file) { number, line in
                 guard let row = JSONLReader.object(line), let text = row["text"] as? String,
@@ -37,13 +41,24 @@ struct Eval: ParsableCommand {
                     warn("\(file):\(number): skipped, not a labelled row"); return
                 }
                 let surface = self.surface ?? Self.surface(forKind: row["kind"] as? String)
-                let t0 = DispatchTime.now().uptimeNanoseconds
-                let result = engine.scan(text, surface: surface, scratch: scratch)
-                let ns = DispatchTime.now().uptimeNanoseconds - t0
-                report.add(row: row, label: label, text: text, result: result, nanoseconds: ns)
+                for m in modes {
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    let result = engines[m]!.scan(text, surface: surface, scratch: scratch)
+                    let ns = DispatchTime.now().uptimeNanoseconds - t0
+                    reports[m, default: EvalReport()].add(row: row, label: label, text: text, result: result, nanoseconds: ns)
+                }
             }
         }
-        writeLine(format == .json ? report.json() : report.text())
+        let main = reports[.both] ?? EvalReport()
+        if format == .json {
+            var obj = main.object()
+            if modes.count > 1 { obj["modes"] = Dictionary(uniqueKeysWithValues: modes.map { ($0.rawValue, reports[$0]!.object()) }) }
+            let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .prettyPrinted])
+            writeLine(String(decoding: data, as: UTF8.self))
+        } else {
+            writeLine(main.text())
+            if modes.count > 1 { writeLine("\n" + EvalReport.comparison(modes.map { ($0.rawValue, reports[$0]!) })) }
+        }
     }
 }
 
@@ -125,7 +140,32 @@ struct EvalReport {
         return lines.joined(separator: "\n")
     }
 
+    /// Headline figures of several detector modes side by side.
+    static func comparison(_ reports: [(String, EvalReport)]) -> String {
+        var keys = Set<String>()
+        for (_, r) in reports { keys.formUnion(r.byTier.keys.map { "blocked " + $0 }); keys.formUnion(r.byLabel.keys.map { "blocked " + $0 }) }
+        var lines = ["detectors side by side".padding(toLength: 34, withPad: " ", startingAt: 0) + reports.map { $0.0.padding(toLength: 12, withPad: " ", startingAt: 0) }.joined()]
+        for key in keys.sorted() {
+            var line = "  " + key.padding(toLength: 32, withPad: " ", startingAt: 0)
+            for (_, r) in reports {
+                let name = String(key.dropFirst("blocked ".count))
+                let c = r.byTier[name] ?? r.byLabel[name] ?? Counts()
+                line += r.pct(c.blocked, c.total).padding(toLength: 12, withPad: " ", startingAt: 0)
+            }
+            lines.append(line)
+        }
+        var line = "  " + "MB/s (one core)".padding(toLength: 32, withPad: " ", startingAt: 0)
+        for (_, r) in reports { line += String(format: "%.1f", r.throughput.mbps).padding(toLength: 12, withPad: " ", startingAt: 0) }
+        lines.append(line)
+        return lines.joined(separator: "\n")
+    }
+
     func json() -> String {
+        let data = try! JSONSerialization.data(withJSONObject: object(), options: [.sortedKeys, .prettyPrinted])
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    func object() -> [String: Any] {
         let t = throughput
         var obj: [String: Any] = [
             "labels": byLabel.mapValues { ["rows": $0.total, "blocked": $0.blocked, "masked": $0.masked] },
@@ -141,7 +181,6 @@ struct EvalReport {
             if EvalReport.attackLabels.contains(label) { obj["recall_\(label)"] = Double(c.blocked) / Double(max(1, c.total)) }
             if label == "benign" { obj["benign_block_rate"] = Double(c.blocked) / Double(max(1, c.total)); obj["benign_mask_rate"] = Double(c.masked) / Double(max(1, c.total)) }
         }
-        let data = try! JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .prettyPrinted])
-        return String(decoding: data, as: UTF8.self)
+        return obj
     }
 }

@@ -9,7 +9,7 @@ struct ShieldFlowCommand: ParsableCommand {
         commandName: "shieldflow",
         abstract: "Runtime intrusion detection for LLM applications.",
         version: ShieldFlowVersion.string,
-        subcommands: [Scan.self, Eval.self, Rules.self, Bench.self]
+        subcommands: [Scan.self, Eval.self, Rules.self, Bench.self, Model.self]
     )
 }
 
@@ -37,12 +37,33 @@ struct RuleOptions: ParsableArguments {
         return "rules"
     }
 
-    func engine() throws -> DetectionEngine {
+    @Option(name: .long, help: "Learned classifier file, or `off` (default: models/sf-injection.sfm next to the rules).")
+    var model: String?
+
+    @Option(name: .long, help: "Classifier probability threshold (default: the model's calibrated one).")
+    var modelThreshold: Float?
+
+    @Option(name: .long, help: "Weight of the classifier's findings in the verdict (default 1).")
+    var modelWeight: Double = 1
+
+    func classifier() throws -> ClassifierSettings? {
+        if model == "off" { return nil }
+        let path = model ?? URL(fileURLWithPath: directory()).deletingLastPathComponent()
+            .appendingPathComponent("models/sf-injection.sfm").path
+        guard model != nil || FileManager.default.fileExists(atPath: path) else { return nil }
+        do {
+            return ClassifierSettings(classifier: try LinearClassifier(contentsOf: path), threshold: modelThreshold, weight: modelWeight)
+        } catch {
+            throw ValidationError("cannot load the classifier: \(error)")
+        }
+    }
+
+    func engine(mode: DetectorMode = .both) throws -> DetectionEngine {
         let dir = directory()
         let set = RuleSet.load(directory: dir)
         for p in set.problems where p.level == .warning { FileHandle.standardError.write(Data("\(p)\n".utf8)) }
         do {
-            return try DetectionEngine(ruleSet: set)
+            return try DetectionEngine(ruleSet: set, classifier: try classifier(), mode: mode)
         } catch let e as DetectionEngine.InvalidRules {
             throw ValidationError("rules in \(dir) are invalid; fix them or run `shieldflow rules check`:\n\(e)")
         }
