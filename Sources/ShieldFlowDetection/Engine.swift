@@ -211,11 +211,11 @@ public final class DetectionEngine: Sendable {
                 }
             }
         }
-        findings = Self.deduplicate(findings)
+        let scalars = findings.isEmpty ? [] : Array(text.unicodeScalars)
+        findings = Self.deduplicate(Self.everyOccurrence(of: findings, in: scalars))
         var masked: String?
         let action = policy.action(for: findings, on: surface)
         if !findings.isEmpty {
-            let scalars = Array(text.unicodeScalars)
             let sensitive = Masker.spans(of: findings)
             for i in findings.indices {
                 findings[i].excerpt = Masker.excerpt(of: findings[i], in: scalars, sensitive: sensitive)
@@ -558,7 +558,9 @@ public final class DetectionEngine: Sendable {
 
     private func match(_ rule: CompiledRule, regex: PCRE2Regex, in subject: UnsafeBufferPointer<UInt8>, from: Int,
                        onView: Bool, nonASCII: Bool, via: [String], scratch: ScanScratch, into out: inout [Finding]) {
-        let outcome = regex.forEachMatch(in: subject, from: from, scratch: scratch.pcre) { m, g1 in
+        // Every value is masked, however many there are; intent rules need only a few matches.
+        let cap = rule.category.isSensitiveValue ? Int.max : 64
+        let outcome = regex.forEachMatch(in: subject, from: from, scratch: scratch.pcre, maxMatches: cap) { m, g1 in
             let range = g1 ?? m
             if let validate = rule.validator {
                 let value = String(decoding: UnsafeBufferPointer(rebasing: subject[range]), as: UTF8.self)
@@ -640,6 +642,37 @@ public final class DetectionEngine: Sendable {
         var n = 0
         for i in 0..<min(bytes, buf.count) where buf[i] & 0xC0 != 0x80 { n += 1 }
         return n
+    }
+
+    /// Once a PII or secret value is known, every other occurrence of it in the text is reported too,
+    /// also where the pattern's boundaries did not match (values glued together, occurrences
+    /// inside a decoded layer's span): a found value is never left readable elsewhere.
+    static func everyOccurrence(of findings: [Finding], in scalars: [Unicode.Scalar]) -> [Finding] {
+        var values: [[Unicode.Scalar]: Finding] = [:]
+        for f in findings where f.category.isSensitiveValue && f.end - f.start >= 6 && f.end <= scalars.count {
+            let value = Array(scalars[f.start..<f.end])
+            if values[value] == nil && values.count < 256 { values[value] = f }
+        }
+        guard !values.isEmpty else { return findings }
+        var out = findings
+        let known = Set(findings.filter { $0.category.isSensitiveValue }.map { [$0.start, $0.end] })
+        for (value, f) in values {
+            guard let first = value.first else { continue }
+            var i = 0
+            while i + value.count <= scalars.count {
+                if scalars[i] == first && Array(scalars[i..<i + value.count]) == value {
+                    if !known.contains([i, i + value.count]) {
+                        var copy = f
+                        copy.start = i; copy.end = i + value.count
+                        out.append(copy)
+                    }
+                    i += value.count
+                } else {
+                    i += 1
+                }
+            }
+        }
+        return out
     }
 
     /// Drops repeats of a rule over overlapping spans (a payload seen plain and decoded), keeping the
