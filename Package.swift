@@ -5,6 +5,7 @@ import PackageDescription
 //   ShieldFlowCore        pure types and policy, no I/O, no C
 //   PCRE2Adapter          the only module that imports CPCRE2
 //   ShieldFlowDetection   rules-as-data engine on top of Core + PCRE2Adapter
+//   ShieldFlowPipeline    records → decisions / dead letters, trust through a TrustStore (no Kafka)
 //   shieldflow            the CLI
 // System-library targets for librdkafka, hiredis and libcurl are declared here so that
 // `swift package` knows every native dependency and its apt provider; their adapters
@@ -16,6 +17,7 @@ let package = Package(
         .executable(name: "shieldflow", targets: ["shieldflow"]),
         .library(name: "ShieldFlowCore", targets: ["ShieldFlowCore"]),
         .library(name: "ShieldFlowDetection", targets: ["ShieldFlowDetection"]),
+        .library(name: "ShieldFlowPipeline", targets: ["ShieldFlowPipeline"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -35,11 +37,13 @@ let package = Package(
         .target(name: "PCRE2Adapter", dependencies: ["CPCRE2"]),
         .target(name: "ShieldFlowDetection",
                 dependencies: ["ShieldFlowCore", "PCRE2Adapter", .product(name: "Yams", package: "Yams")]),
+        .target(name: "ShieldFlowPipeline", dependencies: ["ShieldFlowCore", "ShieldFlowDetection"]),
         .executableTarget(name: "shieldflow",
-                          dependencies: ["ShieldFlowCore", "ShieldFlowDetection",
+                          dependencies: ["ShieldFlowCore", "ShieldFlowDetection", "ShieldFlowPipeline",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "ShieldFlowCoreTests", dependencies: ["ShieldFlowCore"]),
+        .testTarget(name: "ShieldFlowPipelineTests", dependencies: ["ShieldFlowPipeline", "ShieldFlowDetection", "ShieldFlowCore"]),
         .testTarget(name: "ShieldFlowDetectionTests",
                     dependencies: ["ShieldFlowDetection", "ShieldFlowCore", "PCRE2Adapter"]),
     ],

@@ -4,12 +4,12 @@ import ShieldFlowCore
 import ShieldFlowDetection
 
 @main
-struct ShieldFlowCommand: ParsableCommand {
+struct ShieldFlowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shieldflow",
         abstract: "Runtime intrusion detection for LLM applications.",
         version: ShieldFlowVersion.string,
-        subcommands: [Scan.self, Eval.self, Rules.self, Bench.self, Model.self]
+        subcommands: [Scan.self, Eval.self, Inspect.self, Rules.self, Bench.self, Model.self]
     )
 }
 

@@ -1,0 +1,150 @@
+/// Where a decided record came from: the at-least-once identity of the decision.
+public struct SourceRecord: Codable, Sendable, Hashable {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+    /// Record timestamp, milliseconds since the epoch, when the broker gave one.
+    public var timestamp: Int64?
+
+    public init(topic: String, partition: Int32, offset: Int64, timestamp: Int64? = nil) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.timestamp = timestamp
+    }
+
+    /// Deterministic id of the decision for this record: a replay after a crash yields the same id.
+    public var decisionId: String {
+        var h: UInt64 = 0xcbf29ce484222325
+        for b in "\(topic)\u{0}\(partition)\u{0}\(offset)".utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+        var g: UInt64 = 0x84222325cbf29ce4
+        for b in "\(offset)\u{0}\(partition)\u{0}\(topic)".utf8 { g = (g ^ UInt64(b)) &* 0x100000001b3 }
+        func mix(_ x: UInt64) -> UInt64 {  // splitmix64 finaliser: nearby offsets get unrelated ids
+            var z = x
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        let hex = String(mix(h), radix: 16), hex2 = String(mix(g), radix: 16)
+        return "d-" + String(repeating: "0", count: 16 - hex.count) + hex + String(repeating: "0", count: 16 - hex2.count) + hex2
+    }
+}
+
+public struct TrustChange: Codable, Sendable, Hashable {
+    public var before: Double
+    public var after: Double
+    public var delta: Double
+    /// True when the trust store could not be reached and the decision rests on findings alone.
+    public var unavailable: Bool?
+
+    public init(before: Double, after: Double, unavailable: Bool? = nil) {
+        self.before = before
+        self.after = after
+        self.delta = ((after - before) * 1000).rounded() / 1000
+        self.unavailable = unavailable
+    }
+}
+
+public struct InspectorInfo: Codable, Sendable, Hashable {
+    public var instance: String
+    public var version: String
+    public var rulesVersion: String
+    public var modelVersion: String?
+
+    public init(instance: String, version: String, rulesVersion: String, modelVersion: String? = nil) {
+        self.instance = instance
+        self.version = version
+        self.rulesVersion = rulesVersion
+        self.modelVersion = modelVersion
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case instance, version, rulesVersion = "rules_version", modelVersion = "model_version"
+    }
+}
+
+/// A finding as it leaves ShieldFlow: redacted excerpt, no raw value.
+public struct DecisionFinding: Codable, Sendable, Hashable {
+    public var ruleId: String
+    public var category: Category
+    public var severity: Severity
+    public var confidence: Double
+    public var start: Int
+    public var end: Int
+    public var type: String
+    /// Which field of the event the offsets point into (`prompt`, `messages[2].content`, …).
+    public var field: String
+    public var excerpt: String
+
+    public init(_ f: Finding, field: String) {
+        ruleId = f.ruleId; category = f.category; severity = f.severity; confidence = f.confidence
+        start = f.start; end = f.end; type = f.type; self.field = field; excerpt = f.excerpt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case ruleId = "rule_id", category, severity, confidence, start, end, type, field, excerpt
+    }
+}
+
+public struct Incident: Codable, Sendable, Hashable {
+    public var severity: Severity
+    public var title: String
+    public var ruleIds: [String]
+    public var confidence: Double
+
+    enum CodingKeys: String, CodingKey { case severity, title, ruleIds = "rule_ids", confidence }
+
+    public init(severity: Severity, title: String, ruleIds: [String], confidence: Double) {
+        self.severity = severity
+        self.title = title
+        self.ruleIds = ruleIds
+        self.confidence = confidence
+    }
+}
+
+/// The record ShieldFlow produces to `shieldflow.decisions`, keyed by session id.
+public struct DecisionRecord: Codable, Sendable, Hashable {
+    public var decisionId: String
+    public var eventId: String
+    public var sessionId: String
+    public var kind: EventKind
+    public var action: Action
+    public var findings: [DecisionFinding]
+    public var maskedText: String?
+    public var maskedField: String?
+    public var trust: TrustChange
+    public var source: SourceRecord
+    public var traceId: String?
+    public var inspector: InspectorInfo
+    public var incident: Incident?
+    public var latencyMs: Double
+
+    enum CodingKeys: String, CodingKey {
+        case decisionId = "decision_id", eventId = "event_id", sessionId = "session_id", kind, action, findings
+        case maskedText = "masked_text", maskedField = "masked_field", trust, source, traceId = "trace_id", inspector
+        case incident, latencyMs = "latency_ms"
+    }
+
+    public init(decisionId: String, eventId: String, sessionId: String, kind: EventKind, action: Action,
+                findings: [DecisionFinding], maskedText: String?, maskedField: String?, trust: TrustChange,
+                source: SourceRecord, traceId: String?, inspector: InspectorInfo, incident: Incident?, latencyMs: Double) {
+        self.decisionId = decisionId; self.eventId = eventId; self.sessionId = sessionId; self.kind = kind
+        self.action = action; self.findings = findings; self.maskedText = maskedText; self.maskedField = maskedField
+        self.trust = trust; self.source = source; self.traceId = traceId; self.inspector = inspector
+        self.incident = incident; self.latencyMs = latencyMs
+    }
+}
+
+/// The record ShieldFlow produces to `shieldflow.deadletter`: the reason and where it came from; the
+/// original bytes travel as the record value and headers.
+public struct DeadLetter: Codable, Sendable, Hashable {
+    public var reason: DeadLetterReason.Code
+    public var detail: String
+    public var source: SourceRecord
+
+    public init(reason: DeadLetterReason.Code, detail: String, source: SourceRecord) {
+        self.reason = reason
+        self.detail = detail
+        self.source = source
+    }
+}

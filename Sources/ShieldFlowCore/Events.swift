@@ -1,0 +1,142 @@
+import Foundation
+
+/// What a record on an input topic describes.
+public enum EventKind: String, Codable, Sendable, CaseIterable {
+    case prompt
+    case response
+    case toolCall = "tool_call"
+}
+
+/// One chat message of a prompt event's `messages` array.
+public struct ChatMessage: Sendable, Hashable {
+    public var role: String
+    public var content: String
+}
+
+/// An event to inspect, decoded and validated from a record value.
+public struct InspectionEvent: Sendable {
+    public var kind: EventKind
+    public var eventId: String
+    public var sessionId: String
+    public var agentId: String?
+    public var userId: String?
+    public var traceId: String?
+    public var timestamp: String?
+    /// Prompt events: `prompt`, or the `messages` array.
+    public var prompt: String?
+    public var messages: [ChatMessage] = []
+    /// Response events.
+    public var response: String?
+    public var inReplyTo: String?
+    /// Tool calls: name, the arguments as compact JSON, cost and idempotency.
+    public var toolName: String?
+    public var toolArguments: String?
+    public var cost: Double?
+    public var idempotent: Bool?
+}
+
+/// Why a record cannot be inspected; it goes to the dead-letter topic with this reason.
+public struct DeadLetterReason: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Code: String, Sendable, Codable {
+        case tooLarge = "too_large"
+        case invalidUTF8 = "invalid_utf8"
+        case notJSON = "not_json"
+        case notAnObject = "not_an_object"
+        case missingField = "missing_field"
+        case wrongType = "wrong_type"
+        case invalidValue = "invalid_value"
+    }
+    public var code: Code
+    public var detail: String
+    public var description: String { "\(code.rawValue): \(detail)" }
+}
+
+public enum EventDecoder {
+    /// JSON booleans and numbers both arrive as NSNumber on Linux, and `1 is Bool` holds there;
+    /// the concrete class tells them apart.
+    static func isJSONBool(_ v: Any) -> Bool { String(describing: type(of: v)).contains("Boolean") || type(of: v) == Bool.self }
+
+    /// Default largest record value accepted (the engine scans at most 64 KiB per text anyway).
+    public static let defaultMaxBytes = 1 << 20
+
+    /// Decodes a record value. Never throws anything but a `DeadLetterReason`, never traps.
+    public static func decode(_ bytes: [UInt8], kind: EventKind, maxBytes: Int = defaultMaxBytes) -> Result<InspectionEvent, DeadLetterReason> {
+        func fail(_ c: DeadLetterReason.Code, _ d: String) -> Result<InspectionEvent, DeadLetterReason> { .failure(DeadLetterReason(code: c, detail: d)) }
+        guard bytes.count <= maxBytes else { return fail(.tooLarge, "\(bytes.count) bytes > \(maxBytes)") }
+        guard String(validating: bytes, as: UTF8.self) != nil else { return fail(.invalidUTF8, "record value is not valid UTF-8") }
+        let any: Any
+        do {
+            any = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
+        } catch {
+            return fail(.notJSON, "record value is not JSON")
+        }
+        guard let o = any as? [String: Any] else { return fail(.notAnObject, "record value is not a JSON object") }
+
+        func string(_ key: String, required: Bool) -> Result<String?, DeadLetterReason> {
+            guard let v = o[key], !(v is NSNull) else {
+                return required ? .failure(DeadLetterReason(code: .missingField, detail: "`\(key)` is required")) : .success(nil)
+            }
+            guard let s = v as? String else { return .failure(DeadLetterReason(code: .wrongType, detail: "`\(key)` must be a string")) }
+            if required && s.isEmpty { return .failure(DeadLetterReason(code: .invalidValue, detail: "`\(key)` must not be empty")) }
+            guard s.utf8.count <= 256 || key == "prompt" || key == "response" else {
+                return .failure(DeadLetterReason(code: .invalidValue, detail: "`\(key)` longer than 256 bytes"))
+            }
+            return .success(s)
+        }
+        var e = InspectionEvent(kind: kind, eventId: "", sessionId: "")
+        do {
+            e.eventId = try string("event_id", required: true).get()!
+            e.sessionId = try string("session_id", required: true).get()!
+            e.agentId = try string("agent_id", required: false).get()
+            e.userId = try string("user_id", required: false).get()
+            e.traceId = try string("trace_id", required: false).get()
+            if let t = o["timestamp"], !(t is NSNull) {
+                if let s = t as? String { e.timestamp = s } else if let n = t as? NSNumber, !isJSONBool(t) { e.timestamp = n.stringValue } else {
+                    return fail(.wrongType, "`timestamp` must be a string (RFC 3339) or a number (epoch)")
+                }
+            }
+            switch kind {
+            case .prompt:
+                e.prompt = try string("prompt", required: false).get()
+                if let m = o["messages"], !(m is NSNull) {
+                    guard let arr = m as? [Any] else { return fail(.wrongType, "`messages` must be an array") }
+                    guard arr.count <= 1024 else { return fail(.invalidValue, "`messages` has more than 1024 entries") }
+                    for (i, item) in arr.enumerated() {
+                        guard let msg = item as? [String: Any], let role = msg["role"] as? String, let content = msg["content"] as? String else {
+                            return fail(.wrongType, "`messages[\(i)]` must be an object with string `role` and `content`")
+                        }
+                        e.messages.append(ChatMessage(role: role, content: content))
+                    }
+                }
+                if e.prompt == nil && e.messages.isEmpty { return fail(.missingField, "a prompt event needs `prompt` or `messages`") }
+            case .response:
+                guard let r = try string("response", required: true).get() else { return fail(.missingField, "`response` is required") }
+                e.response = r
+                e.inReplyTo = try string("in_reply_to", required: false).get()
+            case .toolCall:
+                guard let tool = o["tool"] as? [String: Any] else {
+                    return o["tool"] == nil ? fail(.missingField, "`tool` is required") : fail(.wrongType, "`tool` must be an object")
+                }
+                guard let name = tool["name"] as? String, !name.isEmpty else { return fail(.missingField, "`tool.name` must be a non-empty string") }
+                e.toolName = name
+                if let args = tool["arguments"], !(args is NSNull) {
+                    let data = try? JSONSerialization.data(withJSONObject: args, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
+                    e.toolArguments = data.map { String(decoding: $0, as: UTF8.self) }
+                }
+                if let c = o["cost"], !(c is NSNull) {
+                    guard let n = c as? NSNumber, !isJSONBool(c), n.doubleValue.isFinite, n.doubleValue >= 0 else {
+                        return fail(.wrongType, "`cost` must be a non-negative number")
+                    }
+                    e.cost = n.doubleValue
+                }
+                if let i = o["idempotent"], !(i is NSNull) {
+                    guard isJSONBool(i), let b = i as? Bool else { return fail(.wrongType, "`idempotent` must be a boolean") }
+                    e.idempotent = b
+                }
+            }
+        } catch {
+            return .failure(error)
+        }
+        return .success(e)
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import ShieldFlowCore
+import ShieldFlowDetection
+
+/// The input topics and what each carries.
+public struct TopicMap: Sendable {
+    public var prompts = "shieldflow.prompts.in"
+    public var responses = "shieldflow.responses.in"
+    public var tools = "shieldflow.tools.in"
+    public var decisions = "shieldflow.decisions"
+    public var deadLetter = "shieldflow.deadletter"
+    public init() {}
+
+    public func kind(of topic: String) -> EventKind? {
+        switch topic {
+        case prompts: .prompt
+        case responses: .response
+        case tools: .toolCall
+        default: nil
+        }
+    }
+}
+
+/// One input record as the pipeline sees it (from Kafka or from a file).
+public struct InputRecord: Sendable {
+    public var source: SourceRecord
+    public var value: [UInt8]
+    public var traceparent: String?
+    public init(source: SourceRecord, value: [UInt8], traceparent: String? = nil) {
+        self.source = source
+        self.value = value
+        self.traceparent = traceparent
+    }
+}
+
+public enum Outcome: Sendable {
+    case decision(DecisionRecord)
+    case deadLetter(DeadLetter)
+}
+
+/// Decides a batch of records: decode, scan every text field, one trust round trip for the batch,
+/// decision records in input order. No Kafka here: the daemon feeds it and produces what it returns.
+public struct Inspector: Sendable {
+    public let engine: DetectionEngine
+    public let topics: TopicMap
+    public let trust: any TrustStore
+    public let trustPolicy: TrustPolicy
+    public let info: InspectorInfo
+    public let maxRecordBytes: Int
+    let clock: @Sendable () -> Double
+
+    public init(engine: DetectionEngine, trust: any TrustStore, topics: TopicMap = TopicMap(), trustPolicy: TrustPolicy = TrustPolicy(),
+                instance: String, version: String, maxRecordBytes: Int = EventDecoder.defaultMaxBytes,
+                clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+        self.engine = engine
+        self.trust = trust
+        self.topics = topics
+        self.trustPolicy = trustPolicy
+        self.maxRecordBytes = maxRecordBytes
+        self.clock = clock
+        info = InspectorInfo(instance: instance, version: version, rulesVersion: engine.ruleSet.version,
+                             modelVersion: engine.classifier?.classifier.version)
+    }
+
+    struct Scanned {
+        var event: InspectionEvent
+        var source: SourceRecord
+        var traceId: String?
+        var findings: [DecisionFinding]
+        var raw: [Finding]
+        var action: Action
+        var masked: (field: String, text: String)?
+        var started: UInt64
+    }
+
+    /// The fields of an event to scan, with the surface each belongs to.
+    static func fields(of e: InspectionEvent) -> [(name: String, text: String, surface: Surface)] {
+        switch e.kind {
+        case .prompt:
+            var out: [(String, String, Surface)] = []
+            if let p = e.prompt { out.append(("prompt", p, .prompt)) }
+            for (i, m) in e.messages.enumerated() {
+                // The application's own system messages are trusted; tool results are tool output.
+                let surface: Surface? = switch m.role {
+                case "system", "developer": nil
+                case "tool", "function": .toolOutput
+                case "assistant": .response
+                default: .prompt
+                }
+                if let surface { out.append(("messages[\(i)].content", m.content, surface)) }
+            }
+            return out
+        case .response:
+            return [("response", e.response ?? "", .response)]
+        case .toolCall:
+            return [("tool.arguments", e.toolArguments ?? "", .toolArgs), ("tool.name", e.toolName ?? "", .toolArgs)]
+        }
+    }
+
+    public func inspect(_ batch: [InputRecord], scratch: ScanScratch = ScanScratch()) async throws -> [Outcome] {
+        var scanned: [Int: Scanned] = [:]
+        var outcomes: [Outcome?] = Array(repeating: nil, count: batch.count)
+        for (i, record) in batch.enumerated() {
+            let started = DispatchTime.now().uptimeNanoseconds
+            guard let kind = topics.kind(of: record.source.topic) else {
+                outcomes[i] = .deadLetter(DeadLetter(reason: .invalidValue, detail: "unknown input topic \(record.source.topic)", source: record.source))
+                continue
+            }
+            switch EventDecoder.decode(record.value, kind: kind, maxBytes: maxRecordBytes) {
+            case .failure(let reason):
+                outcomes[i] = .deadLetter(DeadLetter(reason: reason.code, detail: reason.detail, source: record.source))
+            case .success(let event):
+                var all: [DecisionFinding] = [], raw: [Finding] = []
+                var actions: [Action] = []
+                var masked: (String, String)?
+                for field in Self.fields(of: event) {
+                    let r = engine.scan(field.text, surface: field.surface, scratch: scratch)
+                    all += r.findings.map { DecisionFinding($0, field: field.name) }
+                    raw += r.findings
+                    actions.append(r.action)
+                    if let m = r.maskedText, masked == nil { masked = (field.name, m) }
+                }
+                let action: Action = actions.contains(.block) ? .block : actions.contains(.allowMasked) ? .allowMasked : .allow
+                let trace = event.traceId ?? record.traceparent.flatMap(Self.traceId(fromTraceparent:))
+                scanned[i] = Scanned(event: event, source: record.source, traceId: trace, findings: all, raw: raw, action: action,
+                                     masked: action == .allowMasked ? masked : nil, started: started)
+            }
+        }
+        // One trust round trip for the whole batch, in input order (a session's events stay ordered).
+        let order = scanned.keys.sorted()
+        let now = clock()
+        let updates = order.map { i in
+            TrustUpdate(sessionId: scanned[i]!.event.sessionId, eventId: scanned[i]!.event.eventId,
+                        delta: trustPolicy.delta(for: scanned[i]!.raw), at: now)
+        }
+        let changes = updates.isEmpty ? [] : try await trust.apply(updates)
+        for (k, i) in order.enumerated() {
+            let s = scanned[i]!
+            let incident: Incident? = s.action == .block ? Self.incident(for: s.raw, kind: s.event.kind) : nil
+            let latency = Double(DispatchTime.now().uptimeNanoseconds - s.started) / 1e6
+            outcomes[i] = .decision(DecisionRecord(
+                decisionId: s.source.decisionId, eventId: s.event.eventId, sessionId: s.event.sessionId, kind: s.event.kind,
+                action: s.action, findings: s.findings, maskedText: s.masked?.text, maskedField: s.masked?.field,
+                trust: changes[k], source: s.source, traceId: s.traceId, inspector: info, incident: incident,
+                latencyMs: (latency * 1000).rounded() / 1000))
+        }
+        return outcomes.map { $0! }
+    }
+
+    static func incident(for findings: [Finding], kind: EventKind) -> Incident? {
+        let serious = findings.filter { $0.severity >= .high && !$0.category.isSensitiveValue && $0.category != .validation }
+        // The title names the most severe finding, a rule before the classifier when they tie.
+        func rank(_ f: Finding) -> (Int, Int, Double) { (f.severity.rank, f.ruleId.hasPrefix("SF-ML-") ? 0 : 1, f.confidence) }
+        guard let worst = serious.max(by: { rank($0) < rank($1) }) else { return nil }
+        let ids = Array(Set(serious.map(\.ruleId))).sorted()
+        return Incident(severity: worst.severity, title: "Blocked \(kind.rawValue): \(worst.category.rawValue) (\(worst.ruleId))",
+                        ruleIds: ids, confidence: serious.map(\.confidence).max() ?? worst.confidence)
+    }
+
+    /// The trace id of a W3C `traceparent` header (`00-<32 hex>-<16 hex>-<2 hex>`), or nil.
+    public static func traceId(fromTraceparent header: String) -> String? {
+        let parts = header.split(separator: "-")
+        guard parts.count == 4, parts[1].count == 32, parts[1].allSatisfy(\.isHexDigit), parts[1] != String(repeating: "0", count: 32) else { return nil }
+        return String(parts[1]).lowercased()
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import ShieldFlowCore
+import XCTest
+
+final class EventTests: XCTestCase {
+    func decode(_ json: String, _ kind: EventKind = .prompt) -> Result<InspectionEvent, DeadLetterReason> {
+        EventDecoder.decode(Array(json.utf8), kind: kind)
+    }
+
+    func reason(_ json: String, _ kind: EventKind = .prompt) -> DeadLetterReason.Code? {
+        if case .failure(let r) = decode(json, kind) { return r.code }
+        return nil
+    }
+
+    func testValidEventsOfEveryKind() throws {
+        let p = try decode(#"{"event_id":"e1","session_id":"s1","agent_id":"a","prompt":"hi","timestamp":"2026-11-22T10:00:00Z"}"#).get()
+        XCTAssertEqual(p.prompt, "hi")
+        XCTAssertEqual(p.agentId, "a")
+        let m = try decode(#"{"event_id":"e2","session_id":"s1","messages":[{"role":"system","content":"be nice"},{"role":"user","content":"hey"}]}"#).get()
+        XCTAssertEqual(m.messages.map(\.role), ["system", "user"])
+        let r = try decode(#"{"event_id":"e3","session_id":"s1","response":"ok","in_reply_to":"e2"}"#, .response).get()
+        XCTAssertEqual(r.inReplyTo, "e2")
+        let t = try decode(#"{"event_id":"e4","session_id":"s1","tool":{"name":"fs/read","arguments":{"path":"/tmp/x","n":1}},"cost":1,"idempotent":true}"#, .toolCall).get()
+        XCTAssertEqual(t.toolName, "fs/read")
+        XCTAssertEqual(t.toolArguments, #"{"n":1,"path":"/tmp/x"}"#)
+        XCTAssertEqual(t.cost, 1)
+        XCTAssertEqual(t.idempotent, true)
+        let z = try decode(#"{"event_id":"e5","session_id":"s1","tool":{"name":"x"},"cost":0,"idempotent":false,"timestamp":1700000000}"#, .toolCall).get()
+        XCTAssertEqual(z.cost, 0)
+        XCTAssertEqual(z.idempotent, false)
+        XCTAssertEqual(z.timestamp, "1700000000")
+    }
+
+    func testEveryBadInputHasAReason() {
+        XCTAssertEqual(reason("not json"), .notJSON)
+        XCTAssertEqual(reason(#"{"event_id":"e1","session_id":"s1","prompt":"hi""#), .notJSON, "truncated")
+        XCTAssertEqual(reason("[1,2]"), .notAnObject)
+        XCTAssertEqual(reason(#""just a string""#), .notAnObject)
+        XCTAssertEqual(reason(#"{"event_id":"e1","prompt":"hi"}"#), .missingField)
+        XCTAssertEqual(reason(#"{"event_id":"e1","session_id":"","prompt":"hi"}"#), .invalidValue)
+        XCTAssertEqual(reason(#"{"event_id":"e1","session_id":42,"prompt":"hi"}"#), .wrongType)
+        XCTAssertEqual(reason(#"{"event_id":"e1","session_id":"s","prompt":7}"#), .wrongType)
+        XCTAssertEqual(reason(#"{"event_id":"e1","session_id":"s"}"#), .missingField)
+        XCTAssertEqual(reason(#"{"event_id":"e1","session_id":"s","messages":[{"role":1}]}"#), .wrongType)
+        XCTAssertEqual(reason(#"{"event_id":"e1","session_id":"s"}"#, .response), .missingField)
+        XCTAssertEqual(reason(#"{"event_id":"e1","session_id":"s","tool":"x"}"#, .toolCall), .wrongType)
+        XCTAssertEqual(reason(#"{"event_id":"e1","session_id":"s","tool":{"name":"x"},"cost":"1"}"#, .toolCall), .wrongType)
+        XCTAssertEqual(reason(#"{"event_id":"e1","session_id":"s","tool":{"name":"x"},"cost":true}"#, .toolCall), .wrongType)
+        XCTAssertEqual(reason(#"{"event_id":"e1","session_id":"s","tool":{"name":"x"},"idempotent":1}"#, .toolCall), .wrongType)
+        XCTAssertEqual(reason(#"{"event_id":"e1","session_id":"s","tool":{"name":"x"},"cost":-1}"#, .toolCall), .wrongType)
+        XCTAssertEqual(EventDecoder.decode([0x7B, 0xFF, 0x7D], kind: .prompt).failureReason, .invalidUTF8)
+        XCTAssertEqual(EventDecoder.decode(Array(repeating: 0x20, count: 100), kind: .prompt, maxBytes: 10).failureReason, .tooLarge)
+        let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+        XCTAssertNotNil(reason(#"{"event_id":"e1","session_id":"s","prompt":"x","extra":"# + deep + "}"))
+    }
+
+    func testDecisionIdsAreDeterministicAndDistinct() {
+        let a = SourceRecord(topic: "shieldflow.prompts.in", partition: 3, offset: 1234)
+        XCTAssertEqual(a.decisionId, SourceRecord(topic: "shieldflow.prompts.in", partition: 3, offset: 1234, timestamp: 99).decisionId)
+        var ids = Set<String>()
+        for p in 0..<6 { for o in 0..<2000 { ids.insert(SourceRecord(topic: "t", partition: Int32(p), offset: Int64(o)).decisionId) } }
+        XCTAssertEqual(ids.count, 12_000)
+        XCTAssertNotEqual(a.decisionId, SourceRecord(topic: "shieldflow.responses.in", partition: 3, offset: 1234).decisionId)
+        XCTAssertEqual(a.decisionId.count, 34)
+    }
+}
+
+extension Result {
+    var failureReason: DeadLetterReason.Code? {
+        if case .failure(let e) = self { return (e as? DeadLetterReason)?.code }
+        return nil
+    }
+}
