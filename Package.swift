@@ -4,6 +4,7 @@ import PackageDescription
 // Layering (see docs/ARCHITECTURE.md):
 //   ShieldFlowCore        pure types and policy, no I/O, no C
 //   PCRE2Adapter          the only module that imports CPCRE2
+//   KafkaAdapter          the only module that touches librdkafka (through the tiny CKafkaShim)
 //   ShieldFlowDetection   rules-as-data engine on top of Core + PCRE2Adapter
 //   ShieldFlowPipeline    records → decisions / dead letters, trust through a TrustStore (no Kafka)
 //   shieldflow            the CLI
@@ -33,16 +34,19 @@ let package = Package(
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
 
+        .target(name: "CKafkaShim", dependencies: ["CRdKafka"]),
+        .target(name: "KafkaAdapter", dependencies: ["CKafkaShim"]),
         .target(name: "ShieldFlowCore"),
         .target(name: "PCRE2Adapter", dependencies: ["CPCRE2"]),
         .target(name: "ShieldFlowDetection",
                 dependencies: ["ShieldFlowCore", "PCRE2Adapter", .product(name: "Yams", package: "Yams")]),
         .target(name: "ShieldFlowPipeline", dependencies: ["ShieldFlowCore", "ShieldFlowDetection"]),
         .executableTarget(name: "shieldflow",
-                          dependencies: ["ShieldFlowCore", "ShieldFlowDetection", "ShieldFlowPipeline",
+                          dependencies: ["ShieldFlowCore", "ShieldFlowDetection", "ShieldFlowPipeline", "KafkaAdapter",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "ShieldFlowCoreTests", dependencies: ["ShieldFlowCore"]),
+        .testTarget(name: "KafkaAdapterTests", dependencies: ["KafkaAdapter"]),
         .testTarget(name: "ShieldFlowPipelineTests", dependencies: ["ShieldFlowPipeline", "ShieldFlowDetection", "ShieldFlowCore"]),
         .testTarget(name: "ShieldFlowDetectionTests",
                     dependencies: ["ShieldFlowDetection", "ShieldFlowCore", "PCRE2Adapter"]),

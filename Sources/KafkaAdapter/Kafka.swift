@@ -1,0 +1,243 @@
+import CKafkaShim
+import Foundation
+
+/// The one module that touches librdkafka: a handle, the mock cluster, a producer with delivery
+/// reports and a consumer-group consumer with manual commits, behind small Swift types.
+public struct KafkaError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    init(_ d: String) { description = d }
+    init(_ err: rd_kafka_resp_err_t, _ context: String) { description = "\(context): \(String(cString: rd_kafka_err2str(err)))" }
+}
+
+/// librdkafka configuration properties (`bootstrap.servers`, SASL/SSL, …), passed through as given.
+public struct KafkaConfig: Sendable {
+    public var properties: [String: String]
+    public init(_ properties: [String: String] = [:]) { self.properties = properties }
+
+    func make() throws -> OpaquePointer {
+        let conf = rd_kafka_conf_new()!
+        var err = [CChar](repeating: 0, count: 512)
+        for (k, v) in properties.sorted(by: { $0.key < $1.key }) {
+            if rd_kafka_conf_set(conf, k, v, &err, err.count) != RD_KAFKA_CONF_OK {
+                rd_kafka_conf_destroy(conf)
+                throw KafkaError("kafka property \(k): \(text(err))")
+            }
+        }
+        return conf
+    }
+}
+
+/// A NUL-terminated C buffer as a String.
+func text(_ buffer: [CChar]) -> String {
+    String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+func newHandle(_ type: rd_kafka_type_t, _ conf: OpaquePointer) throws -> OpaquePointer {
+    var err = [CChar](repeating: 0, count: 512)
+    guard let rk = rd_kafka_new(type, conf, &err, err.count) else {
+        rd_kafka_conf_destroy(conf)
+        throw KafkaError("rd_kafka_new: \(text(err))")
+    }
+    return rk
+}
+
+/// librdkafka's in-process mock cluster: real Kafka protocol on loopback, for development and
+/// tests. It does not emulate transactions: ShieldFlow builds on at-least-once.
+public final class MockCluster: @unchecked Sendable {
+    private let rk: OpaquePointer
+    private let cluster: OpaquePointer
+    public let bootstrapServers: String
+
+    public init(brokers: Int = 3) throws {
+        let conf = try KafkaConfig(["log_level": "3"]).make()
+        rk = try newHandle(RD_KAFKA_PRODUCER, conf)
+        guard let c = rd_kafka_mock_cluster_new(rk, Int32(brokers)) else {
+            rd_kafka_destroy(rk)
+            throw KafkaError("cannot start the mock cluster")
+        }
+        cluster = c
+        bootstrapServers = String(cString: rd_kafka_mock_cluster_bootstraps(c))
+    }
+
+    public func createTopic(_ name: String, partitions: Int, replicationFactor: Int) throws {
+        let err = rd_kafka_mock_topic_create(cluster, name, Int32(partitions), Int32(replicationFactor))
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "create topic \(name)") }
+    }
+
+    deinit {
+        rd_kafka_mock_cluster_destroy(cluster)
+        rd_kafka_destroy(rk)
+    }
+}
+
+/// A message as consumed.
+public struct ConsumedMessage: Sendable {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+    public var timestamp: Int64?
+    public var key: [UInt8]?
+    public var value: [UInt8]
+    public var headers: [String: [UInt8]]
+}
+
+/// Delivery outcome of one produced message.
+public struct DeliveryReport: Sendable {
+    public var token: Int
+    public var error: String?
+    public var partition: Int32
+    public var offset: Int64
+}
+
+/// An idempotent producer (`enable.idempotence=true`, `acks=all`). Delivery reports are collected
+/// by `poll`/`flush` and handed back by token.
+public final class KafkaProducer: @unchecked Sendable {
+    final class Reports { var items: [DeliveryReport] = [] }
+    private let rk: OpaquePointer
+    private let reports = Reports()
+    private let lock = NSLock()
+
+    public init(config: KafkaConfig) throws {
+        var props = config.properties
+        props["enable.idempotence"] = props["enable.idempotence"] ?? "true"
+        props["acks"] = props["acks"] ?? "all"
+        let conf = try KafkaConfig(props).make()
+        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(reports).toOpaque())
+        rd_kafka_conf_set_dr_msg_cb(conf) { _, msg, opaque in
+            guard let msg, let opaque else { return }
+            let reports = Unmanaged<Reports>.fromOpaque(opaque).takeUnretainedValue()
+            let m = msg.pointee
+            let error = m.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : String(cString: rd_kafka_err2str(m.err))
+            reports.items.append(DeliveryReport(token: Int(bitPattern: m._private), error: error, partition: m.partition, offset: m.offset))
+        }
+        rk = try newHandle(RD_KAFKA_PRODUCER, conf)
+    }
+
+    /// Enqueues one message; `token` comes back in its delivery report. Partition −1 lets the
+    /// partitioner choose by key.
+    public func produce(topic: String, key: [UInt8]?, value: [UInt8], headers: [(String, [UInt8])] = [], partition: Int32 = -1,
+                        token: Int) throws {
+        var hdrs: OpaquePointer?
+        if !headers.isEmpty {
+            hdrs = rd_kafka_headers_new(headers.count)
+            for (name, v) in headers { _ = v.withUnsafeBytes { rd_kafka_header_add(hdrs, name, -1, $0.baseAddress, $0.count) } }
+        }
+        while true {
+            let err = value.withUnsafeBytes { vb in
+                (key ?? []).withUnsafeBytes { kb in
+                    sf_produce(rk, topic, partition, key == nil ? nil : kb.baseAddress, key?.count ?? 0, vb.baseAddress, vb.count, hdrs,
+                               UnsafeMutableRawPointer(bitPattern: token))
+                }
+            }
+            if err == RD_KAFKA_RESP_ERR_NO_ERROR { return }
+            if err == RD_KAFKA_RESP_ERR__QUEUE_FULL { rd_kafka_poll(rk, 10); continue }
+            if let hdrs { rd_kafka_headers_destroy(hdrs) }
+            throw KafkaError(err, "produce to \(topic)")
+        }
+    }
+
+    /// Serves delivery callbacks for up to `timeoutMs` and returns the reports gathered so far.
+    public func poll(timeoutMs: Int32 = 0) -> [DeliveryReport] {
+        lock.lock(); defer { lock.unlock() }
+        rd_kafka_poll(rk, timeoutMs)
+        defer { reports.items.removeAll(keepingCapacity: true) }
+        return reports.items
+    }
+
+    /// Waits until every enqueued message is delivered or failed, then returns all reports.
+    public func flush(timeoutMs: Int32 = 10_000) -> [DeliveryReport] {
+        lock.lock(); defer { lock.unlock() }
+        _ = rd_kafka_flush(rk, timeoutMs)
+        defer { reports.items.removeAll(keepingCapacity: true) }
+        return reports.items
+    }
+
+    deinit {
+        _ = rd_kafka_flush(rk, 5_000)
+        rd_kafka_destroy(rk)
+    }
+}
+
+/// A high-level consumer in a consumer group with auto-commit off: the caller commits exactly the
+/// offsets it has finished.
+public final class KafkaConsumer: @unchecked Sendable {
+    private let rk: OpaquePointer
+    private var closed = false
+
+    public init(config: KafkaConfig, topics: [String]) throws {
+        var props = config.properties
+        props["enable.auto.commit"] = "false"
+        props["enable.auto.offset.store"] = "false"
+        props["partition.assignment.strategy"] = props["partition.assignment.strategy"] ?? "cooperative-sticky"
+        props["auto.offset.reset"] = props["auto.offset.reset"] ?? "earliest"
+        rk = try newHandle(RD_KAFKA_CONSUMER, try KafkaConfig(props).make())
+        rd_kafka_poll_set_consumer(rk)
+        let list = rd_kafka_topic_partition_list_new(Int32(topics.count))!
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for t in topics { rd_kafka_topic_partition_list_add(list, t, RD_KAFKA_PARTITION_UA) }
+        let err = rd_kafka_subscribe(rk, list)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "subscribe") }
+    }
+
+    /// Up to `max` messages, waiting at most `timeoutMs` for the first. Consumer errors other than
+    /// end-of-partition are returned as thrown errors only when fatal.
+    public func poll(max: Int, timeoutMs: Int32) throws -> [ConsumedMessage] {
+        var out: [ConsumedMessage] = []
+        var wait = timeoutMs
+        while out.count < max {
+            guard let m = rd_kafka_consumer_poll(rk, wait) else { break }
+            defer { rd_kafka_message_destroy(m) }
+            wait = 0
+            let msg = m.pointee
+            if msg.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                if msg.err == RD_KAFKA_RESP_ERR__PARTITION_EOF { continue }
+                if msg.err == RD_KAFKA_RESP_ERR__FATAL { throw KafkaError(msg.err, "consumer") }
+                continue  // transient: librdkafka retries by itself
+            }
+            let topic = String(cString: rd_kafka_topic_name(msg.rkt))
+            let value = msg.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: msg.len)) } ?? []
+            let key = msg.key.map { Array(UnsafeRawBufferPointer(start: $0, count: msg.key_len)) }
+            var tsType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+            let ts = rd_kafka_message_timestamp(m, &tsType)
+            var headers: [String: [UInt8]] = [:]
+            var hdrs: OpaquePointer?
+            if rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR, let hdrs {
+                var i = 0
+                var name: UnsafePointer<CChar>?
+                var val: UnsafeRawPointer?
+                var size = 0
+                while rd_kafka_header_get_all(hdrs, i, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR {
+                    if let name { headers[String(cString: name)] = val.map { Array(UnsafeRawBufferPointer(start: $0, count: size)) } ?? [] }
+                    i += 1
+                }
+            }
+            out.append(ConsumedMessage(topic: topic, partition: msg.partition, offset: msg.offset,
+                                       timestamp: tsType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : ts,
+                                       key: key, value: value, headers: headers))
+        }
+        return out
+    }
+
+    /// Commits, synchronously, the next offset to read for each (topic, partition): pass the
+    /// highest finished offset + 1.
+    public func commit(_ next: [(topic: String, partition: Int32, offset: Int64)]) throws {
+        guard !next.isEmpty else { return }
+        let list = rd_kafka_topic_partition_list_new(Int32(next.count))!
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for n in next { rd_kafka_topic_partition_list_add(list, n.topic, n.partition)!.pointee.offset = n.offset }
+        let err = rd_kafka_commit(rk, list, 0)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET { throw KafkaError(err, "commit") }
+    }
+
+    /// Leaves the group cleanly (revokes partitions so another member takes them at once).
+    public func close() {
+        guard !closed else { return }
+        closed = true
+        _ = rd_kafka_consumer_close(rk)
+    }
+
+    deinit {
+        close()
+        rd_kafka_destroy(rk)
+    }
+}

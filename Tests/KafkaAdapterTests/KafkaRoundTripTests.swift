@@ -1,0 +1,65 @@
+import Foundation
+import KafkaAdapter
+import XCTest
+
+/// Against librdkafka's mock cluster (real Kafka protocol on loopback).
+final class KafkaRoundTripTests: XCTestCase {
+    func testProduceConsumeCommitAndResume() throws {
+        let cluster = try MockCluster(brokers: 3)
+        try cluster.createTopic("in", partitions: 3, replicationFactor: 3)
+        let producer = try KafkaProducer(config: KafkaConfig(["bootstrap.servers": cluster.bootstrapServers]))
+        for i in 0..<60 {
+            try producer.produce(topic: "in", key: Array("session-\(i % 7)".utf8), value: Array("event-\(i)".utf8),
+                                 headers: [("traceparent", Array("00-\(String(repeating: "a", count: 32))-\(String(repeating: "b", count: 16))-01".utf8))],
+                                 token: i)
+        }
+        let reports = producer.flush()
+        XCTAssertEqual(reports.count, 60)
+        XCTAssertTrue(reports.allSatisfy { $0.error == nil })
+        XCTAssertEqual(Set(reports.map(\.token)), Set(0..<60))
+
+        let config = KafkaConfig(["bootstrap.servers": cluster.bootstrapServers, "group.id": "g1",
+                                  "session.timeout.ms": "6000", "heartbeat.interval.ms": "500"])
+        var seen: [String: (Int32, Int64)] = [:]
+        var partitionOf: [String: Int32] = [:]
+        do {
+            let consumer = try KafkaConsumer(config: config, topics: ["in"])
+            let deadline = Date().addingTimeInterval(30)
+            var batch: [ConsumedMessage] = []
+            while seen.count < 40 && Date() < deadline {
+                for m in try consumer.poll(max: 100, timeoutMs: 200) where seen.count < 40 {
+                    let v = String(decoding: m.value, as: UTF8.self)
+                    seen[v] = (m.partition, m.offset)
+                    batch.append(m)
+                    XCTAssertEqual(m.headers["traceparent"]?.count, 55)
+                    let key = String(decoding: m.key ?? [], as: UTF8.self)
+                    if let p = partitionOf[key] { XCTAssertEqual(p, m.partition, "a key stays on one partition") }
+                    partitionOf[key] = m.partition
+                }
+            }
+            XCTAssertEqual(seen.count, 40)
+            // Commit the next offset after the highest processed message of each partition.
+            var next: [Int32: Int64] = [:]
+            for m in batch { next[m.partition] = max(next[m.partition] ?? 0, m.offset + 1) }
+            try consumer.commit(next.map { ("in", $0.key, $0.value) })
+            consumer.close()
+        }
+        // A new member of the group resumes after the committed offsets: messages beyond them may
+        // repeat (at-least-once), nothing before them does, and nothing is lost.
+        let again = try KafkaConsumer(config: config, topics: ["in"])
+        var rest = Set<String>()
+        let deadline = Date().addingTimeInterval(30)
+        while rest.count + seen.count < 60 && Date() < deadline {
+            for m in try again.poll(max: 100, timeoutMs: 200) { rest.insert(String(decoding: m.value, as: UTF8.self)) }
+        }
+        again.close()
+        XCTAssertEqual(rest.union(seen.keys).count, 60, "every event consumed")
+        XCTAssertLessThanOrEqual(rest.intersection(seen.keys).count, 40)
+    }
+
+    func testBadPropertyIsAClearError() {
+        XCTAssertThrowsError(try KafkaProducer(config: KafkaConfig(["no.such.property": "1"]))) { error in
+            XCTAssertTrue("\(error)".contains("no.such.property"))
+        }
+    }
+}
