@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "PCRE2Adapter", dependencies: ["CPCRE2"]),
         .target(name: "ShieldFlowDetection",
                 dependencies: ["ShieldFlowCore", "PCRE2Adapter", .product(name: "Yams", package: "Yams")]),
-        .target(name: "ShieldFlowPipeline", dependencies: ["ShieldFlowCore", "ShieldFlowDetection"]),
+        .target(name: "ShieldFlowPipeline", dependencies: ["ShieldFlowCore", "ShieldFlowDetection", "KafkaAdapter"]),
         .executableTarget(name: "shieldflow",
                           dependencies: ["ShieldFlowCore", "ShieldFlowDetection", "ShieldFlowPipeline", "KafkaAdapter",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),

@@ -5,6 +5,7 @@ import Foundation
 /// reports and a consumer-group consumer with manual commits, behind small Swift types.
 public struct KafkaError: Error, CustomStringConvertible, Sendable {
     public let description: String
+    public init(description: String) { self.description = description }
     init(_ d: String) { description = d }
     init(_ err: rd_kafka_resp_err_t, _ context: String) { description = "\(context): \(String(cString: rd_kafka_err2str(err)))" }
 }

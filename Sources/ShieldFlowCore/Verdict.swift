@@ -34,7 +34,9 @@ public struct VerdictPolicy: Codable, Sendable, Hashable {
                                neverBlock: [.pii, .secret, .validation]),
         .toolOutput: SurfacePolicy(blockSeverity: .high, minConfidence: 0.9, aggregateThreshold: 0.97,
                                    neverBlock: [.pii, .secret, .validation, .codeInjection, .fileSystem]),
-        .toolArgs: SurfacePolicy(blockSeverity: .high, minConfidence: 0.7, aggregateThreshold: 0.9,
+        // Tool arguments are written by a model, not a person: weaker evidence of code or file abuse
+        // is enough to stop the call.
+        .toolArgs: SurfacePolicy(blockSeverity: .high, minConfidence: 0.6, aggregateThreshold: 0.85,
                                  neverBlock: [.pii, .validation]),
         // A model's answer is blocked only for what would do harm downstream (exfiltration links,
         // leaked system prompts at critical severity); values are masked.

@@ -1,0 +1,109 @@
+import Foundation
+import KafkaAdapter
+import ShieldFlowCore
+import ShieldFlowDetection
+
+/// The inspector daemon's loop: poll a batch, decide it, produce decisions and dead letters, wait
+/// until the broker has acknowledged every one, and only then commit the batch's offsets. A failed
+/// delivery stops the loop without committing, so the batch is decided again after a restart
+/// (at-least-once; decisions carry deterministic ids).
+public final class Daemon: @unchecked Sendable {
+    public struct Settings: Sendable {
+        public var brokers: String
+        public var groupId = "shieldflow-inspectors"
+        public var batchSize = 500
+        public var pollTimeoutMs: Int32 = 100
+        public var consumerProperties: [String: String] = [:]
+        public var producerProperties: [String: String] = [:]
+        public init(brokers: String) { self.brokers = brokers }
+    }
+
+    public struct Stats: Sendable {
+        public var consumed = 0, decided = 0, deadLettered = 0, batches = 0
+    }
+
+    let settings: Settings
+    let inspector: Inspector
+    let log: @Sendable (String) -> Void
+    private let stopFlag = StopFlag()
+    public private(set) var stats = Stats()
+
+    final class StopFlag: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = false
+        var isSet: Bool { lock.withLock { value } }
+        func set() { lock.withLock { value = true } }
+    }
+
+    public init(settings: Settings, inspector: Inspector, log: @escaping @Sendable (String) -> Void) {
+        self.settings = settings
+        self.inspector = inspector
+        self.log = log
+    }
+
+    /// Asks the loop to finish its current batch, commit and leave the group.
+    public func stop() { stopFlag.set() }
+
+    public func run() async throws {
+        var consumerProps = settings.consumerProperties
+        consumerProps["bootstrap.servers"] = settings.brokers
+        consumerProps["group.id"] = settings.groupId
+        consumerProps["session.timeout.ms"] = consumerProps["session.timeout.ms"] ?? "10000"
+        consumerProps["heartbeat.interval.ms"] = consumerProps["heartbeat.interval.ms"] ?? "1000"
+        var producerProps = settings.producerProperties
+        producerProps["bootstrap.servers"] = settings.brokers
+        producerProps["linger.ms"] = producerProps["linger.ms"] ?? "2"
+        let topics = inspector.topics
+        let consumer = try KafkaConsumer(config: KafkaConfig(consumerProps), topics: [topics.prompts, topics.responses, topics.tools])
+        let producer = try KafkaProducer(config: KafkaConfig(producerProps))
+        defer { consumer.close() }
+        let scratch = ScanScratch()
+        log(#"{"level":"info","msg":"consuming","group":"\#(settings.groupId)"}"#)
+        while !stopFlag.isSet {
+            let messages = try consumer.poll(max: settings.batchSize, timeoutMs: settings.pollTimeoutMs)
+            guard !messages.isEmpty else { continue }
+            let records = messages.map { m in
+                InputRecord(source: SourceRecord(topic: m.topic, partition: m.partition, offset: m.offset, timestamp: m.timestamp),
+                            value: m.value, traceparent: m.headers["traceparent"].map { String(decoding: $0, as: UTF8.self) })
+            }
+            let outcomes = try await inspector.inspect(records, scratch: scratch)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            for (i, outcome) in outcomes.enumerated() {
+                var headers: [(String, [UInt8])] = []
+                if let tp = messages[i].headers["traceparent"] { headers.append(("traceparent", tp)) }
+                switch outcome {
+                case .decision(let d):
+                    try producer.produce(topic: topics.decisions, key: Array(d.sessionId.utf8), value: Array(try encoder.encode(d)),
+                                         headers: headers, token: i)
+                    stats.decided += 1
+                case .deadLetter(let dl):
+                    // The original bytes and headers travel unchanged; the reason rides in headers.
+                    headers += [("shieldflow.reason", Array(dl.reason.rawValue.utf8)), ("shieldflow.detail", Array(dl.detail.utf8)),
+                                ("shieldflow.source.topic", Array(dl.source.topic.utf8)),
+                                ("shieldflow.source.partition", Array(String(dl.source.partition).utf8)),
+                                ("shieldflow.source.offset", Array(String(dl.source.offset).utf8))]
+                    for (k, v) in messages[i].headers where k != "traceparent" { headers.append((k, v)) }
+                    try producer.produce(topic: topics.deadLetter, key: messages[i].key, value: messages[i].value, headers: headers, token: i)
+                    stats.deadLettered += 1
+                }
+            }
+            let reports = producer.flush(timeoutMs: 30_000)
+            let failed = reports.filter { $0.error != nil }
+            guard reports.count == outcomes.count, failed.isEmpty else {
+                throw KafkaError(description: "\(failed.count) of \(outcomes.count) deliveries failed or timed out (\(failed.first?.error ?? "timeout")); not committing")
+            }
+            // Every record of the batch is decided and acknowledged: commit past the highest offset
+            // of each partition (earlier offsets were committed with earlier batches).
+            var next: [String: (String, Int32, Int64)] = [:]
+            for m in messages {
+                let key = "\(m.topic)/\(m.partition)"
+                if (next[key]?.2 ?? -1) < m.offset + 1 { next[key] = (m.topic, m.partition, m.offset + 1) }
+            }
+            try consumer.commit(next.values.map { ($0.0, $0.1, $0.2) })
+            stats.consumed += messages.count
+            stats.batches += 1
+        }
+        log(#"{"level":"info","msg":"stopped","consumed":\#(stats.consumed),"decided":\#(stats.decided),"dead_lettered":\#(stats.deadLettered)}"#)
+    }
+}
