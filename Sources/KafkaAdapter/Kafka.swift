@@ -159,7 +159,7 @@ public final class KafkaProducer: @unchecked Sendable {
     }
 }
 
-/// A high-level consumer in a consumer group with auto-commit off: the caller commits exactly the
+/// A high-level consumer in a consumer group (roundrobin assignment by default) with auto-commit off: the caller commits exactly the
 /// offsets it has finished.
 public final class KafkaConsumer: @unchecked Sendable {
     private let rk: OpaquePointer
@@ -169,7 +169,9 @@ public final class KafkaConsumer: @unchecked Sendable {
         var props = config.properties
         props["enable.auto.commit"] = "false"
         props["enable.auto.offset.store"] = "false"
-        props["partition.assignment.strategy"] = props["partition.assignment.strategy"] ?? "cooperative-sticky"
+        // Eager by default: librdkafka 2.0.2 (Debian 12) rewinds partitions taken over under
+        // cooperative-sticky (librdkafka #4637). Set the property to opt in on newer versions.
+        props["partition.assignment.strategy"] = props["partition.assignment.strategy"] ?? "roundrobin"
         props["auto.offset.reset"] = props["auto.offset.reset"] ?? "earliest"
         rk = try newHandle(RD_KAFKA_CONSUMER, try KafkaConfig(props).make())
         rd_kafka_poll_set_consumer(rk)
@@ -228,6 +230,11 @@ public final class KafkaConsumer: @unchecked Sendable {
         for n in next { rd_kafka_topic_partition_list_add(list, n.topic, n.partition)!.pointee.offset = n.offset }
         let err = rd_kafka_commit(rk, list, 0)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET { throw KafkaError(err, "commit") }
+        // The call can succeed while single partitions fail (e.g. after losing them in a rebalance).
+        for i in 0..<Int(list.pointee.cnt) {
+            let e = list.pointee.elems[i].err
+            if e != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(e, "commit \(String(cString: list.pointee.elems[i].topic))[\(list.pointee.elems[i].partition)]") }
+        }
     }
 
     /// Leaves the group cleanly (revokes partitions so another member takes them at once).

@@ -26,7 +26,8 @@ struct Run: AsyncParsableCommand {
             warn(#"{"level":"warning","msg":"no brokers configured: running on an embedded in-memory cluster, for development only","bootstrap":"\#(c.bootstrapServers)"}"#)
         }
         let engine = try ruleOptions.engine()
-        let inspector = Inspector(engine: engine, trust: InMemoryTrustStore(), instance: ProcessInfo.processInfo.hostName,
+        let inspector = Inspector(engine: engine, trust: InMemoryTrustStore(),
+                                  instance: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)",
                                   version: ShieldFlowVersion.string)
         var settings = Daemon.Settings(brokers: bootstrap!)
         settings.groupId = groupId
