@@ -3,14 +3,14 @@
 # produces events (good and bad) and consumes decisions and dead letters; every event gets exactly
 # one outcome, decisions validate against the schema, and SIGTERM stops the daemon cleanly.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 bin=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 "$bin" run --rules "$root/rules" >"$work/out" 2>"$work/err" &
 pid=$!
 trap 'kill -9 $pid 2>/dev/null || true; rm -rf "$work"' EXIT
-for _ in $(seq 1 100); do [ -s "$work/out" ] && break; sleep 0.1; done
-bootstrap=$(head -1 "$work/out")
+bootstrap=$(first_line "$work/out")
 [ -n "$bootstrap" ] || { echo "run printed no bootstrap servers"; cat "$work/err"; exit 1; }
 grep -q "in-memory" "$work/err" || { echo "no in-memory warning"; exit 1; }
 

@@ -2,13 +2,13 @@
 # `shieldflow dev-cluster` speaks Kafka to a real client: kcat produces and consumes through it, and
 # it stops cleanly on SIGTERM.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 bin=$1
 out=$(mktemp); err=$(mktemp)
 "$bin" dev-cluster >"$out" 2>"$err" &
 pid=$!
 trap 'kill -9 $pid 2>/dev/null || true; rm -f "$out" "$err"' EXIT
-for _ in $(seq 1 100); do [ -s "$out" ] && break; sleep 0.1; done
-bootstrap=$(head -1 "$out")
+bootstrap=$(first_line "$out")
 [ -n "$bootstrap" ] || { echo "dev-cluster printed no bootstrap servers"; cat "$err"; exit 1; }
 grep -q "in-memory" "$err" || { echo "dev-cluster did not warn that it is in-memory"; exit 1; }
 for i in 1 2 3 4 5; do echo "{\"event_id\":\"e$i\",\"session_id\":\"s\",\"prompt\":\"hello $i\"}"; done |

@@ -3,6 +3,7 @@
 # of one mid-stream. Every event gets a decision, both instances owned partitions, and an event
 # decided twice carries the same decision_id and the same findings and action.
 set -euo pipefail
+. "$(dirname "$0")/lib.sh"
 bin=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
 n=${SCALEOUT_EVENTS:-10000}
@@ -11,8 +12,7 @@ pids=()
 trap 'for p in "${pids[@]}"; do kill -9 $p 2>/dev/null || true; done; rm -rf "$work"' EXIT
 "$bin" dev-cluster >"$work/cluster" 2>/dev/null &
 pids+=($!); disown $!
-for _ in $(seq 1 100); do [ -s "$work/cluster" ] && break; sleep 0.1; done
-bootstrap=$(head -1 "$work/cluster")
+bootstrap=$(first_line "$work/cluster")
 "$bin" run --brokers "$bootstrap" --rules "$root/rules" --batch-size 200 >/dev/null 2>"$work/a.log" &
 a=$!; pids+=($a); disown $a
 "$bin" run --brokers "$bootstrap" --rules "$root/rules" --batch-size 200 >/dev/null 2>"$work/b.log" &

@@ -96,36 +96,19 @@ struct AhoCorasick: Sendable {
     /// Calls `report(keywordId, endByteOffset)` for every keyword occurrence in `text`.
     @inline(__always)
     func scan(_ text: UnsafeBufferPointer<UInt8>, _ report: (Int, Int) -> Void) {
-        if !table16.isEmpty { scan16(text, report); return }
-        table.withUnsafeBufferPointer { tab in
-            byteClass.withUnsafeBufferPointer { cls in
-                let classes = classCount
-                var s = 0
-                var i = 0
-                let n = text.count
-                while i < n {
-                    let t = Int(tab[s &* classes &+ Int(cls[Int(text[i])])])
-                    if t < 0 {
-                        s = -t
-                        for k in Int(outputStart[s])..<Int(outputStart[s + 1]) { report(Int(outputs[k]), i + 1) }
-                    } else {
-                        s = t
-                    }
-                    i &+= 1
-                }
-            }
-        }
+        if table16.isEmpty { run(table, text, report) } else { run(table16, text, report) }
     }
 
+    /// The DFA walk over a table of 16- or 32-bit states (negative: the target state has outputs).
     @inline(__always)
-    private func scan16(_ text: UnsafeBufferPointer<UInt8>, _ report: (Int, Int) -> Void) {
-        table16.withUnsafeBufferPointer { tab in
+    private func run<State: FixedWidthInteger & SignedInteger>(_ states: [State], _ text: UnsafeBufferPointer<UInt8>,
+                                                               _ report: (Int, Int) -> Void) {
+        states.withUnsafeBufferPointer { tab in
             byteClass.withUnsafeBufferPointer { cls in
                 guard let tp = tab.baseAddress, let cp = cls.baseAddress, let bp = text.baseAddress else { return }
                 let classes = classCount
                 var s = 0
-                let n = text.count
-                for i in 0..<n {
+                for i in 0..<text.count {
                     let t = Int(tp[s &* classes &+ Int(cp[Int(bp[i])])])
                     if t < 0 {
                         s = -t

@@ -64,6 +64,8 @@ public final class Daemon: @unchecked Sendable {
         let producer = try KafkaProducer(config: KafkaConfig(producerProps))
         defer { consumer.close() }
         let scratch = ScanScratch()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         log(#"{"level":"info","msg":"consuming","group":"\#(settings.groupId)"}"#)
         while !stopFlag.isSet {
             let messages = try consumer.poll(max: settings.batchSize, timeoutMs: settings.pollTimeoutMs)
@@ -73,8 +75,6 @@ public final class Daemon: @unchecked Sendable {
                             value: m.value, traceparent: m.headers["traceparent"].map { String(decoding: $0, as: UTF8.self) })
             }
             let outcomes = try await inspector.inspect(records, scratch: scratch)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             for (i, outcome) in outcomes.enumerated() {
                 var headers: [(String, [UInt8])] = []
                 if let tp = messages[i].headers["traceparent"] { headers.append(("traceparent", tp)) }
