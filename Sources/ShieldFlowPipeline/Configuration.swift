@@ -1,0 +1,87 @@
+import Foundation
+import ShieldFlowCore
+import Yams
+
+/// Daemon configuration: one YAML file, then `SHIELDFLOW_*` environment variables on top, then
+/// command-line flags. librdkafka properties pass through unchanged (`kafka.consumer.*`,
+/// `kafka.producer.*`, or `kafka.common.*` for both), so SASL/SSL need no code change.
+public struct DaemonConfiguration: Sendable, Equatable {
+    public var brokers: String?
+    public var groupId = "shieldflow-inspectors"
+    public var batchSize = 500
+    public var rulesDirectory: String?
+    public var model: String?
+    public var maxRecordBytes = EventDecoder.defaultMaxBytes
+    public var consumer: [String: String] = [:]
+    public var producer: [String: String] = [:]
+
+    public init() {}
+
+    public struct Invalid: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Flattens nested YAML mappings into dotted keys: `kafka: {consumer: {a.b: 1}}` → `kafka.consumer.a.b`.
+    static func flatten(_ node: Node, prefix: String, into out: inout [String: String]) throws {
+        switch node {
+        case .mapping(let m):
+            for (k, v) in m {
+                guard let key = k.string else { throw Invalid(description: "configuration keys must be strings") }
+                try flatten(v, prefix: prefix.isEmpty ? key : prefix + "." + key, into: &out)
+            }
+        case .scalar(let s):
+            // An empty section (`common:` with only comments under it) is null: nothing to set.
+            if s.string.isEmpty || s.string == "~" || s.string == "null" { return }
+            out[prefix] = s.string
+        case .sequence(let seq):
+            out[prefix] = seq.compactMap(\.string).joined(separator: ",")
+        default:
+            throw Invalid(description: "unsupported value at `\(prefix)`")
+        }
+    }
+
+    /// Builds the configuration from YAML text (may be empty) and an environment.
+    public static func load(yaml: String?, environment: [String: String]) throws -> DaemonConfiguration {
+        var flat: [String: String] = [:]
+        if let yaml, !yaml.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            let node: Node?
+            do { node = try Yams.compose(yaml: yaml) } catch { throw Invalid(description: "configuration is not valid YAML: \(error)") }
+            if let node { try flatten(node, prefix: "", into: &flat) }
+        }
+        // SHIELDFLOW_KAFKA_CONSUMER_SASL_MECHANISM → kafka.consumer.sasl.mechanism; other
+        // SHIELDFLOW_X_Y → x_y (the top-level names use underscores).
+        for (name, value) in environment where name.hasPrefix("SHIELDFLOW_") {
+            let rest = name.dropFirst("SHIELDFLOW_".count).lowercased()
+            for scope in ["kafka_consumer_", "kafka_producer_", "kafka_common_"] where rest.hasPrefix(scope) {
+                let section = String(scope.dropLast()).replacingOccurrences(of: "_", with: ".")
+                flat[section + "." + rest.dropFirst(scope.count).replacingOccurrences(of: "_", with: ".")] = value
+            }
+            if !rest.hasPrefix("kafka_") { flat[rest] = value }
+        }
+        var c = DaemonConfiguration()
+        func int(_ key: String, _ range: ClosedRange<Int>) throws -> Int? {
+            guard let v = flat[key] else { return nil }
+            guard let i = Int(v), range.contains(i) else { throw Invalid(description: "`\(key)` must be an integer in \(range), got \(v)") }
+            return i
+        }
+        let known: Set<String> = ["brokers", "group_id", "batch_size", "rules", "model", "max_record_bytes"]
+        for key in flat.keys where !known.contains(key) && !key.hasPrefix("kafka.consumer.") && !key.hasPrefix("kafka.producer.")
+            && !key.hasPrefix("kafka.common.") && key != "redis_url" {
+            throw Invalid(description: "unknown configuration key `\(key)`")
+        }
+        c.brokers = flat["brokers"]
+        if let g = flat["group_id"] { c.groupId = g }
+        c.batchSize = try int("batch_size", 1...100_000) ?? c.batchSize
+        c.maxRecordBytes = try int("max_record_bytes", 1_024...(64 << 20)) ?? c.maxRecordBytes
+        c.rulesDirectory = flat["rules"]
+        c.model = flat["model"]
+        for (k, v) in flat {
+            if k.hasPrefix("kafka.common.") { let p = String(k.dropFirst("kafka.common.".count)); c.consumer[p] = v; c.producer[p] = v }
+        }
+        for (k, v) in flat {
+            if k.hasPrefix("kafka.consumer.") { c.consumer[String(k.dropFirst("kafka.consumer.".count))] = v }
+            if k.hasPrefix("kafka.producer.") { c.producer[String(k.dropFirst("kafka.producer.".count))] = v }
+        }
+        return c
+    }
+}
