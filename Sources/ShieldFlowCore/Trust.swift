@@ -56,7 +56,9 @@ public actor InMemoryTrustStore: TrustStore {
     let policy: TrustPolicy
     var sessions: [String: (score: Double, at: Double)] = [:]
     var applied: [String: TrustChange] = [:]
+    /// Insertion order of `applied`, oldest first from `head`; compacted when half is consumed.
     var order: [String] = []
+    var head = 0
     let rememberedEvents: Int
 
     public init(policy: TrustPolicy = TrustPolicy(), rememberedEvents: Int = 1_000_000) {
@@ -74,7 +76,11 @@ public actor InMemoryTrustStore: TrustStore {
             let change = TrustChange(before: (current * 1000).rounded() / 1000, after: (after * 1000).rounded() / 1000)
             applied[key] = change
             order.append(key)
-            if order.count > rememberedEvents { applied[order.removeFirst()] = nil }
+            if order.count - head > rememberedEvents {
+                applied[order[head]] = nil
+                head += 1
+                if head > order.count / 2 { order.removeFirst(head); head = 0 }
+            }
             return change
         }
     }

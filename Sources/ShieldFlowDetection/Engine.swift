@@ -660,7 +660,7 @@ public final class DetectionEngine: Sendable {
             guard let first = value.first else { continue }
             var i = 0
             while i + value.count <= scalars.count {
-                if scalars[i] == first && Array(scalars[i..<i + value.count]) == value {
+                if scalars[i] == first && scalars[i..<i + value.count].elementsEqual(value) {
                     if !known.contains([i, i + value.count]) {
                         var copy = f
                         copy.start = i; copy.end = i + value.count

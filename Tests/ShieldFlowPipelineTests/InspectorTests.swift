@@ -106,3 +106,17 @@ final class InspectorTests: XCTestCase {
         XCTAssertEqual(changes[2], changes[0])
     }
 }
+
+final class TrustStoreEvictionTests: XCTestCase {
+    func testOldMarkersAreForgottenInOrderAndRecentOnesKept() async {
+        let store = InMemoryTrustStore(rememberedEvents: 3)
+        for i in 0..<10 { _ = await store.apply([TrustUpdate(sessionId: "s\(i)", eventId: "e\(i)", delta: -10, at: 0)]) }
+        // e9 is remembered: replaying it changes nothing.
+        let replay = await store.apply([TrustUpdate(sessionId: "s9", eventId: "e9", delta: -10, at: 0)])
+        XCTAssertEqual(replay[0].after, 90)
+        // e0 was evicted: it is applied again on its session.
+        let old = await store.apply([TrustUpdate(sessionId: "s0", eventId: "e0", delta: -10, at: 0)])
+        XCTAssertEqual(old[0].before, 90)
+        XCTAssertEqual(old[0].after, 80)
+    }
+}
