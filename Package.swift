@@ -5,6 +5,7 @@ import PackageDescription
 //   ShieldFlowCore        pure types and policy, no I/O, no C
 //   PCRE2Adapter          the only module that imports CPCRE2
 //   KafkaAdapter          the only module that touches librdkafka (through the tiny CKafkaShim)
+//   RedisAdapter          the only module that imports CHiredis
 //   ShieldFlowDetection   rules-as-data engine on top of Core + PCRE2Adapter
 //   ShieldFlowPipeline    records → decisions / dead letters, trust through a TrustStore (no Kafka)
 //   shieldflow            the CLI
@@ -29,7 +30,9 @@ let package = Package(
                        providers: [.apt(["libpcre2-dev"])]),
         .systemLibrary(name: "CRdKafka", path: "Sources/CRdKafka", pkgConfig: "rdkafka",
                        providers: [.apt(["librdkafka-dev"])]),
-        .systemLibrary(name: "CHiredis", path: "Sources/CHiredis", pkgConfig: "hiredis",
+        // No pkgConfig for hiredis: Debian's hiredis.pc carries -D_FILE_OFFSET_BITS=64, which SwiftPM
+        // rejects with a warning on every build; the header is on the default include path.
+        .systemLibrary(name: "CHiredis", path: "Sources/CHiredis",
                        providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", pkgConfig: "libcurl",
                        providers: [.apt(["libcurl4-openssl-dev"])]),
@@ -38,9 +41,10 @@ let package = Package(
         .target(name: "KafkaAdapter", dependencies: ["CKafkaShim"]),
         .target(name: "ShieldFlowCore"),
         .target(name: "PCRE2Adapter", dependencies: ["CPCRE2"]),
+        .target(name: "RedisAdapter", dependencies: ["CHiredis"]),
         .target(name: "ShieldFlowDetection",
                 dependencies: ["ShieldFlowCore", "PCRE2Adapter", .product(name: "Yams", package: "Yams")]),
-        .target(name: "ShieldFlowPipeline", dependencies: ["ShieldFlowCore", "ShieldFlowDetection", "KafkaAdapter",
+        .target(name: "ShieldFlowPipeline", dependencies: ["ShieldFlowCore", "ShieldFlowDetection", "KafkaAdapter", "RedisAdapter",
                                                    .product(name: "Yams", package: "Yams")]),
         .executableTarget(name: "shieldflow",
                           dependencies: ["ShieldFlowCore", "ShieldFlowDetection", "ShieldFlowPipeline", "KafkaAdapter",
@@ -48,7 +52,7 @@ let package = Package(
 
         .testTarget(name: "ShieldFlowCoreTests", dependencies: ["ShieldFlowCore"]),
         .testTarget(name: "KafkaAdapterTests", dependencies: ["KafkaAdapter"]),
-        .testTarget(name: "ShieldFlowPipelineTests", dependencies: ["ShieldFlowPipeline", "ShieldFlowDetection", "ShieldFlowCore"]),
+        .testTarget(name: "ShieldFlowPipelineTests", dependencies: ["ShieldFlowPipeline", "ShieldFlowDetection", "ShieldFlowCore", "RedisAdapter"]),
         .testTarget(name: "ShieldFlowDetectionTests",
                     dependencies: ["ShieldFlowDetection", "ShieldFlowCore", "PCRE2Adapter"]),
     ],

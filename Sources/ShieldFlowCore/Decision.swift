@@ -31,17 +31,43 @@ public struct SourceRecord: Codable, Sendable, Hashable {
 }
 
 public struct TrustChange: Codable, Sendable, Hashable {
-    public var before: Double
-    public var after: Double
+    /// Nil only when the trust store could not be reached (`unavailable`).
+    public var before: Double?
+    public var after: Double?
     public var delta: Double
     /// True when the trust store could not be reached and the decision rests on findings alone.
     public var unavailable: Bool?
 
-    public init(before: Double, after: Double, unavailable: Bool? = nil) {
+    public init(before: Double, after: Double) {
         self.before = before
         self.after = after
         self.delta = ((after - before) * 1000).rounded() / 1000
-        self.unavailable = unavailable
+    }
+
+    init() { delta = 0; unavailable = true }
+
+    /// The trust part of a decision made while the store was unreachable.
+    public static let unavailable = TrustChange()
+}
+
+/// Why the policy (not a finding) decided: a denied tool, a trust gate, a limit, a revocation, an
+/// unreachable trust store.
+public struct PolicyReason: Codable, Sendable, Hashable {
+    public enum Code: String, Codable, Sendable {
+        case toolNotAllowed = "tool_not_allowed"
+        case argumentCheck = "argument_check"
+        case revoked
+        case trustReview = "trust_review"
+        case trustGate = "trust_gate"
+        case rateLimit = "rate_limit"
+        case spendLimit = "spend_limit"
+        case trustUnavailable = "trust_unavailable"
+    }
+    public var code: Code
+    public var detail: String
+    public var limit: LimitReport?
+    public init(code: Code, detail: String, limit: LimitReport? = nil) {
+        self.code = code; self.detail = detail; self.limit = limit
     }
 }
 
@@ -117,21 +143,24 @@ public struct DecisionRecord: Codable, Sendable, Hashable {
     public var traceId: String?
     public var inspector: InspectorInfo
     public var incident: Incident?
+    /// Set when a policy gate, not a finding, made the action.
+    public var policy: PolicyReason?
     public var latencyMs: Double
 
     enum CodingKeys: String, CodingKey {
         case decisionId = "decision_id", eventId = "event_id", sessionId = "session_id", kind, action, findings
         case maskedText = "masked_text", maskedField = "masked_field", trust, source, traceId = "trace_id", inspector
-        case incident, latencyMs = "latency_ms"
+        case incident, policy, latencyMs = "latency_ms"
     }
 
     public init(decisionId: String, eventId: String, sessionId: String, kind: EventKind, action: Action,
                 findings: [DecisionFinding], maskedText: String?, maskedField: String?, trust: TrustChange,
-                source: SourceRecord, traceId: String?, inspector: InspectorInfo, incident: Incident?, latencyMs: Double) {
+                source: SourceRecord, traceId: String?, inspector: InspectorInfo, incident: Incident?, policy: PolicyReason? = nil,
+                latencyMs: Double) {
         self.decisionId = decisionId; self.eventId = eventId; self.sessionId = sessionId; self.kind = kind
         self.action = action; self.findings = findings; self.maskedText = maskedText; self.maskedField = maskedField
         self.trust = trust; self.source = source; self.traceId = traceId; self.inspector = inspector
-        self.incident = incident; self.latencyMs = latencyMs
+        self.incident = incident; self.policy = policy; self.latencyMs = latencyMs
     }
 }
 

@@ -33,6 +33,10 @@ public struct InspectionEvent: Sendable {
     public var toolArguments: String?
     public var cost: Double?
     public var idempotent: Bool?
+
+    public init(kind: EventKind, eventId: String, sessionId: String) {
+        self.kind = kind; self.eventId = eventId; self.sessionId = sessionId
+    }
 }
 
 /// Why a record cannot be inspected; it goes to the dead-letter topic with this reason.

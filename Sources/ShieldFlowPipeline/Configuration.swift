@@ -12,6 +12,12 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var rulesDirectory: String?
     public var model: String?
     public var maxRecordBytes = EventDecoder.defaultMaxBytes
+    /// `redis://host:port[/db]`; nil keeps trust in process memory.
+    public var redisURL: String?
+    /// What tool calls get when Redis cannot be reached: `closed` denies them, `open` allows them.
+    public var failOpen = false
+    /// Path of `policy.yaml` (tool policy, trust gates, prompt rate limits).
+    public var policy: String?
     public var consumer: [String: String] = [:]
     public var producer: [String: String] = [:]
 
@@ -50,7 +56,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
         }
         // SHIELDFLOW_KAFKA_CONSUMER_SASL_MECHANISM → kafka.consumer.sasl.mechanism; other
         // SHIELDFLOW_X_Y → x_y (the top-level names use underscores).
-        for (name, value) in environment where name.hasPrefix("SHIELDFLOW_") {
+        // SHIELDFLOW_TEST_* belongs to the test scripts, not to the daemon.
+        for (name, value) in environment where name.hasPrefix("SHIELDFLOW_") && !name.hasPrefix("SHIELDFLOW_TEST_") {
             let rest = name.dropFirst("SHIELDFLOW_".count).lowercased()
             for scope in ["kafka_consumer_", "kafka_producer_", "kafka_common_"] where rest.hasPrefix(scope) {
                 let section = String(scope.dropLast()).replacingOccurrences(of: "_", with: ".")
@@ -64,9 +71,9 @@ public struct DaemonConfiguration: Sendable, Equatable {
             guard let i = Int(v), range.contains(i) else { throw Invalid(description: "`\(key)` must be an integer in \(range), got \(v)") }
             return i
         }
-        let known: Set<String> = ["brokers", "group_id", "batch_size", "rules", "model", "max_record_bytes"]
+        let known: Set<String> = ["brokers", "group_id", "batch_size", "rules", "model", "max_record_bytes", "redis_url", "fail_mode", "policy", "assignment"]
         for key in flat.keys where !known.contains(key) && !key.hasPrefix("kafka.consumer.") && !key.hasPrefix("kafka.producer.")
-            && !key.hasPrefix("kafka.common.") && key != "redis_url" {
+            && !key.hasPrefix("kafka.common.") {
             throw Invalid(description: "unknown configuration key `\(key)`")
         }
         c.brokers = flat["brokers"]
@@ -75,6 +82,16 @@ public struct DaemonConfiguration: Sendable, Equatable {
         c.maxRecordBytes = try int("max_record_bytes", 1_024...(64 << 20)) ?? c.maxRecordBytes
         c.rulesDirectory = flat["rules"]
         c.model = flat["model"]
+        c.policy = flat["policy"]
+        if let r = flat["redis_url"] {
+            guard r.hasPrefix("redis://") else { throw Invalid(description: "`redis_url` must look like redis://host:port[/db], got \(r)") }
+            c.redisURL = r
+        }
+        switch flat["fail_mode"] {
+        case nil, "closed": c.failOpen = false
+        case "open": c.failOpen = true
+        case let other?: throw Invalid(description: "`fail_mode` must be `closed` or `open`, got \(other)")
+        }
         for (k, v) in flat {
             if k.hasPrefix("kafka.common.") { let p = String(k.dropFirst("kafka.common.".count)); c.consumer[p] = v; c.producer[p] = v }
         }
@@ -82,6 +99,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
             if k.hasPrefix("kafka.consumer.") { c.consumer[String(k.dropFirst("kafka.consumer.".count))] = v }
             if k.hasPrefix("kafka.producer.") { c.producer[String(k.dropFirst("kafka.producer.".count))] = v }
         }
+        // `assignment` (SHIELDFLOW_ASSIGNMENT) is shorthand for the consumer's partition.assignment.strategy.
+        if let a = flat["assignment"], c.consumer["partition.assignment.strategy"] == nil { c.consumer["partition.assignment.strategy"] = a }
         return c
     }
 }

@@ -53,9 +53,8 @@ public final class Daemon: @unchecked Sendable {
         // Eager assignment by default: with Debian's librdkafka 2.0.2 the cooperative-sticky path
         // rewinds partitions taken over from a dead member to their start (librdkafka #4637, fixed
         // in later releases); measured here as 4,948 duplicate decisions out of 10,000 events,
-        // against 0 with roundrobin. SHIELDFLOW_ASSIGNMENT overrides it.
-        consumerProps["partition.assignment.strategy"] = consumerProps["partition.assignment.strategy"]
-            ?? ProcessInfo.processInfo.environment["SHIELDFLOW_ASSIGNMENT"] ?? "roundrobin"
+        // against 0 with roundrobin. `assignment` (SHIELDFLOW_ASSIGNMENT) in the configuration overrides it.
+        consumerProps["partition.assignment.strategy"] = consumerProps["partition.assignment.strategy"] ?? "roundrobin"
         var producerProps = settings.producerProperties
         producerProps["bootstrap.servers"] = settings.brokers
         producerProps["linger.ms"] = producerProps["linger.ms"] ?? "2"

@@ -45,15 +45,21 @@ public struct Inspector: Sendable {
     public let topics: TopicMap
     public let trust: any TrustStore
     public let trustPolicy: TrustPolicy
+    public let policy: ToolPolicy
     public let info: InspectorInfo
     public let maxRecordBytes: Int
     let clock: @Sendable () -> Double
+    /// Called when the trust store fails for a batch (the batch is then decided per `fail_mode`).
+    let onTrustFailure: @Sendable (any Error) -> Void
 
     public init(engine: DetectionEngine, trust: any TrustStore, topics: TopicMap = TopicMap(), trustPolicy: TrustPolicy = TrustPolicy(),
-                instance: String, version: String, maxRecordBytes: Int = EventDecoder.defaultMaxBytes,
-                clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
+                policy: ToolPolicy = ToolPolicy(), instance: String, version: String, maxRecordBytes: Int = EventDecoder.defaultMaxBytes,
+                clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
+                onTrustFailure: @escaping @Sendable (any Error) -> Void = { _ in }) {
         self.engine = engine
         self.trust = trust
+        self.policy = policy
+        self.onTrustFailure = onTrustFailure
         self.topics = topics
         self.trustPolicy = trustPolicy
         self.maxRecordBytes = maxRecordBytes
@@ -129,32 +135,62 @@ public struct Inspector: Sendable {
         // One trust round trip for the whole batch, in input order (a session's events stay ordered).
         let order = scanned.keys.sorted()
         let now = clock()
-        let updates = order.map { i in
-            TrustUpdate(sessionId: scanned[i]!.event.sessionId, eventId: scanned[i]!.event.eventId,
-                        delta: trustPolicy.delta(for: scanned[i]!.raw), at: now)
+        var plans: [ToolPolicy.Plan] = []
+        var requests: [TrustRequest] = []
+        for i in order {
+            let s = scanned[i]!
+            let plan = policy.plan(for: s.event, findingsBlock: s.action == .block)
+            plans.append(plan)
+            requests.append(TrustRequest(sessionId: s.event.sessionId, eventId: s.event.eventId, delta: trustPolicy.delta(for: s.raw),
+                                         at: now, agentId: s.event.kind == .toolCall ? s.event.agentId : nil,
+                                         admission: plan.admission, counters: plan.counters))
         }
-        let changes = updates.isEmpty ? [] : try await trust.apply(updates)
+        var results: [TrustResult]?
+        if !requests.isEmpty {
+            do {
+                results = try await trust.apply(requests)
+            } catch {
+                onTrustFailure(error)
+                results = nil
+            }
+        }
         for (k, i) in order.enumerated() {
             let s = scanned[i]!
-            let incident: Incident? = s.action == .block ? Self.incident(for: s.raw, kind: s.event.kind) : nil
+            let result = results?[k]
+            let (action, reason) = policy.decide(kind: s.event.kind, findingsAction: s.action, plan: plans[k], result: result)
+            let incident = Self.incident(for: s.raw, kind: s.event.kind, action: action, reason: reason)
             let latency = Double(DispatchTime.now().uptimeNanoseconds - s.started) / 1e6
             outcomes[i] = .decision(DecisionRecord(
                 decisionId: s.source.decisionId, eventId: s.event.eventId, sessionId: s.event.sessionId, kind: s.event.kind,
-                action: s.action, findings: s.findings, maskedText: s.masked?.text, maskedField: s.masked?.field,
-                trust: changes[k], source: s.source, traceId: s.traceId, inspector: info, incident: incident,
-                latencyMs: (latency * 1000).rounded() / 1000))
+                action: action, findings: s.findings, maskedText: action == .allowMasked ? s.masked?.text : nil,
+                maskedField: action == .allowMasked ? s.masked?.field : nil,
+                trust: result?.change ?? .unavailable, source: s.source, traceId: s.traceId, inspector: info, incident: incident,
+                policy: reason, latencyMs: (latency * 1000).rounded() / 1000))
         }
         return outcomes.map { $0! }
     }
 
-    static func incident(for findings: [Finding], kind: EventKind) -> Incident? {
+    /// An incident for `block`, `deny_tool` and `review` at high severity: from the findings, or from
+    /// the policy reason when no finding explains the action.
+    static func incident(for findings: [Finding], kind: EventKind, action: Action, reason: PolicyReason?) -> Incident? {
+        guard action == .block || action == .denyTool || action == .review else { return nil }
         let serious = findings.filter { $0.severity >= .high && !$0.category.isSensitiveValue && $0.category != .validation }
         // The title names the most severe finding, a rule before the classifier when they tie.
         func rank(_ f: Finding) -> (Int, Int, Double) { (f.severity.rank, f.ruleId.hasPrefix("SF-ML-") ? 0 : 1, f.confidence) }
-        guard let worst = serious.max(by: { rank($0) < rank($1) }) else { return nil }
-        let ids = Array(Set(serious.map(\.ruleId))).sorted()
-        return Incident(severity: worst.severity, title: "Blocked \(kind.rawValue): \(worst.category.rawValue) (\(worst.ruleId))",
-                        ruleIds: ids, confidence: serious.map(\.confidence).max() ?? worst.confidence)
+        let verb = switch action { case .block: "Blocked"; case .review: "Review"; default: "Denied" }
+        if let worst = serious.max(by: { rank($0) < rank($1) }) {
+            let ids = Array(Set(serious.map(\.ruleId))).sorted()
+            return Incident(severity: worst.severity, title: "\(verb) \(kind.rawValue): \(worst.category.rawValue) (\(worst.ruleId))",
+                            ruleIds: ids, confidence: serious.map(\.confidence).max() ?? worst.confidence)
+        }
+        guard let reason else { return nil }
+        let severity: Severity = switch reason.code {
+        case .revoked, .trustReview, .argumentCheck: .high
+        case .toolNotAllowed, .trustGate, .rateLimit, .spendLimit, .trustUnavailable: .medium
+        }
+        guard severity >= .high else { return nil }
+        return Incident(severity: severity, title: "\(verb) \(kind.rawValue): \(reason.code.rawValue)",
+                        ruleIds: ["policy:\(reason.code.rawValue)"], confidence: 1)
     }
 
     /// The trace id of a W3C `traceparent` header (`00-<32 hex>-<16 hex>-<2 hex>`), or nil.

@@ -3,8 +3,8 @@ import Foundation
 import ShieldFlowCore
 import ShieldFlowDetection
 
-struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Benchmarks.", subcommands: [EngineBench.self])
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Benchmarks.", subcommands: [EngineBench.self, TrustBench.self])
 
     struct EngineBench: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -4,6 +4,19 @@ import KafkaAdapter
 import ShieldFlowCore
 import ShieldFlowPipeline
 
+/// Logs trust-store failures once per outage (not once per batch), and when they end.
+final class FailureLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var failing = 0
+    func record(_ error: any Error) {
+        let n = lock.withLock { failing += 1; return failing }
+        if n == 1 || n % 1000 == 0 {
+            let msg = "\(error)".replacingOccurrences(of: "\"", with: "'")
+            warn(#"{"level":"error","msg":"trust store unavailable; deciding per fail_mode","error":"\#(msg)","failed_batches":\#(n)}"#)
+        }
+    }
+}
+
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the inspector daemon: consume the input topics, produce decisions, commit after delivery.",
@@ -14,6 +27,8 @@ struct Run: AsyncParsableCommand {
     @Option(name: .long, help: "Kafka bootstrap servers.") var brokers: String?
     @Option(name: .long) var groupId: String?
     @Option(name: .long) var batchSize: Int?
+    @Option(name: .long, help: "Trust store: redis://host:port[/db] (else SHIELDFLOW_REDIS_URL, else in process memory).") var redis: String?
+    @Option(name: .long, help: "Tool policy, trust gates and prompt rate limits (policy.yaml).") var policy: String?
     @OptionGroup var ruleOptions: RuleOptions
 
     func run() async throws {
@@ -42,9 +57,27 @@ struct Run: AsyncParsableCommand {
         options.rules = options.rules ?? conf.rulesDirectory
         options.model = options.model ?? conf.model
         let engine = try options.engine()
-        let inspector = Inspector(engine: engine, trust: InMemoryTrustStore(),
+        var (trustPolicy, toolPolicy) = (TrustPolicy(), ToolPolicy())
+        if let path = policy ?? conf.policy {
+            do { (trustPolicy, toolPolicy) = try PolicyFile.load(path: path) } catch { throw ValidationError("\(error)") }
+        }
+        toolPolicy.failOpen = conf.failOpen
+        let store: any TrustStore
+        if let url = redis ?? conf.redisURL {
+            let r: RedisTrustStore
+            do {
+                r = try RedisTrustStore(url: url, policy: trustPolicy, log: { warn($0) })
+            } catch { throw ValidationError("\(error)") }
+            store = r
+            warn(#"{"level":"info","msg":"trust store","store":"redis","redis":"\#(r.endpoint.description)","fail_mode":"\#(conf.failOpen ? "open" : "closed")"}"#)
+        } else {
+            store = InMemoryTrustStore(policy: trustPolicy)
+        }
+        let failures = FailureLog()
+        let inspector = Inspector(engine: engine, trust: store, trustPolicy: trustPolicy, policy: toolPolicy,
                                   instance: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)",
-                                  version: ShieldFlowVersion.string, maxRecordBytes: conf.maxRecordBytes)
+                                  version: ShieldFlowVersion.string, maxRecordBytes: conf.maxRecordBytes,
+                                  onTrustFailure: { failures.record($0) })
         var settings = Daemon.Settings(brokers: bootstrap!)
         settings.groupId = groupId ?? conf.groupId
         settings.batchSize = batchSize ?? conf.batchSize

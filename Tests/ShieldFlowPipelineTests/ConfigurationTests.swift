@@ -51,4 +51,16 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(c.batchSize, 500)
         XCTAssertEqual(c.consumer["session.timeout.ms"], "10000")
     }
+
+    func testTrustStorePolicyAndAssignmentSettings() throws {
+        let c = try DaemonConfiguration.load(yaml: "redis_url: redis://cache:6380/2\nfail_mode: open\npolicy: /etc/shieldflow/policy.yaml\n",
+                                             environment: ["SHIELDFLOW_ASSIGNMENT": "cooperative-sticky", "SHIELDFLOW_TEST_REDIS_URL": "ignored"])
+        XCTAssertEqual(c.redisURL, "redis://cache:6380/2")
+        XCTAssertTrue(c.failOpen)
+        XCTAssertEqual(c.policy, "/etc/shieldflow/policy.yaml")
+        XCTAssertEqual(c.consumer["partition.assignment.strategy"], "cooperative-sticky")
+        XCTAssertFalse(try DaemonConfiguration.load(yaml: nil, environment: [:]).failOpen, "fail closed by default")
+        XCTAssertThrowsError(try DaemonConfiguration.load(yaml: "fail_mode: maybe\n", environment: [:]))
+        XCTAssertThrowsError(try DaemonConfiguration.load(yaml: "redis_url: localhost:6379\n", environment: [:]))
+    }
 }
