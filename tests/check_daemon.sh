@@ -7,7 +7,7 @@ set -euo pipefail
 bin=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
-"$bin" run --rules "$root/rules" >"$work/out" 2>"$work/err" &
+"$bin" run --rules "$root/rules" --http-port 0 >"$work/out" 2>"$work/err" &
 pid=$!
 trap 'kill -9 $pid 2>/dev/null || true; rm -rf "$work"' EXIT
 bootstrap=$(first_line "$work/out")
@@ -46,8 +46,40 @@ assert len(dead) == 4 and all("shieldflow.reason=not_json" in l for l in dead), 
 assert not any("4539 1488" in json.dumps(d["findings"]) for d in decisions), "no raw card number in findings"
 print(f"daemon: {len(decisions)} decisions ({', '.join(sorted(actions))}) and {len(dead)} dead letters for {n} events")
 PY
+# Operations endpoints: the port is in the JSON log line; metrics count what just happened.
+port=$(python3 -c 'import json,sys
+for l in open(sys.argv[1]):
+    o = json.loads(l)
+    if o.get("msg", "").startswith("serving"): print(o["port"])' "$work/err")
+[ -n "$port" ] || { echo "no HTTP port logged"; cat "$work/err"; exit 1; }
+python3 - "$port" "$n" <<'PY'
+import sys, urllib.request, urllib.error
+port, n = sys.argv[1], int(sys.argv[2])
+get = lambda p: urllib.request.urlopen("http://127.0.0.1:%s%s" % (port, p), timeout=5)
+assert get("/healthz").status == 200 and get("/readyz").status == 200
+m = get("/metrics").read().decode()
+series = {}
+for line in m.splitlines():
+    if line and not line.startswith("#"):
+        k, v = line.rsplit(" ", 1)
+        series[k] = float(v)
+decided = sum(v for k, v in series.items() if k.startswith("shieldflow_decisions_total{"))
+assert decided == n - 4, f"decisions_total {decided}"
+assert series['shieldflow_dead_letters_total{reason="not_json"}'] == 4
+assert series['shieldflow_decision_latency_seconds_count'] == n - 4
+assert any(k.startswith('shieldflow_findings_total{category="pii"}') for k in series)
+assert any(k.startswith("shieldflow_consumer_lag{") for k in series), "lag per partition"
+assert "session" not in m and "4539" not in m, "no ids or values in labels"
+try:
+    get("/nope"); assert False
+except urllib.error.HTTPError as e:
+    assert e.code == 404
+print(f"ops endpoints: /healthz, /readyz, /metrics ({len(series)} series)")
+PY
+python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1]) if l.strip()]' "$work/err" || { echo "stderr is not JSON lines"; cat "$work/err"; exit 1; }
 kill -TERM $pid
 for _ in $(seq 1 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
 if kill -0 $pid 2>/dev/null; then echo "run did not stop on SIGTERM within 10 s"; exit 1; fi
+wait $pid || { echo "run exited with status $? after SIGTERM"; exit 1; }
 grep -q '"msg":"stopped"' "$work/err" || { echo "no clean stop logged"; cat "$work/err"; exit 1; }
 echo "daemon: clean SIGTERM"

@@ -13,9 +13,9 @@ trap 'for p in "${pids[@]}"; do kill -9 $p 2>/dev/null || true; done; rm -rf "$w
 "$bin" dev-cluster >"$work/cluster" 2>/dev/null &
 pids+=($!); disown $!
 bootstrap=$(first_line "$work/cluster")
-"$bin" run --brokers "$bootstrap" --rules "$root/rules" --batch-size 200 >/dev/null 2>"$work/a.log" &
+"$bin" run --brokers "$bootstrap" --rules "$root/rules" --batch-size 200 --http-port 0 >/dev/null 2>"$work/a.log" &
 a=$!; pids+=($a); disown $a
-"$bin" run --brokers "$bootstrap" --rules "$root/rules" --batch-size 200 >/dev/null 2>"$work/b.log" &
+"$bin" run --brokers "$bootstrap" --rules "$root/rules" --batch-size 200 --http-port 0 >/dev/null 2>"$work/b.log" &
 b=$!; pids+=($b); disown $b
 sleep 4   # both join the group
 python3 - "$n" > "$work/events" <<'PY'

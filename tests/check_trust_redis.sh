@@ -41,7 +41,7 @@ grep -q "cannot connect" "$work/e" || { echo "unclear error: $(cat "$work/e")"; 
 echo "trust get/set/reset/revoke/unrevoke"
 
 # 3. The daemon on Redis, with Redis stopped and restarted mid-stream.
-"$bin" run --rules "$root/rules" --redis "$url" --policy "$root/policy.yaml" --batch-size 50 >"$work/out" 2>"$work/err" &
+"$bin" run --rules "$root/rules" --http-port 0 --redis "$url" --policy "$root/policy.yaml" --batch-size 50 >"$work/out" 2>"$work/err" &
 pid=$!
 bootstrap=$(first_line "$work/out")
 [ -n "$bootstrap" ] || { echo "run printed no bootstrap servers"; cat "$work/err"; exit 1; }

@@ -182,6 +182,24 @@ public final class KafkaConsumer: @unchecked Sendable {
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "subscribe") }
     }
 
+    /// Lag of every assigned partition: the high watermark (as last seen in fetch responses, no
+    /// broker round trip) minus the consumer's position. Partitions without a position yet are left out.
+    public func lag() -> [(topic: String, partition: Int32, lag: Int64)] {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        guard rd_kafka_assignment(rk, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        guard rd_kafka_position(rk, list) == RD_KAFKA_RESP_ERR_NO_ERROR else { return [] }
+        var out: [(String, Int32, Int64)] = []
+        for i in 0..<Int(list.pointee.cnt) {
+            let p = list.pointee.elems[i]
+            var low: Int64 = 0, high: Int64 = 0
+            guard p.offset >= 0, rd_kafka_get_watermark_offsets(rk, p.topic, p.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR,
+                  high >= 0 else { continue }
+            out.append((String(cString: p.topic), p.partition, max(0, high - p.offset)))
+        }
+        return out
+    }
+
     /// Up to `max` messages, waiting at most `timeoutMs` for the first. Consumer errors other than
     /// end-of-partition are returned as thrown errors only when fatal.
     public func poll(max: Int, timeoutMs: Int32) throws -> [ConsumedMessage] {

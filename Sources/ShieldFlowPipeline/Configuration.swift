@@ -18,6 +18,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var failOpen = false
     /// Path of `policy.yaml` (tool policy, trust gates, prompt rate limits).
     public var policy: String?
+    /// Port for /healthz, /readyz, /metrics: 0 picks a free port (logged), -1 turns HTTP off.
+    public var httpPort = 9400
     public var consumer: [String: String] = [:]
     public var producer: [String: String] = [:]
 
@@ -71,7 +73,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             guard let i = Int(v), range.contains(i) else { throw Invalid(description: "`\(key)` must be an integer in \(range), got \(v)") }
             return i
         }
-        let known: Set<String> = ["brokers", "group_id", "batch_size", "rules", "model", "max_record_bytes", "redis_url", "fail_mode", "policy", "assignment"]
+        let known: Set<String> = ["brokers", "group_id", "batch_size", "rules", "model", "max_record_bytes", "redis_url", "fail_mode", "policy", "assignment", "http_port"]
         for key in flat.keys where !known.contains(key) && !key.hasPrefix("kafka.consumer.") && !key.hasPrefix("kafka.producer.")
             && !key.hasPrefix("kafka.common.") {
             throw Invalid(description: "unknown configuration key `\(key)`")
@@ -79,6 +81,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         c.brokers = flat["brokers"]
         if let g = flat["group_id"] { c.groupId = g }
         c.batchSize = try int("batch_size", 1...100_000) ?? c.batchSize
+        c.httpPort = try int("http_port", -1...65535) ?? c.httpPort
         c.maxRecordBytes = try int("max_record_bytes", 1_024...(64 << 20)) ?? c.maxRecordBytes
         c.rulesDirectory = flat["rules"]
         c.model = flat["model"]

@@ -1,5 +1,7 @@
 import Foundation
 import KafkaAdapter
+import Logging
+import ServiceLifecycle
 import ShieldFlowCore
 import ShieldFlowDetection
 
@@ -24,7 +26,9 @@ public final class Daemon: @unchecked Sendable {
 
     let settings: Settings
     let inspector: Inspector
-    let log: @Sendable (String) -> Void
+    let logger: Logger
+    public let metrics: MetricsRegistry
+    public let health: Health
     private let stopFlag = StopFlag()
     public private(set) var stats = Stats()
 
@@ -35,10 +39,12 @@ public final class Daemon: @unchecked Sendable {
         func set() { lock.withLock { value = true } }
     }
 
-    public init(settings: Settings, inspector: Inspector, log: @escaping @Sendable (String) -> Void) {
+    public init(settings: Settings, inspector: Inspector, logger: Logger, metrics: MetricsRegistry = MetricsRegistry(), health: Health = Health()) {
         self.settings = settings
         self.inspector = inspector
-        self.log = log
+        self.logger = logger
+        self.metrics = metrics
+        self.health = health
     }
 
     /// Asks the loop to finish its current batch, commit and leave the group.
@@ -65,10 +71,20 @@ public final class Daemon: @unchecked Sendable {
         let scratch = ScanScratch()
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        log(#"{"level":"info","msg":"consuming","group":"\#(settings.groupId)"}"#)
+        logger.info("consuming", metadata: ["group": "\(settings.groupId)", "topics": "\(topics.prompts),\(topics.responses),\(topics.tools)"])
+        var lastLag = DispatchTime.now().uptimeNanoseconds
+        defer { health.setReady(false) }
         while !stopFlag.isSet {
             let messages = try consumer.poll(max: settings.batchSize, timeoutMs: settings.pollTimeoutMs)
+            health.loopTick()
+            health.setReady(true)
+            let now = DispatchTime.now().uptimeNanoseconds
+            if now - lastLag > 1_000_000_000 {
+                lastLag = now
+                metrics.replace("shieldflow_consumer_lag", consumer.lag().map { ([("topic", $0.topic), ("partition", String($0.partition))], Double($0.lag)) })
+            }
             guard !messages.isEmpty else { continue }
+            metrics.increment("shieldflow_events_consumed_total", by: Double(messages.count))
             let records = messages.map { m in
                 InputRecord(source: SourceRecord(topic: m.topic, partition: m.partition, offset: m.offset, timestamp: m.timestamp),
                             value: m.value, traceparent: m.headers["traceparent"].map { String(decoding: $0, as: UTF8.self) })
@@ -82,6 +98,9 @@ public final class Daemon: @unchecked Sendable {
                     try producer.produce(topic: topics.decisions, key: Array(d.sessionId.utf8), value: Array(try encoder.encode(d)),
                                          headers: headers, token: i)
                     stats.decided += 1
+                    metrics.increment("shieldflow_decisions_total", [("action", d.action.rawValue), ("kind", d.kind.rawValue)])
+                    for f in d.findings { metrics.increment("shieldflow_findings_total", [("category", f.category.rawValue)]) }
+                    metrics.observe("shieldflow_decision_latency_seconds", d.latencyMs / 1000)
                 case .deadLetter(let dl):
                     // The original bytes and headers travel unchanged; the reason rides in headers.
                     headers += [("shieldflow.reason", Array(dl.reason.rawValue.utf8)), ("shieldflow.detail", Array(dl.detail.utf8)),
@@ -91,6 +110,7 @@ public final class Daemon: @unchecked Sendable {
                     for (k, v) in messages[i].headers where k != "traceparent" { headers.append((k, v)) }
                     try producer.produce(topic: topics.deadLetter, key: messages[i].key, value: messages[i].value, headers: headers, token: i)
                     stats.deadLettered += 1
+                    metrics.increment("shieldflow_dead_letters_total", [("reason", dl.reason.rawValue)])
                 }
             }
             let reports = producer.flush(timeoutMs: 30_000)
@@ -108,7 +128,34 @@ public final class Daemon: @unchecked Sendable {
             try consumer.commit(next.values.map { ($0.0, $0.1, $0.2) })
             stats.consumed += messages.count
             stats.batches += 1
+            metrics.increment("shieldflow_batches_total")
         }
-        log(#"{"level":"info","msg":"stopped","consumed":\#(stats.consumed),"decided":\#(stats.decided),"dead_lettered":\#(stats.deadLettered)}"#)
+        logger.info("stopped", metadata: ["consumed": "\(stats.consumed)", "decided": "\(stats.decided)", "dead_lettered": "\(stats.deadLettered)"])
+    }
+}
+
+/// The daemon as a swift-service-lifecycle service: on SIGTERM/SIGINT it stops polling, finishes the
+/// batch in hand (decide, produce, flush, commit) and leaves the group.
+public struct DaemonService: Service {
+    let daemon: Daemon
+    public init(_ daemon: Daemon) { self.daemon = daemon }
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await daemon.run()
+        } onGracefulShutdown: {
+            daemon.stop()
+        }
+    }
+}
+
+/// `/healthz`, `/readyz` and `/metrics` until the group shuts down (after the daemon, so the last
+/// scrape sees the final counts).
+public struct OpsService: Service {
+    let server: OpsServer
+    public init(_ server: OpsServer) { self.server = server }
+    public func run() async throws {
+        server.start()
+        try? await gracefulShutdown()
+        server.stop()
     }
 }

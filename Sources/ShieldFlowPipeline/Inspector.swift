@@ -49,17 +49,18 @@ public struct Inspector: Sendable {
     public let info: InspectorInfo
     public let maxRecordBytes: Int
     let clock: @Sendable () -> Double
-    /// Called when the trust store fails for a batch (the batch is then decided per `fail_mode`).
-    let onTrustFailure: @Sendable (any Error) -> Void
+    /// Called after each batch's trust round trip: nil when it worked, else the error (the batch is
+    /// then decided per `fail_mode`).
+    let onTrustOutcome: @Sendable ((any Error)?) -> Void
 
     public init(engine: DetectionEngine, trust: any TrustStore, topics: TopicMap = TopicMap(), trustPolicy: TrustPolicy = TrustPolicy(),
                 policy: ToolPolicy = ToolPolicy(), instance: String, version: String, maxRecordBytes: Int = EventDecoder.defaultMaxBytes,
                 clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
-                onTrustFailure: @escaping @Sendable (any Error) -> Void = { _ in }) {
+                onTrustOutcome: @escaping @Sendable ((any Error)?) -> Void = { _ in }) {
         self.engine = engine
         self.trust = trust
         self.policy = policy
-        self.onTrustFailure = onTrustFailure
+        self.onTrustOutcome = onTrustOutcome
         self.topics = topics
         self.trustPolicy = trustPolicy
         self.maxRecordBytes = maxRecordBytes
@@ -149,8 +150,9 @@ public struct Inspector: Sendable {
         if !requests.isEmpty {
             do {
                 results = try await trust.apply(requests)
+                onTrustOutcome(nil)
             } catch {
-                onTrustFailure(error)
+                onTrustOutcome(error)
                 results = nil
             }
         }

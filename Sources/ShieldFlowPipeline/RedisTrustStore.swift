@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import RedisAdapter
 import ShieldFlowCore
 
@@ -23,7 +24,7 @@ public final class RedisTrustStore: TrustStore, @unchecked Sendable {
     public let endpoint: RedisEndpoint
     let policy: TrustPolicy
     let settings: Settings
-    let log: @Sendable (String) -> Void
+    let logger: Logger
     /// All connection state lives on this queue: hiredis calls block.
     private let queue = DispatchQueue(label: "shieldflow.redis")
     private var connection: RedisConnection?
@@ -32,11 +33,11 @@ public final class RedisTrustStore: TrustStore, @unchecked Sendable {
     private var shas: (gate: String, count: String)?
 
     public init(url: String, policy: TrustPolicy = TrustPolicy(), settings: Settings = Settings(),
-                log: @escaping @Sendable (String) -> Void = { _ in }) throws {
+                logger: Logger = Logger(label: "shieldflow.redis")) throws {
         endpoint = try RedisEndpoint(url: url)
         self.policy = policy
         self.settings = settings
-        self.log = log
+        self.logger = logger
     }
 
     static let gateScript = """
@@ -134,7 +135,7 @@ public final class RedisTrustStore: TrustStore, @unchecked Sendable {
             let c = try RedisConnection(endpoint, timeoutMs: settings.timeoutMs)
             connection = c
             shas = nil
-            if backoff > 0.1 { log(#"{"level":"info","msg":"redis reconnected","redis":"\#(endpoint)"}"#) }
+            if backoff > 0.1 { logger.info("redis reconnected", metadata: ["redis": "\(endpoint)"]) }
             backoff = 0.1
             return c
         } catch {

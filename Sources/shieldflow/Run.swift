@@ -1,18 +1,29 @@
 import ArgumentParser
 import Foundation
 import KafkaAdapter
+import Logging
+import ServiceLifecycle
 import ShieldFlowCore
 import ShieldFlowPipeline
 
-/// Logs trust-store failures once per outage (not once per batch), and when they end.
-final class FailureLog: @unchecked Sendable {
+/// Logs trust-store failures once per outage (not once per batch), counts them, and logs the recovery.
+final class TrustOutcomes: @unchecked Sendable {
     private let lock = NSLock()
     private var failing = 0
-    func record(_ error: any Error) {
-        let n = lock.withLock { failing += 1; return failing }
-        if n == 1 || n % 1000 == 0 {
-            let msg = "\(error)".replacingOccurrences(of: "\"", with: "'")
-            warn(#"{"level":"error","msg":"trust store unavailable; deciding per fail_mode","error":"\#(msg)","failed_batches":\#(n)}"#)
+    let logger: Logger
+    let metrics: MetricsRegistry
+    init(logger: Logger, metrics: MetricsRegistry) { self.logger = logger; self.metrics = metrics }
+
+    func record(_ error: (any Error)?) {
+        if let error {
+            metrics.increment("shieldflow_trust_store_failures_total")
+            let n = lock.withLock { failing += 1; return failing }
+            if n == 1 || n % 1000 == 0 {
+                logger.error("trust store unavailable; deciding per fail_mode", metadata: ["error": "\(error)", "failed_batches": "\(n)"])
+            }
+        } else {
+            let n = lock.withLock { defer { failing = 0 }; return failing }
+            if n > 0 { logger.notice("trust store available again", metadata: ["failed_batches": "\(n)"]) }
         }
     }
 }
@@ -29,9 +40,12 @@ struct Run: AsyncParsableCommand {
     @Option(name: .long) var batchSize: Int?
     @Option(name: .long, help: "Trust store: redis://host:port[/db] (else SHIELDFLOW_REDIS_URL, else in process memory).") var redis: String?
     @Option(name: .long, help: "Tool policy, trust gates and prompt rate limits (policy.yaml).") var policy: String?
+    @Option(name: .long, help: "Port for /healthz, /readyz and /metrics (0: any free port, -1: off; default 9400).") var httpPort: Int?
     @OptionGroup var ruleOptions: RuleOptions
 
     func run() async throws {
+        LoggingSystem.bootstrap { JSONLogHandler(label: $0) }
+        let logger = Logger(label: "shieldflow")
         var yaml: String?
         if let config {
             guard let data = FileManager.default.contents(atPath: config) else { throw ValidationError("cannot read \(config)") }
@@ -51,7 +65,8 @@ struct Run: AsyncParsableCommand {
             cluster = c
             bootstrap = c.bootstrapServers
             FileHandle.standardOutput.write(Data((c.bootstrapServers + "\n").utf8))
-            warn(#"{"level":"warning","msg":"no brokers configured: running on an embedded in-memory cluster, for development only","bootstrap":"\#(c.bootstrapServers)"}"#)
+            logger.warning("no brokers configured: running on an embedded in-memory cluster, for development only",
+                           metadata: ["bootstrap": "\(c.bootstrapServers)"])
         }
         var options = ruleOptions
         options.rules = options.rules ?? conf.rulesDirectory
@@ -65,37 +80,39 @@ struct Run: AsyncParsableCommand {
         let store: any TrustStore
         if let url = redis ?? conf.redisURL {
             let r: RedisTrustStore
-            do {
-                r = try RedisTrustStore(url: url, policy: trustPolicy, log: { warn($0) })
-            } catch { throw ValidationError("\(error)") }
+            do { r = try RedisTrustStore(url: url, policy: trustPolicy, logger: logger) } catch { throw ValidationError("\(error)") }
             store = r
-            warn(#"{"level":"info","msg":"trust store","store":"redis","redis":"\#(r.endpoint.description)","fail_mode":"\#(conf.failOpen ? "open" : "closed")"}"#)
+            logger.info("trust store", metadata: ["store": "redis", "redis": "\(r.endpoint)", "fail_mode": "\(conf.failOpen ? "open" : "closed")"])
         } else {
             store = InMemoryTrustStore(policy: trustPolicy)
+            logger.info("trust store", metadata: ["store": "memory"])
         }
-        let failures = FailureLog()
+        let metrics = MetricsRegistry()
+        let outcomes = TrustOutcomes(logger: logger, metrics: metrics)
         let inspector = Inspector(engine: engine, trust: store, trustPolicy: trustPolicy, policy: toolPolicy,
                                   instance: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)",
                                   version: ShieldFlowVersion.string, maxRecordBytes: conf.maxRecordBytes,
-                                  onTrustFailure: { failures.record($0) })
+                                  onTrustOutcome: { outcomes.record($0) })
         var settings = Daemon.Settings(brokers: bootstrap!)
         settings.groupId = groupId ?? conf.groupId
         settings.batchSize = batchSize ?? conf.batchSize
         settings.consumerProperties = conf.consumer
         settings.producerProperties = conf.producer
-        let daemon = Daemon(settings: settings, inspector: inspector, log: { warn($0) })
-        // A queue of its own: the daemon's loop blocks in librdkafka calls, and a handler on the
-        // shared global queue could wait behind it.
-        let signalQueue = DispatchQueue(label: "shieldflow.signals")
-        var sources: [DispatchSourceSignal] = []
-        for sig in [SIGTERM, SIGINT] {
-            signal(sig, SIG_IGN)
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: signalQueue)
-            s.setEventHandler { daemon.stop() }
-            s.resume()
-            sources.append(s)
+        let daemon = Daemon(settings: settings, inspector: inspector, logger: logger, metrics: metrics)
+
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        let port = httpPort ?? conf.httpPort
+        if port >= 0 {
+            let server: OpsServer
+            do { server = try OpsServer(port: port, metrics: metrics, health: daemon.health) } catch { throw ValidationError("\(error)") }
+            logger.info("serving /healthz /readyz /metrics", metadata: ["port": "\(server.port)"])
+            services.append(.init(service: OpsService(server)))
         }
-        try await daemon.run()
-        withExtendedLifetime((cluster, sources)) {}
+        // Shut down in reverse order: the daemon first (finish the batch, commit, leave the group), then HTTP.
+        services.append(.init(service: DaemonService(daemon), successTerminationBehavior: .gracefullyShutdownGroup))
+        var groupConfig = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfig.maximumGracefulShutdownDuration = .seconds(45)
+        try await ServiceGroup(configuration: groupConfig).run()
+        withExtendedLifetime(cluster) {}
     }
 }

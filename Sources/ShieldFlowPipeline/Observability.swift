@@ -1,0 +1,250 @@
+import Foundation
+import Logging
+
+/// The daemon's metrics, rendered as Prometheus text (exposition format 0.0.4) on `/metrics`.
+/// Label values are bounded: actions, kinds, categories, reasons, topics and partitions; never a
+/// session, user or event id, and never a value a detector found.
+public final class MetricsRegistry: @unchecked Sendable {
+    public enum Kind: String, Sendable { case counter, gauge, histogram }
+    struct Family { let kind: Kind; let help: String }
+
+    private let lock = NSLock()
+    private var families: [String: Family] = [:]
+    private var values: [String: [String: Double]] = [:]  // family → rendered labels → value
+    private var histograms: [String: [String: (buckets: [Int], sum: Double, count: Int)]] = [:]
+    /// Upper bounds of the latency histogram, seconds.
+    public static let latencyBuckets: [Double] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]
+
+    public init() {
+        declare("shieldflow_events_consumed_total", .counter, "Records consumed from the input topics.")
+        declare("shieldflow_decisions_total", .counter, "Decisions produced, by action and event kind.")
+        declare("shieldflow_findings_total", .counter, "Findings in produced decisions, by category.")
+        declare("shieldflow_dead_letters_total", .counter, "Records sent to the dead-letter topic, by reason.")
+        declare("shieldflow_batches_total", .counter, "Batches decided, produced and committed.")
+        declare("shieldflow_trust_store_failures_total", .counter, "Batches decided without the trust store (fail_mode applied).")
+        declare("shieldflow_decision_latency_seconds", .histogram, "Time from consuming a record to its decision, seconds.")
+        declare("shieldflow_consumer_lag", .gauge, "Records behind the high watermark, per assigned partition.")
+        declare("shieldflow_ready", .gauge, "1 once the daemon has joined its group and polled, 0 while starting or stopping.")
+    }
+
+    public func declare(_ name: String, _ kind: Kind, _ help: String) {
+        lock.withLock { families[name] = Family(kind: kind, help: help) }
+    }
+
+    static func render(_ labels: [(String, String)]) -> String {
+        guard !labels.isEmpty else { return "" }
+        return "{" + labels.map { k, v in
+            let escaped = v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
+            return "\(k)=\"\(escaped)\""
+        }.joined(separator: ",") + "}"
+    }
+
+    public func increment(_ name: String, _ labels: [(String, String)] = [], by amount: Double = 1) {
+        let key = Self.render(labels)
+        lock.withLock { values[name, default: [:]][key, default: 0] += amount }
+    }
+
+    public func set(_ name: String, _ labels: [(String, String)] = [], _ value: Double) {
+        let key = Self.render(labels)
+        lock.withLock { values[name, default: [:]][key] = value }
+    }
+
+    /// Replaces every series of a gauge family (partitions come and go with rebalances).
+    public func replace(_ name: String, _ series: [([(String, String)], Double)]) {
+        var fresh: [String: Double] = [:]
+        for (labels, v) in series { fresh[Self.render(labels)] = v }
+        lock.withLock { values[name] = fresh }
+    }
+
+    public func observe(_ name: String, _ value: Double, _ labels: [(String, String)] = []) {
+        let key = Self.render(labels)
+        lock.withLock {
+            var h = histograms[name, default: [:]][key] ?? (Array(repeating: 0, count: Self.latencyBuckets.count), 0, 0)
+            if let i = Self.latencyBuckets.firstIndex(where: { value <= $0 }) { h.buckets[i] += 1 }
+            h.sum += value
+            h.count += 1
+            histograms[name, default: [:]][key] = h
+        }
+    }
+
+    public func value(_ name: String, _ labels: [(String, String)] = []) -> Double? {
+        lock.withLock { values[name]?[Self.render(labels)] }
+    }
+
+    public func render() -> String {
+        lock.withLock {
+            var out = ""
+            for name in families.keys.sorted() {
+                let f = families[name]!
+                out += "# HELP \(name) \(f.help)\n# TYPE \(name) \(f.kind.rawValue)\n"
+                if f.kind == .histogram {
+                    for (labels, h) in (histograms[name] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                        let inner = labels.isEmpty ? "" : String(labels.dropFirst().dropLast()) + ","
+                        var cumulative = 0
+                        for (i, le) in Self.latencyBuckets.enumerated() {
+                            cumulative += h.buckets[i]
+                            out += "\(name)_bucket{\(inner)le=\"\(le)\"} \(cumulative)\n"
+                        }
+                        out += "\(name)_bucket{\(inner)le=\"+Inf\"} \(h.count)\n\(name)_sum\(labels) \(h.sum)\n\(name)_count\(labels) \(h.count)\n"
+                    }
+                } else {
+                    for (labels, v) in (values[name] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                        out += "\(name)\(labels) \(v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v))\n"
+                    }
+                }
+            }
+            return out
+        }
+    }
+}
+
+/// Liveness and readiness as the daemon reports them.
+public final class Health: @unchecked Sendable {
+    private let lock = NSLock()
+    private var ready = false
+    private var lastLoop = Date()
+    public init() {}
+    public func setReady(_ r: Bool) { lock.withLock { ready = r } }
+    public func loopTick() { lock.withLock { lastLoop = Date() } }
+    public var isReady: Bool { lock.withLock { ready } }
+    /// Alive while the loop has turned within `stallSeconds` (a poll waits at most 100 ms; a batch
+    /// with a slow broker flush at most 30 s).
+    public func isAlive(stallSeconds: Double = 60) -> Bool { lock.withLock { Date().timeIntervalSince(lastLoop) < stallSeconds } }
+}
+
+/// A deliberately small HTTP/1.1 server for `/healthz`, `/readyz` and `/metrics`: GET only, one
+/// connection at a time on its own thread, `Connection: close`. No framework on the event path.
+public final class OpsServer: @unchecked Sendable {
+    public let port: Int
+    private let fd: Int32
+    private let metrics: MetricsRegistry
+    private let health: Health
+    private let lock = NSLock()
+    private var stopped = false
+
+    public init(host: String = "0.0.0.0", port: Int, metrics: MetricsRegistry, health: Health) throws {
+        self.metrics = metrics
+        self.health = health
+        let s = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard s >= 0 else { throw PolicyFile.Invalid(description: "socket(): \(String(cString: strerror(errno)))") }
+        var one: Int32 = 1
+        setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
+        inet_pton(AF_INET, host, &addr.sin_addr)
+        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard bound == 0, listen(s, 16) == 0 else {
+            let msg = String(cString: strerror(errno))
+            close(s)
+            throw PolicyFile.Invalid(description: "cannot listen on \(host):\(port): \(msg)")
+        }
+        var actual = sockaddr_in()
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &actual) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(s, $0, &len) } }
+        self.port = Int(UInt16(bigEndian: actual.sin_port))
+        fd = s
+    }
+
+    public func start() {
+        let t = Thread { [self] in serve() }
+        t.name = "shieldflow-http"
+        t.start()
+    }
+
+    public func stop() {
+        lock.withLock { stopped = true }
+        shutdown(fd, Int32(SHUT_RDWR))
+        close(fd)
+    }
+
+    private func serve() {
+        while true {
+            let c = accept(fd, nil, nil)
+            if c < 0 {
+                if lock.withLock({ stopped }) { return }
+                if errno == EINTR { continue }
+                return
+            }
+            var tv = timeval(tv_sec: 2, tv_usec: 0)
+            setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+            handle(c)
+            close(c)
+        }
+    }
+
+    private func handle(_ c: Int32) {
+        var buf = [UInt8](repeating: 0, count: 4096)
+        var got = 0
+        while got < buf.count {
+            let n = buf[got...].withUnsafeMutableBytes { recv(c, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            got += n
+            if buf[..<got].contains(UInt8(ascii: "\n")) { break }
+        }
+        let line = String(decoding: buf[..<got].prefix(while: { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }), as: UTF8.self)
+        let parts = line.split(separator: " ")
+        let (status, type, body): (String, String, String)
+        if parts.count < 2 || parts[0] != "GET" {
+            (status, type, body) = ("405 Method Not Allowed", "text/plain", "GET only\n")
+        } else {
+            switch parts[1].split(separator: "?").first.map(String.init) ?? "" {
+            case "/metrics": (status, type, body) = ("200 OK", "text/plain; version=0.0.4; charset=utf-8", metrics.render())
+            case "/healthz":
+                (status, type, body) = health.isAlive() ? ("200 OK", "text/plain", "ok\n") : ("503 Service Unavailable", "text/plain", "loop stalled\n")
+            case "/readyz":
+                (status, type, body) = health.isReady ? ("200 OK", "text/plain", "ready\n") : ("503 Service Unavailable", "text/plain", "not ready\n")
+            default: (status, type, body) = ("404 Not Found", "text/plain", "not found\n")
+            }
+        }
+        let payload = Array(body.utf8)
+        let head = "HTTP/1.1 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(payload.count)\r\nConnection: close\r\n\r\n"
+        for chunk in [Array(head.utf8), payload] {
+            var sent = 0
+            while sent < chunk.count {
+                let n = chunk[sent...].withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                if n <= 0 { return }
+                sent += n
+            }
+        }
+    }
+}
+
+/// swift-log handler writing one JSON object per line to standard error:
+/// `{"ts":…,"level":…,"msg":…,"logger":…, <metadata>}`.
+public struct JSONLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level = .info
+    let label: String
+    static let lock = NSLock()
+
+    public init(label: String) { self.label = label }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    static func json(_ v: Logger.MetadataValue) -> Any {
+        switch v {
+        case .string(let s): return s
+        case .stringConvertible(let c): return (c as? Int).map { $0 as Any } ?? (c as? Double).map { $0 as Any } ?? (c as? Bool).map { $0 as Any } ?? c.description
+        case .array(let a): return a.map(json)
+        case .dictionary(let d): return d.mapValues(json)
+        }
+    }
+
+    public func log(event: LogEvent) {
+        var o: [String: Any] = [:]
+        for (k, v) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) { o[k] = Self.json(v) }
+        if let e = event.error { o["error"] = "\(e)" }
+        let level = event.level, message = event.message
+        o["ts"] = ISO8601DateFormatter.string(from: Date(), timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withInternetDateTime, .withFractionalSeconds])
+        o["level"] = level.rawValue
+        o["msg"] = message.description
+        o["logger"] = label
+        guard var data = try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        data.append(0x0A)
+        Self.lock.withLock { FileHandle.standardError.write(data) }
+    }
+}
