@@ -58,7 +58,7 @@ let package = Package(
 
         .testTarget(name: "ShieldFlowCoreTests", dependencies: ["ShieldFlowCore"]),
         .testTarget(name: "KafkaAdapterTests", dependencies: ["KafkaAdapter"]),
-        .testTarget(name: "ShieldFlowPipelineTests", dependencies: ["ShieldFlowPipeline", "ShieldFlowDetection", "ShieldFlowCore", "RedisAdapter"]),
+        .testTarget(name: "ShieldFlowPipelineTests", dependencies: ["ShieldFlowPipeline", "ShieldFlowDetection", "ShieldFlowCore", "RedisAdapter", "KafkaAdapter"]),
         .testTarget(name: "ShieldFlowDetectionTests",
                     dependencies: ["ShieldFlowDetection", "ShieldFlowCore", "PCRE2Adapter"]),
     ],

@@ -267,3 +267,151 @@ public final class KafkaConsumer: @unchecked Sendable {
         rd_kafka_destroy(rk)
     }
 }
+
+/// The Admin API, for `shieldflow topics apply`: describe topics (metadata), create topics, add
+/// partitions, describe topic configs. Never deletes anything.
+public final class KafkaAdmin: @unchecked Sendable {
+    private let rk: OpaquePointer
+
+    public struct TopicInfo: Sendable, Equatable {
+        public var partitions: Int
+        public var replicationFactor: Int
+        public init(partitions: Int, replicationFactor: Int) { self.partitions = partitions; self.replicationFactor = replicationFactor }
+    }
+
+    public struct NewTopic: Sendable {
+        public var name: String
+        public var partitions: Int
+        public var replicationFactor: Int
+        public var configs: [String: String]
+        public init(name: String, partitions: Int, replicationFactor: Int, configs: [String: String]) {
+            self.name = name; self.partitions = partitions; self.replicationFactor = replicationFactor; self.configs = configs
+        }
+    }
+
+    public init(config: KafkaConfig) throws {
+        rk = try newHandle(RD_KAFKA_PRODUCER, try config.make())
+    }
+
+    deinit { rd_kafka_destroy(rk) }
+
+    /// Every topic the cluster reports, with its partition count and replication factor.
+    public func topics(timeoutMs: Int32 = 10_000) throws -> [String: TopicInfo] {
+        var md: UnsafePointer<rd_kafka_metadata>?
+        let err = rd_kafka_metadata(rk, 1, nil, &md, timeoutMs)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let md else { throw KafkaError(err, "metadata") }
+        defer { rd_kafka_metadata_destroy(md) }
+        var out: [String: TopicInfo] = [:]
+        for i in 0..<Int(md.pointee.topic_cnt) {
+            let t = md.pointee.topics[i]
+            guard t.err == RD_KAFKA_RESP_ERR_NO_ERROR else { continue }
+            let rf = t.partition_cnt > 0 ? Int(t.partitions[0].replica_cnt) : 0
+            out[String(cString: t.topic)] = TopicInfo(partitions: Int(t.partition_cnt), replicationFactor: rf)
+        }
+        return out
+    }
+
+    /// Runs one admin request and hands its result event to `read`.
+    private func request<T>(_ op: rd_kafka_admin_op_t, timeoutMs: Int32, _ send: (OpaquePointer, OpaquePointer) -> Void,
+                            _ read: (OpaquePointer) -> T) throws -> T {
+        let queue = rd_kafka_queue_new(rk)!
+        defer { rd_kafka_queue_destroy(queue) }
+        let options = rd_kafka_AdminOptions_new(rk, op)!
+        defer { rd_kafka_AdminOptions_destroy(options) }
+        var err = [CChar](repeating: 0, count: 256)
+        _ = rd_kafka_AdminOptions_set_request_timeout(options, timeoutMs, &err, err.count)
+        _ = rd_kafka_AdminOptions_set_operation_timeout(options, timeoutMs, &err, err.count)
+        send(options, queue)
+        guard let ev = rd_kafka_queue_poll(queue, timeoutMs + 5_000) else { throw KafkaError(description: "admin request timed out") }
+        defer { rd_kafka_event_destroy(ev) }
+        let e = rd_kafka_event_error(ev)
+        if e != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError(description: "admin request failed: \(String(cString: rd_kafka_event_error_string(ev)))")
+        }
+        return read(ev)
+    }
+
+    static func topicResults(_ list: UnsafeMutablePointer<OpaquePointer?>?, _ n: Int) -> [String: String?] {
+        var out: [String: String?] = [:]
+        for i in 0..<n {
+            guard let r = list?[i] else { continue }
+            let err = rd_kafka_topic_result_error(r)
+            out[String(cString: rd_kafka_topic_result_name(r))] = err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil
+                : (rd_kafka_topic_result_error_string(r).map { String(cString: $0) } ?? String(cString: rd_kafka_err2str(err)))
+        }
+        return out
+    }
+
+    /// Creates topics; the result maps each name to nil (created) or the broker's error.
+    public func createTopics(_ topics: [NewTopic], timeoutMs: Int32 = 30_000) throws -> [String: String?] {
+        var err = [CChar](repeating: 0, count: 256)
+        var handles: [OpaquePointer?] = []
+        defer { handles.forEach { rd_kafka_NewTopic_destroy($0) } }
+        for t in topics {
+            guard let nt = rd_kafka_NewTopic_new(t.name, Int32(t.partitions), Int32(t.replicationFactor), &err, err.count) else {
+                throw KafkaError(description: "topic \(t.name): \(text(err))")
+            }
+            handles.append(nt)
+            for (k, v) in t.configs.sorted(by: { $0.key < $1.key }) { _ = rd_kafka_NewTopic_set_config(nt, k, v) }
+        }
+        return try request(RD_KAFKA_ADMIN_OP_CREATETOPICS, timeoutMs: timeoutMs, { options, queue in
+            handles.withUnsafeMutableBufferPointer { rd_kafka_CreateTopics(rk, $0.baseAddress, $0.count, options, queue) }
+        }, { ev in
+            var n = 0
+            let res = rd_kafka_event_CreateTopics_result(ev)
+            let list = rd_kafka_CreateTopics_result_topics(res, &n)
+            return Self.topicResults(UnsafeMutablePointer(mutating: list), n)
+        })
+    }
+
+    /// Raises topics to a total partition count.
+    public func addPartitions(_ totals: [(String, Int)], timeoutMs: Int32 = 30_000) throws -> [String: String?] {
+        var err = [CChar](repeating: 0, count: 256)
+        var handles: [OpaquePointer?] = []
+        defer { handles.forEach { rd_kafka_NewPartitions_destroy($0) } }
+        for (name, total) in totals {
+            guard let np = rd_kafka_NewPartitions_new(name, total, &err, err.count) else { throw KafkaError(description: "topic \(name): \(text(err))") }
+            handles.append(np)
+        }
+        return try request(RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, timeoutMs: timeoutMs, { options, queue in
+            handles.withUnsafeMutableBufferPointer { rd_kafka_CreatePartitions(rk, $0.baseAddress, $0.count, options, queue) }
+        }, { ev in
+            var n = 0
+            let res = rd_kafka_event_CreatePartitions_result(ev)
+            let list = rd_kafka_CreatePartitions_result_topics(res, &n)
+            return Self.topicResults(UnsafeMutablePointer(mutating: list), n)
+        })
+    }
+
+    /// The configuration of each topic (name → key → value), or the error for that topic.
+    public func topicConfigs(_ names: [String], timeoutMs: Int32 = 30_000) throws -> [String: Result<[String: String], KafkaError>] {
+        var handles: [OpaquePointer?] = names.map { rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, $0) }
+        defer { handles.forEach { rd_kafka_ConfigResource_destroy($0) } }
+        return try request(RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeoutMs: timeoutMs, { options, queue in
+            handles.withUnsafeMutableBufferPointer { rd_kafka_DescribeConfigs(rk, $0.baseAddress, $0.count, options, queue) }
+        }, { ev in
+            var n = 0
+            let res = rd_kafka_event_DescribeConfigs_result(ev)
+            let list = rd_kafka_DescribeConfigs_result_resources(res, &n)
+            var out: [String: Result<[String: String], KafkaError>] = [:]
+            for i in 0..<n {
+                guard let r = list?[i] else { continue }
+                let name = String(cString: rd_kafka_ConfigResource_name(r))
+                let e = rd_kafka_ConfigResource_error(r)
+                if e != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    out[name] = .failure(KafkaError(e, "describe configs"))
+                    continue
+                }
+                var m = 0
+                let entries = rd_kafka_ConfigResource_configs(r, &m)
+                var configs: [String: String] = [:]
+                for j in 0..<m {
+                    guard let entry = entries?[j] else { continue }
+                    configs[String(cString: rd_kafka_ConfigEntry_name(entry))] = rd_kafka_ConfigEntry_value(entry).map { String(cString: $0) } ?? ""
+                }
+                out[name] = .success(configs)
+            }
+            return out
+        })
+    }
+}

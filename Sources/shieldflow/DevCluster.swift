@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KafkaAdapter
+import ShieldFlowPipeline
 
 struct DevCluster: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,10 +12,17 @@ struct DevCluster: ParsableCommand {
     @Option(name: .long) var brokers = 3
     @Option(name: .long, help: "Partitions of each input and decision topic.") var partitions = 6
 
-    static let topics: [(String, Int?)] = [
+    static let builtIn: [(String, Int?)] = [
         ("shieldflow.prompts.in", nil), ("shieldflow.responses.in", nil), ("shieldflow.tools.in", nil),
         ("shieldflow.decisions", nil), ("shieldflow.deadletter", 3),
     ]
+
+    /// The topics of `topics.yaml` in the working directory (the same declarations `topics apply`
+    /// uses), else the built-in list; `nil` partitions take the command's default.
+    static var topics: [(String, Int?)] {
+        guard FileManager.default.fileExists(atPath: "topics.yaml"), let specs = try? TopicsFile.load(path: "topics.yaml") else { return builtIn }
+        return specs.map { ($0.name, $0.partitions) }
+    }
 
     func run() throws {
         let cluster = try MockCluster(brokers: brokers)

@@ -9,7 +9,7 @@ struct ShieldFlowCommand: AsyncParsableCommand {
         commandName: "shieldflow",
         abstract: "Runtime intrusion detection for LLM applications.",
         version: ShieldFlowVersion.string,
-        subcommands: [Run.self, Scan.self, Eval.self, Inspect.self, DevCluster.self, Rules.self, Trust.self, Bench.self, Model.self]
+        subcommands: [Run.self, Scan.self, Eval.self, Inspect.self, DevCluster.self, Topics.self, Rules.self, Trust.self, Bench.self, Model.self]
     )
 }
 
