@@ -34,18 +34,51 @@ public enum Masker {
         return replace(Array(text.unicodeScalars), spans: spans, in: 0..<text.unicodeScalars.count)
     }
 
-    /// The scalars in `range` with `spans` replaced by placeholders.
-    static func replace(_ scalars: [Unicode.Scalar], spans: [Span], in range: Range<Int>) -> String {
-        var out = String.UnicodeScalarView()
+    @inline(__always)
+    static func appendUTF8(_ s: Unicode.Scalar, to out: inout [UInt8]) {
+        let v = s.value
+        if v < 0x80 {
+            out.append(UInt8(truncatingIfNeeded: v))
+        } else if v < 0x800 {
+            out.append(UInt8(truncatingIfNeeded: 0xC0 | (v >> 6))); out.append(UInt8(truncatingIfNeeded: 0x80 | (v & 0x3F)))
+        } else if v < 0x10000 {
+            out.append(UInt8(truncatingIfNeeded: 0xE0 | (v >> 12))); out.append(UInt8(truncatingIfNeeded: 0x80 | ((v >> 6) & 0x3F)))
+            out.append(UInt8(truncatingIfNeeded: 0x80 | (v & 0x3F)))
+        } else {
+            out.append(UInt8(truncatingIfNeeded: 0xF0 | (v >> 18))); out.append(UInt8(truncatingIfNeeded: 0x80 | ((v >> 12) & 0x3F)))
+            out.append(UInt8(truncatingIfNeeded: 0x80 | ((v >> 6) & 0x3F))); out.append(UInt8(truncatingIfNeeded: 0x80 | (v & 0x3F)))
+        }
+    }
+
+    /// The scalars in `range` with `spans` replaced by placeholders, as UTF-8; optionally control
+    /// characters as spaces. Returns the bytes and the number of scalars written.
+    static func replaceUTF8(_ scalars: [Unicode.Scalar], spans: [Span], in range: Range<Int>, controlsAsSpaces: Bool) -> (bytes: [UInt8], scalars: Int) {
+        var out: [UInt8] = []
+        out.reserveCapacity(range.count + 24)
+        var count = 0
+        func copy(_ r: Range<Int>) {
+            for k in r {
+                let c = scalars[k]
+                if controlsAsSpaces && (c.value < 0x20 || (0x7F...0x9F).contains(c.value)) { out.append(0x20) } else { appendUTF8(c, to: &out) }
+            }
+            count += r.count
+        }
         var i = range.lowerBound
         for s in spans where s.end > range.lowerBound && s.start < range.upperBound {
             let a = max(s.start, i)
-            if a > i { out.append(contentsOf: scalars[i..<a]) }
-            out.append(contentsOf: placeholder(s.type).unicodeScalars)
+            if a > i { copy(i..<a) }
+            let p = placeholder(s.type)
+            out.append(contentsOf: p.utf8)
+            count += p.unicodeScalars.count
             i = max(i, min(s.end, range.upperBound))
         }
-        if i < range.upperBound { out.append(contentsOf: scalars[i..<range.upperBound]) }
-        return String(out)
+        if i < range.upperBound { copy(i..<range.upperBound) }
+        return (out, count)
+    }
+
+    /// The scalars in `range` with `spans` replaced by placeholders.
+    static func replace(_ scalars: [Unicode.Scalar], spans: [Span], in range: Range<Int>) -> String {
+        String(decoding: replaceUTF8(scalars, spans: spans, in: range, controlsAsSpaces: false).bytes, as: UTF8.self)
     }
 
     /// A short context window around `finding` with every sensitive span inside it replaced, so a
@@ -61,13 +94,17 @@ public enum Masker {
         if finding.category.isSensitiveValue {
             spans = merge(spans + [Span(start: finding.start, end: finding.end, type: finding.type)])
         }
-        var text = replace(scalars, spans: spans, in: lo..<hi)
-        text = String(String.UnicodeScalarView(text.unicodeScalars.map {
-            ($0.value < 0x20 || (0x7F...0x9F).contains($0.value)) ? " " : $0
-        }))
-        if text.unicodeScalars.count > maxLength {
-            text = String(String.UnicodeScalarView(text.unicodeScalars.prefix(maxLength))) + "…"
+        var (bytes, count) = replaceUTF8(scalars, spans: spans, in: lo..<hi, controlsAsSpaces: true)
+        var truncated = false
+        if count > maxLength {
+            // Cut after `maxLength` scalars: the first byte of scalar number maxLength + 1.
+            var seen = 0
+            for (k, b) in bytes.enumerated() where b & 0xC0 != 0x80 {
+                if seen == maxLength { bytes.removeSubrange(k...); break }
+                seen += 1
+            }
+            truncated = true
         }
-        return (lo > 0 ? "…" : "") + text + (hi < scalars.count ? "…" : "")
+        return (lo > 0 ? "…" : "") + String(decoding: bytes, as: UTF8.self) + (truncated ? "…" : "") + (hi < scalars.count ? "…" : "")
     }
 }

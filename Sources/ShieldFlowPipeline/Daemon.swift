@@ -17,6 +17,9 @@ public final class Daemon: @unchecked Sendable {
         public var pollTimeoutMs: Int32 = 100
         public var consumerProperties: [String: String] = [:]
         public var producerProperties: [String: String] = [:]
+        /// Benchmark baseline only: re-produce every record unchanged to this topic instead of
+        /// inspecting it (same consumer, producer, batching and commit path).
+        public var relayTopic: String?
         public init(brokers: String) { self.brokers = brokers }
     }
 
@@ -69,8 +72,6 @@ public final class Daemon: @unchecked Sendable {
         let producer = try KafkaProducer(config: KafkaConfig(producerProps))
         defer { consumer.close() }
         let scratch = ScanScratch()
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         logger.info("consuming", metadata: ["group": "\(settings.groupId)", "topics": "\(topics.prompts),\(topics.responses),\(topics.tools)"])
         var lastLag = DispatchTime.now().uptimeNanoseconds
         defer { health.setReady(false) }
@@ -89,13 +90,19 @@ public final class Daemon: @unchecked Sendable {
                 InputRecord(source: SourceRecord(topic: m.topic, partition: m.partition, offset: m.offset, timestamp: m.timestamp),
                             value: m.value, traceparent: m.headers["traceparent"].map { String(decoding: $0, as: UTF8.self) })
             }
-            let outcomes = try await inspector.inspect(records, scratch: scratch)
+            if let relay = settings.relayTopic {
+                for (i, m) in messages.enumerated() {
+                    try producer.produce(topic: relay, key: m.key, value: m.value,
+                                         headers: [("sf.src", Array("\(m.topic)/\(m.partition)/\(m.offset)".utf8))], token: i)
+                }
+            }
+            let outcomes = settings.relayTopic == nil ? try await inspector.inspect(records, scratch: scratch) : []
             for (i, outcome) in outcomes.enumerated() {
                 var headers: [(String, [UInt8])] = []
                 if let tp = messages[i].headers["traceparent"] { headers.append(("traceparent", tp)) }
                 switch outcome {
                 case .decision(let d):
-                    try producer.produce(topic: topics.decisions, key: Array(d.sessionId.utf8), value: Array(try encoder.encode(d)),
+                    try producer.produce(topic: topics.decisions, key: Array(d.sessionId.utf8), value: d.jsonBytes(),
                                          headers: headers, token: i)
                     stats.decided += 1
                     metrics.increment("shieldflow_decisions_total", [("action", d.action.rawValue), ("kind", d.kind.rawValue)])
@@ -115,8 +122,8 @@ public final class Daemon: @unchecked Sendable {
             }
             let reports = producer.flush(timeoutMs: 30_000)
             let failed = reports.filter { $0.error != nil }
-            guard reports.count == outcomes.count, failed.isEmpty else {
-                throw KafkaError(description: "\(failed.count) of \(outcomes.count) deliveries failed or timed out (\(failed.first?.error ?? "timeout")); not committing")
+            guard reports.count == messages.count, failed.isEmpty else {
+                throw KafkaError(description: "\(failed.count) of \(messages.count) deliveries failed or timed out (\(failed.first?.error ?? "timeout")); not committing")
             }
             // Every record of the batch is decided and acknowledged: commit past the highest offset
             // of each partition (earlier offsets were committed with earlier batches).

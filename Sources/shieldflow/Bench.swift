@@ -4,7 +4,7 @@ import ShieldFlowCore
 import ShieldFlowDetection
 
 struct Bench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Benchmarks.", subcommands: [EngineBench.self, TrustBench.self])
+    static let configuration = CommandConfiguration(abstract: "Benchmarks.", subcommands: [EngineBench.self, TrustBench.self, PipelineBench.self])
 
     struct EngineBench: ParsableCommand {
         static let configuration = CommandConfiguration(

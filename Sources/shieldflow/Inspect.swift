@@ -37,7 +37,7 @@ struct Inspect: AsyncParsableCommand {
             let slice = Array(records[start..<min(records.count, start + batch)])
             for outcome in try await inspector.inspect(slice, scratch: scratch) {
                 switch outcome {
-                case .decision(let d): writeLine(String(decoding: try encoder.encode(d), as: UTF8.self))
+                case .decision(let d): writeLine(String(decoding: d.jsonBytes(), as: UTF8.self))
                 case .deadLetter(let d): writeLine(String(decoding: try encoder.encode(d), as: UTF8.self))
                 }
             }

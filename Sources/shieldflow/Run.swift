@@ -41,6 +41,7 @@ struct Run: AsyncParsableCommand {
     @Option(name: .long, help: "Trust store: redis://host:port[/db] (else SHIELDFLOW_REDIS_URL, else in process memory).") var redis: String?
     @Option(name: .long, help: "Tool policy, trust gates and prompt rate limits (policy.yaml).") var policy: String?
     @Option(name: .long, help: "Port for /healthz, /readyz and /metrics (0: any free port, -1: off; default 9400).") var httpPort: Int?
+    @Option(name: .long, help: .hidden) var relayTo: String?
     @OptionGroup var ruleOptions: RuleOptions
 
     func run() async throws {
@@ -98,6 +99,7 @@ struct Run: AsyncParsableCommand {
         settings.batchSize = batchSize ?? conf.batchSize
         settings.consumerProperties = conf.consumer
         settings.producerProperties = conf.producer
+        settings.relayTopic = relayTo
         let daemon = Daemon(settings: settings, inspector: inspector, logger: logger, metrics: metrics)
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []

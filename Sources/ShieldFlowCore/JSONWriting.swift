@@ -1,0 +1,164 @@
+/// A small JSON writer for the records ShieldFlow produces on the hot path. Foundation's
+/// JSONEncoder spent more time per decision than the detection engine; this writes the same JSON
+/// (keys sorted, slashes unescaped, shortest round-trip numbers) straight into bytes.
+public struct JSONBytes {
+    public private(set) var bytes: [UInt8] = []
+    private var needsComma: [Bool] = []
+
+    public init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
+
+    static let hex = Array("0123456789abcdef".utf8)
+
+    mutating func raw(_ s: StaticString) {
+        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    mutating func separator() {
+        if let last = needsComma.last {
+            if last { bytes.append(UInt8(ascii: ",")) }
+            needsComma[needsComma.count - 1] = true
+        }
+    }
+
+    public mutating func string(_ s: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\""): raw("\\\"")
+            case UInt8(ascii: "\\"): raw("\\\\")
+            case 0x0A: raw("\\n")
+            case 0x0D: raw("\\r")
+            case 0x09: raw("\\t")
+            case 0x08: raw("\\b")
+            case 0x0C: raw("\\f")
+            case 0..<0x20:
+                raw("\\u00")
+                bytes.append(Self.hex[Int(b >> 4)])
+                bytes.append(Self.hex[Int(b & 0xF)])
+            default: bytes.append(b)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    public mutating func number(_ x: Double) {
+        if x == x.rounded() && abs(x) < 1e15 { bytes.append(contentsOf: String(Int64(x)).utf8) } else { bytes.append(contentsOf: "\(x)".utf8) }
+    }
+
+    public mutating func number(_ x: Int64) { bytes.append(contentsOf: String(x).utf8) }
+
+    public mutating func beginObject() { separatorForValue(); bytes.append(UInt8(ascii: "{")); needsComma.append(false) }
+    public mutating func endObject() { needsComma.removeLast(); bytes.append(UInt8(ascii: "}")) }
+    public mutating func beginArray() { separatorForValue(); bytes.append(UInt8(ascii: "[")); needsComma.append(false) }
+    public mutating func endArray() { needsComma.removeLast(); bytes.append(UInt8(ascii: "]")) }
+
+    private var afterKey = false
+    mutating func separatorForValue() {
+        if afterKey { afterKey = false } else { separator() }
+    }
+
+    public mutating func key(_ k: StaticString) {
+        separator()
+        bytes.append(UInt8(ascii: "\""))
+        raw(k)
+        raw("\":")
+        afterKey = true
+    }
+
+    public mutating func value(_ s: String) { separatorForValue(); string(s) }
+    public mutating func value(_ x: Double) { separatorForValue(); number(x) }
+    public mutating func value(_ x: Int64) { separatorForValue(); number(x) }
+    public mutating func value(_ b: Bool) { separatorForValue(); if b { raw("true") } else { raw("false") } }
+
+    public mutating func field(_ k: StaticString, _ s: String) { key(k); value(s) }
+    public mutating func field(_ k: StaticString, _ s: String?) { if let s { key(k); value(s) } }
+    public mutating func field(_ k: StaticString, _ x: Double) { key(k); value(x) }
+    public mutating func field(_ k: StaticString, _ x: Double?) { if let x { key(k); value(x) } }
+    public mutating func field(_ k: StaticString, _ x: Int64) { key(k); value(x) }
+    public mutating func field(_ k: StaticString, _ x: Int64?) { if let x { key(k); value(x) } }
+    public mutating func field(_ k: StaticString, _ b: Bool?) { if let b { key(k); value(b) } }
+}
+
+extension DecisionRecord {
+    /// The record as JSON, keys sorted (the same document JSONEncoder with `.sortedKeys` writes).
+    public func jsonBytes() -> [UInt8] {
+        var w = JSONBytes(capacity: 640 + findings.count * 200 + (maskedText?.utf8.count ?? 0))
+        w.beginObject()
+        w.field("action", action.rawValue)
+        w.field("decision_id", decisionId)
+        w.field("event_id", eventId)
+        w.key("findings")
+        w.beginArray()
+        for f in findings {
+            w.beginObject()
+            w.field("category", f.category.rawValue)
+            w.field("confidence", f.confidence)
+            w.field("end", Int64(f.end))
+            w.field("excerpt", f.excerpt)
+            w.field("field", f.field)
+            w.field("rule_id", f.ruleId)
+            w.field("severity", f.severity.rawValue)
+            w.field("start", Int64(f.start))
+            w.field("type", f.type)
+            w.endObject()
+        }
+        w.endArray()
+        if let i = incident {
+            w.key("incident")
+            w.beginObject()
+            w.field("confidence", i.confidence)
+            w.key("rule_ids")
+            w.beginArray()
+            for r in i.ruleIds { w.value(r) }
+            w.endArray()
+            w.field("severity", i.severity.rawValue)
+            w.field("title", i.title)
+            w.endObject()
+        }
+        w.key("inspector")
+        w.beginObject()
+        w.field("instance", inspector.instance)
+        w.field("model_version", inspector.modelVersion)
+        w.field("rules_version", inspector.rulesVersion)
+        w.field("version", inspector.version)
+        w.endObject()
+        w.field("kind", kind.rawValue)
+        w.field("latency_ms", latencyMs)
+        w.field("masked_field", maskedField)
+        w.field("masked_text", maskedText)
+        if let p = policy {
+            w.key("policy")
+            w.beginObject()
+            w.field("code", p.code.rawValue)
+            w.field("detail", p.detail)
+            if let l = p.limit {
+                w.key("limit")
+                w.beginObject()
+                w.field("current", l.current)
+                w.field("max", l.max)
+                w.field("name", l.name)
+                w.field("window_seconds", l.windowSeconds)
+                w.endObject()
+            }
+            w.endObject()
+        }
+        w.field("session_id", sessionId)
+        w.key("source")
+        w.beginObject()
+        w.field("offset", source.offset)
+        w.field("partition", Int64(source.partition))
+        w.field("timestamp", source.timestamp)
+        w.field("topic", source.topic)
+        w.endObject()
+        w.field("trace_id", traceId)
+        w.key("trust")
+        w.beginObject()
+        w.field("after", trust.after)
+        w.field("before", trust.before)
+        w.field("delta", trust.delta)
+        w.field("unavailable", trust.unavailable)
+        w.endObject()
+        w.endObject()
+        return w.bytes
+    }
+}
