@@ -6,6 +6,7 @@ import PackageDescription
 //   PCRE2Adapter          the only module that imports CPCRE2
 //   KafkaAdapter          the only module that touches librdkafka (through the tiny CKafkaShim)
 //   RedisAdapter          the only module that imports CHiredis
+//   CurlAdapter           the only module that touches libcurl and zlib (through CCurlShim)
 //   ShieldFlowDetection   rules-as-data engine on top of Core + PCRE2Adapter
 //   ShieldFlowPipeline    records → decisions / dead letters, trust through a TrustStore (no Kafka)
 //   shieldflow            the CLI
@@ -41,17 +42,19 @@ let package = Package(
 
         .target(name: "CKafkaShim", dependencies: ["CRdKafka"]),
         .target(name: "KafkaAdapter", dependencies: ["CKafkaShim"]),
+        .target(name: "CCurlShim", dependencies: ["CCurl"], linkerSettings: [.linkedLibrary("z")]),
+        .target(name: "CurlAdapter", dependencies: ["CCurlShim"]),
         .target(name: "ShieldFlowCore"),
         .target(name: "PCRE2Adapter", dependencies: ["CPCRE2"]),
         .target(name: "RedisAdapter", dependencies: ["CHiredis"]),
         .target(name: "ShieldFlowDetection",
                 dependencies: ["ShieldFlowCore", "PCRE2Adapter", .product(name: "Yams", package: "Yams")]),
-        .target(name: "ShieldFlowPipeline", dependencies: ["ShieldFlowCore", "ShieldFlowDetection", "KafkaAdapter", "RedisAdapter",
+        .target(name: "ShieldFlowPipeline", dependencies: ["ShieldFlowCore", "ShieldFlowDetection", "KafkaAdapter", "RedisAdapter", "CurlAdapter",
                                                    .product(name: "Yams", package: "Yams"),
                                                    .product(name: "Logging", package: "swift-log"),
                                                    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),
         .executableTarget(name: "shieldflow",
-                          dependencies: ["ShieldFlowCore", "ShieldFlowDetection", "ShieldFlowPipeline", "KafkaAdapter",
+                          dependencies: ["ShieldFlowCore", "ShieldFlowDetection", "ShieldFlowPipeline", "KafkaAdapter", "CurlAdapter",
                                          .product(name: "ArgumentParser", package: "swift-argument-parser"),
                                          .product(name: "Logging", package: "swift-log"),
                                          .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]),

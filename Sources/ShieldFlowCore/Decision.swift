@@ -145,22 +145,24 @@ public struct DecisionRecord: Codable, Sendable, Hashable {
     public var incident: Incident?
     /// Set when a policy gate, not a finding, made the action.
     public var policy: PolicyReason?
+    /// Responses and tool output: 1 − the share of the text in high-entropy dumps (1 = healthy).
+    public var tokenHealth: Double?
     public var latencyMs: Double
 
     enum CodingKeys: String, CodingKey {
         case decisionId = "decision_id", eventId = "event_id", sessionId = "session_id", kind, action, findings
         case maskedText = "masked_text", maskedField = "masked_field", trust, source, traceId = "trace_id", inspector
-        case incident, policy, latencyMs = "latency_ms"
+        case incident, policy, tokenHealth = "token_health", latencyMs = "latency_ms"
     }
 
     public init(decisionId: String, eventId: String, sessionId: String, kind: EventKind, action: Action,
                 findings: [DecisionFinding], maskedText: String?, maskedField: String?, trust: TrustChange,
                 source: SourceRecord, traceId: String?, inspector: InspectorInfo, incident: Incident?, policy: PolicyReason? = nil,
-                latencyMs: Double) {
+                tokenHealth: Double? = nil, latencyMs: Double) {
         self.decisionId = decisionId; self.eventId = eventId; self.sessionId = sessionId; self.kind = kind
         self.action = action; self.findings = findings; self.maskedText = maskedText; self.maskedField = maskedField
         self.trust = trust; self.source = source; self.traceId = traceId; self.inspector = inspector
-        self.incident = incident; self.policy = policy; self.latencyMs = latencyMs
+        self.incident = incident; self.policy = policy; self.tokenHealth = tokenHealth; self.latencyMs = latencyMs
     }
 }
 

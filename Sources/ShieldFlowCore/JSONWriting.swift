@@ -150,6 +150,7 @@ extension DecisionRecord {
         w.field("timestamp", source.timestamp)
         w.field("topic", source.topic)
         w.endObject()
+        w.field("token_health", tokenHealth)
         w.field("trace_id", traceId)
         w.key("trust")
         w.beginObject()

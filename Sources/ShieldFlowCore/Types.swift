@@ -87,3 +87,8 @@ public struct Finding: Codable, Sendable, Hashable {
         case ruleId = "rule_id", category, severity, confidence, start, end, type, via, excerpt
     }
 }
+
+/// The release, reported in decisions (`inspector.version`) and as Datadog's `version` tag.
+public enum ShieldFlowRelease {
+    public static let version = "0.3.0"
+}

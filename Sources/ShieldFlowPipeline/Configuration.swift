@@ -20,6 +20,11 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var policy: String?
     /// Port for /healthz, /readyz, /metrics: 0 picks a free port (logged), -1 turns HTTP off.
     public var httpPort = 9400
+    /// `datadog_*` settings (spool, flush_seconds, incident_window_seconds, spool_max_bytes, audit_logs);
+    /// credentials and site come from the DD_* variables Datadog users know.
+    public var datadog: [String: String] = [:]
+    /// Shared secret of `POST /webhooks/datadog`; the webhook is off without it.
+    public var webhookSecret: String?
     public var consumer: [String: String] = [:]
     public var producer: [String: String] = [:]
 
@@ -74,7 +79,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
             return i
         }
         let known: Set<String> = ["brokers", "group_id", "batch_size", "rules", "model", "max_record_bytes", "redis_url", "fail_mode", "policy", "assignment", "http_port"]
-        for key in flat.keys where !known.contains(key) && !key.hasPrefix("kafka.consumer.") && !key.hasPrefix("kafka.producer.")
+        let datadogKeys: Set<String> = ["datadog_spool", "datadog_flush_seconds", "datadog_incident_window_seconds", "datadog_spool_max_bytes", "datadog_audit_logs"]
+        for key in flat.keys where !known.contains(key) && !datadogKeys.contains(key) && key != "webhook_secret" && !key.hasPrefix("kafka.consumer.") && !key.hasPrefix("kafka.producer.")
             && !key.hasPrefix("kafka.common.") {
             throw Invalid(description: "unknown configuration key `\(key)`")
         }
@@ -86,6 +92,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
         c.rulesDirectory = flat["rules"]
         c.model = flat["model"]
         c.policy = flat["policy"]
+        c.webhookSecret = flat["webhook_secret"]
+        for k in datadogKeys { if let v = flat[k] { c.datadog[String(k.dropFirst("datadog_".count))] = v } }
         if let r = flat["redis_url"] {
             guard r.hasPrefix("redis://") else { throw Invalid(description: "`redis_url` must look like redis://host:port[/db], got \(r)") }
             c.redisURL = r

@@ -32,6 +32,7 @@ public final class Daemon: @unchecked Sendable {
     let logger: Logger
     public let metrics: MetricsRegistry
     public let health: Health
+    let reporter: DatadogReporter?
     private let stopFlag = StopFlag()
     public private(set) var stats = Stats()
 
@@ -42,7 +43,9 @@ public final class Daemon: @unchecked Sendable {
         func set() { lock.withLock { value = true } }
     }
 
-    public init(settings: Settings, inspector: Inspector, logger: Logger, metrics: MetricsRegistry = MetricsRegistry(), health: Health = Health()) {
+    public init(settings: Settings, inspector: Inspector, logger: Logger, metrics: MetricsRegistry = MetricsRegistry(), health: Health = Health(),
+                reporter: DatadogReporter? = nil) {
+        self.reporter = reporter
         self.settings = settings
         self.inspector = inspector
         self.logger = logger
@@ -82,7 +85,9 @@ public final class Daemon: @unchecked Sendable {
             let now = DispatchTime.now().uptimeNanoseconds
             if now - lastLag > 1_000_000_000 {
                 lastLag = now
-                metrics.replace("shieldflow_consumer_lag", consumer.lag().map { ([("topic", $0.topic), ("partition", String($0.partition))], Double($0.lag)) })
+                let lag = consumer.lag()
+                metrics.replace("shieldflow_consumer_lag", lag.map { ([("topic", $0.topic), ("partition", String($0.partition))], Double($0.lag)) })
+                reporter?.setConsumerLag(Double(lag.reduce(0) { $0 + $1.lag }))
             }
             guard !messages.isEmpty else { continue }
             metrics.increment("shieldflow_events_consumed_total", by: Double(messages.count))
@@ -124,6 +129,15 @@ public final class Daemon: @unchecked Sendable {
             let failed = reports.filter { $0.error != nil }
             guard reports.count == messages.count, failed.isEmpty else {
                 throw KafkaError(description: "\(failed.count) of \(messages.count) deliveries failed or timed out (\(failed.first?.error ?? "timeout")); not committing")
+            }
+            // Decided and acknowledged: now Datadog may hear about it (the reporter only spools).
+            if let reporter {
+                for outcome in outcomes {
+                    switch outcome {
+                    case .decision(let d): reporter.record(d, tokenHealth: d.tokenHealth)
+                    case .deadLetter(let dl): reporter.recordDeadLetter(reason: dl.reason.rawValue)
+                    }
+                }
             }
             // Every record of the batch is decided and acknowledged: commit past the highest offset
             // of each partition (earlier offsets were committed with earlier batches).

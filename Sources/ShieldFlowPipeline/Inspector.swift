@@ -77,6 +77,7 @@ public struct Inspector: Sendable {
         var raw: [Finding]
         var action: Action
         var masked: (field: String, text: String)?
+        var tokenHealth: Double?
         var started: UInt64
     }
 
@@ -120,17 +121,21 @@ public struct Inspector: Sendable {
                 var all: [DecisionFinding] = [], raw: [Finding] = []
                 var actions: [Action] = []
                 var masked: (String, String)?
+                var health: Double?
                 for field in Self.fields(of: event) {
+                    if field.surface == .response || field.surface == .toolOutput { health = min(health ?? 1, 1) }
                     let r = engine.scan(field.text, surface: field.surface, scratch: scratch)
                     all += r.findings.map { DecisionFinding($0, field: field.name) }
                     raw += r.findings
                     actions.append(r.action)
+                    if field.surface == .response || field.surface == .toolOutput { health = min(health ?? 1, r.tokenHealth) }
                     if let m = r.maskedText, masked == nil { masked = (field.name, m) }
                 }
                 let action: Action = actions.contains(.block) ? .block : actions.contains(.allowMasked) ? .allowMasked : .allow
                 let trace = event.traceId ?? record.traceparent.flatMap(Self.traceId(fromTraceparent:))
                 scanned[i] = Scanned(event: event, source: record.source, traceId: trace, findings: all, raw: raw, action: action,
-                                     masked: action == .allowMasked ? masked : nil, started: started)
+                                     masked: action == .allowMasked ? masked : nil,
+                                     tokenHealth: health.map { ($0 * 1000).rounded() / 1000 }, started: started)
             }
         }
         // One trust round trip for the whole batch, in input order (a session's events stay ordered).
@@ -167,7 +172,7 @@ public struct Inspector: Sendable {
                 action: action, findings: s.findings, maskedText: action == .allowMasked ? s.masked?.text : nil,
                 maskedField: action == .allowMasked ? s.masked?.field : nil,
                 trust: result?.change ?? .unavailable, source: s.source, traceId: s.traceId, inspector: info, incident: incident,
-                policy: reason, latencyMs: (latency * 1000).rounded() / 1000))
+                policy: reason, tokenHealth: s.tokenHealth, latencyMs: (latency * 1000).rounded() / 1000))
         }
         return outcomes.map { $0! }
     }

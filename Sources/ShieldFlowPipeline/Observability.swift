@@ -173,36 +173,81 @@ public final class OpsServer: @unchecked Sendable {
         }
     }
 
-    private func handle(_ c: Int32) {
-        var buf = [UInt8](repeating: 0, count: 4096)
-        var got = 0
-        while got < buf.count {
-            let n = buf[got...].withUnsafeMutableBytes { recv(c, $0.baseAddress, $0.count, 0) }
-            if n <= 0 { break }
-            got += n
-            if buf[..<got].contains(UInt8(ascii: "\n")) { break }
+    public typealias PostHandler = @Sendable (_ headers: [String: String], _ body: [UInt8]) -> (status: Int, body: String)
+    private var postHandlers: [String: PostHandler] = [:]
+
+    /// Serves `POST path` with `handler` (headers lowercased; bodies up to 64 KiB).
+    public func onPost(_ path: String, _ handler: @escaping PostHandler) { lock.withLock { postHandlers[path] = handler } }
+
+    static func reason(_ status: Int) -> String {
+        switch status {
+        case 200: "200 OK"
+        case 400: "400 Bad Request"
+        case 401: "401 Unauthorized"
+        case 404: "404 Not Found"
+        case 405: "405 Method Not Allowed"
+        case 413: "413 Payload Too Large"
+        case 503: "503 Service Unavailable"
+        default: "\(status) Status"
         }
-        let line = String(decoding: buf[..<got].prefix(while: { $0 != UInt8(ascii: "\r") && $0 != UInt8(ascii: "\n") }), as: UTF8.self)
-        let parts = line.split(separator: " ")
-        let (status, type, body): (String, String, String)
-        if parts.count < 2 || parts[0] != "GET" {
-            (status, type, body) = ("405 Method Not Allowed", "text/plain", "GET only\n")
-        } else {
-            switch parts[1].split(separator: "?").first.map(String.init) ?? "" {
-            case "/metrics": (status, type, body) = ("200 OK", "text/plain; version=0.0.4; charset=utf-8", metrics.render())
-            case "/healthz":
-                (status, type, body) = health.isAlive() ? ("200 OK", "text/plain", "ok\n") : ("503 Service Unavailable", "text/plain", "loop stalled\n")
-            case "/readyz":
-                (status, type, body) = health.isReady ? ("200 OK", "text/plain", "ready\n") : ("503 Service Unavailable", "text/plain", "not ready\n")
-            default: (status, type, body) = ("404 Not Found", "text/plain", "not found\n")
+    }
+
+    private func handle(_ c: Int32) {
+        var buf: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 8192)
+        var headerEnd: Int?
+        // Read the head (up to 16 KiB), then the body by Content-Length (up to 64 KiB).
+        while headerEnd == nil && buf.count < 16_384 {
+            let n = chunk.withUnsafeMutableBytes { recv(c, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            buf += chunk[..<n]
+            if let r = buf.firstRange(of: [13, 10, 13, 10]) { headerEnd = r.upperBound }
+        }
+        let head = String(decoding: buf[..<(headerEnd ?? buf.count)], as: UTF8.self)
+        var lines = head.components(separatedBy: "\r\n")
+        let requestLine = lines.isEmpty ? "" : lines.removeFirst()
+        var headers: [String: String] = [:]
+        for l in lines {
+            if let colon = l.firstIndex(of: ":") { headers[l[..<colon].lowercased()] = l[l.index(after: colon)...].trimmingCharacters(in: .whitespaces) }
+        }
+        let parts = requestLine.split(separator: " ")
+        let method = parts.first.map(String.init) ?? ""
+        let path = parts.count > 1 ? (parts[1].split(separator: "?").first.map(String.init) ?? "") : ""
+        var status = 200, type = "text/plain", body = ""
+        if method == "GET" {
+            switch path {
+            case "/metrics": (type, body) = ("text/plain; version=0.0.4; charset=utf-8", metrics.render())
+            case "/healthz": (status, body) = health.isAlive() ? (200, "ok\n") : (503, "loop stalled\n")
+            case "/readyz": (status, body) = health.isReady ? (200, "ready\n") : (503, "not ready\n")
+            default: (status, body) = (404, "not found\n")
             }
+        } else if method == "POST", let handler = lock.withLock({ postHandlers[path] }) {
+            let length = Int(headers["content-length"] ?? "0") ?? -1
+            if length < 0 || length > 65_536 || headerEnd == nil {
+                (status, body) = (length > 65_536 ? 413 : 400, "bad request\n")
+            } else {
+                var payload = Array(buf[headerEnd!...])
+                while payload.count < length {
+                    let n = chunk.withUnsafeMutableBytes { recv(c, $0.baseAddress, $0.count, 0) }
+                    if n <= 0 { break }
+                    payload += chunk[..<n]
+                }
+                if payload.count < length {
+                    (status, body) = (400, "incomplete body\n")
+                } else {
+                    let r = handler(headers, Array(payload.prefix(length)))
+                    (status, type, body) = (r.status, "application/json", r.body)
+                }
+            }
+        } else {
+            (status, body) = method == "GET" || method == "POST" ? (404, "not found\n") : (405, "GET or POST only\n")
         }
         let payload = Array(body.utf8)
-        let head = "HTTP/1.1 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(payload.count)\r\nConnection: close\r\n\r\n"
-        for chunk in [Array(head.utf8), payload] {
+        let headText = "HTTP/1.1 \(Self.reason(status))\r\nContent-Type: \(type)\r\nContent-Length: \(payload.count)\r\nConnection: close\r\n\r\n"
+        for part in [Array(headText.utf8), payload] {
             var sent = 0
-            while sent < chunk.count {
-                let n = chunk[sent...].withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            while sent < part.count {
+                let n = part[sent...].withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 if n <= 0 { return }
                 sent += n
             }

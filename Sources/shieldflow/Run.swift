@@ -100,14 +100,26 @@ struct Run: AsyncParsableCommand {
         settings.consumerProperties = conf.consumer
         settings.producerProperties = conf.producer
         settings.relayTopic = relayTo
-        let daemon = Daemon(settings: settings, inspector: inspector, logger: logger, metrics: metrics)
+        var reporter: DatadogReporter?
+        if let dd = DatadogSettings.fromEnvironment(ProcessInfo.processInfo.environment, options: conf.datadog) {
+            do { reporter = try DatadogReporter(settings: dd, logger: logger) } catch { throw ValidationError("datadog spool \(dd.spoolDirectory): \(error)") }
+            reporter?.start()
+            logger.info("datadog", metadata: ["api": "\(dd.apiURL)", "logs": "\(dd.logsURL)", "metrics": "\(dd.dogstatsd == nil ? "agentless" : "dogstatsd")",
+                                              "incidents": "\(dd.appKey == nil ? "events" : "incidents api")", "spool": "\(dd.spoolDirectory)",
+                                              "spooled": "\(reporter?.spool.depth ?? 0)"])
+        }
+        let daemon = Daemon(settings: settings, inspector: inspector, logger: logger, metrics: metrics, reporter: reporter)
 
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         let port = httpPort ?? conf.httpPort
         if port >= 0 {
             let server: OpsServer
             do { server = try OpsServer(port: port, metrics: metrics, health: daemon.health) } catch { throw ValidationError("\(error)") }
-            logger.info("serving /healthz /readyz /metrics", metadata: ["port": "\(server.port)"])
+            if let secret = conf.webhookSecret {
+                let webhook = DatadogWebhook(secret: secret, store: store, logger: logger, metrics: metrics)
+                server.onPost("/webhooks/datadog") { webhook.handle(headers: $0, body: $1) }
+            }
+            logger.info("serving /healthz /readyz /metrics", metadata: ["port": "\(server.port)", "webhook": "\(conf.webhookSecret != nil)"])
             services.append(.init(service: OpsService(server)))
         }
         // Shut down in reverse order: the daemon first (finish the batch, commit, leave the group), then HTTP.
@@ -115,6 +127,7 @@ struct Run: AsyncParsableCommand {
         var groupConfig = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         groupConfig.maximumGracefulShutdownDuration = .seconds(45)
         try await ServiceGroup(configuration: groupConfig).run()
+        reporter?.stop(drainSeconds: 5)
         withExtendedLifetime(cluster) {}
     }
 }

@@ -9,12 +9,12 @@ struct ShieldFlowCommand: AsyncParsableCommand {
         commandName: "shieldflow",
         abstract: "Runtime intrusion detection for LLM applications.",
         version: ShieldFlowVersion.string,
-        subcommands: [Run.self, Scan.self, Eval.self, Inspect.self, DevCluster.self, Topics.self, Rules.self, Trust.self, Bench.self, Model.self]
+        subcommands: [Run.self, Scan.self, Eval.self, Inspect.self, DevCluster.self, Topics.self, Rules.self, Trust.self, DatadogCommand.self, Bench.self, Model.self]
     )
 }
 
 enum ShieldFlowVersion {
-    static let string = "0.1.0"
+    static let string = ShieldFlowRelease.version
 }
 
 /// Options shared by every command that loads rules.
