@@ -20,7 +20,7 @@ parts=$(kcat -b "$bootstrap" -L -t shieldflow.prompts.in | grep -c "partition [0
 # topics apply against it: the cluster already has every declared topic, so twice "ok" and exit 0.
 root=$(cd "$(dirname "$0")/.." && pwd)
 for run in 1 2; do
-  "$bin" topics apply --file "$root/topics.yaml" --brokers "$bootstrap" > "$out.topics"
+  "$bin" topics apply --file "$root/topics.yaml" --brokers "$bootstrap" --timeout-ms 3000 > "$out.topics"
   [ "$(grep -c '"action":"ok"' "$out.topics")" -eq 5 ] || { echo "topics apply run $run:"; cat "$out.topics"; exit 1; }
 done
 # A missing topic: the mock broker has no CreateTopics, so this must end in a clear error line and exit 1.

@@ -1,0 +1,33 @@
+/// Entry points for the libFuzzer targets in `Fuzz/`: each runs one internal stage on arbitrary
+/// bytes and traps (precondition) when an invariant breaks, so the fuzzer reports it as a crash.
+public enum FuzzHooks {
+    static let vocabulary = WordSet(["ignore", "instructions", "previous", "system", "prompt", "password", "jailbreak", "admin", "reveal"])
+
+    /// The normaliser and the decoders: every view byte maps to a scalar offset inside the text,
+    /// every encoded run lies inside it, and every decoded layer maps back inside it.
+    public static func normalizeAndDecode(_ data: [UInt8]) {
+        guard var text = String(validating: data, as: UTF8.self) else { return }
+        let scalars = text.unicodeScalars.count
+        var view = NormalizedView()
+        text.withUTF8 { buf in
+            Normalizer.build(buf, into: &view, vocabulary: vocabulary)
+            precondition(view.map.count == view.bytes.count, "view and map lengths differ")
+            for m in view.map { precondition(m >= 0 && Int(m) <= scalars, "view offset outside the text") }
+            if view.tagStart >= 0 { precondition(view.tagStart <= view.tagEnd && view.tagEnd <= scalars, "tag span outside the text") }
+            for run in Decoders.encodedRuns(buf) {
+                precondition(run.range.lowerBound >= 0 && run.range.upperBound <= buf.count, "encoded run outside the text")
+                let slice = Array(buf[run.range])[...]
+                if let bytes = run.hex ? Decoders.decodeHex(slice) : Decoders.decodeBase64(slice) {
+                    _ = Decoders.readableText(bytes)
+                }
+            }
+            if let layer = Decoders.decodeEscapes(buf) {
+                let n = layer.text.unicodeScalars.count
+                for k in stride(from: 0, to: max(n, 1), by: max(1, n / 16)) {
+                    let (a, b) = layer.parentRange(k, min(n, k + 1))
+                    precondition(0 <= a && a <= b && b <= scalars, "decoded offset maps outside the text")
+                }
+            }
+        }
+    }
+}
