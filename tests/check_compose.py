@@ -19,7 +19,7 @@ assert insp["depends_on"]["topics"]["condition"] == "service_completed_successfu
 assert "topics apply" in " ".join(s["topics"]["command"]) and s["topics"]["restart"] == "no", "one-shot topics apply"
 # Every SHIELDFLOW_* variable the compose file sets is one the daemon knows.
 known = {"brokers", "group_id", "batch_size", "rules", "model", "max_record_bytes", "redis_url", "fail_mode", "policy", "assignment", "http_port"}
-extra = {"webhook_secret", "datadog_spool", "datadog_flush_seconds", "datadog_incident_window_seconds", "datadog_spool_max_bytes", "datadog_audit_logs"}
+extra = {"webhook_secret", "datadog_spool", "datadog_flush_seconds", "datadog_incident_window_seconds", "datadog_spool_max_bytes", "datadog_audit_logs", "datadog_timeout_ms"}
 for svc in s.values():
     for k in (svc.get("environment") or {}):
         if k.startswith("SHIELDFLOW_"):

@@ -77,6 +77,7 @@ except urllib.error.HTTPError as e:
 print(f"ops endpoints: /healthz, /readyz, /metrics ({len(series)} series)")
 PY
 python3 -c 'import json,sys; [json.loads(l) for l in open(sys.argv[1]) if l.strip()]' "$work/err" || { echo "stderr is not JSON lines"; cat "$work/err"; exit 1; }
+if grep -qE "4539 ?1488|0343 ?6467" "$work/err"; then echo "a detected card number reached the log"; exit 1; fi
 kill -TERM $pid
 for _ in $(seq 1 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
 if kill -0 $pid 2>/dev/null; then echo "run did not stop on SIGTERM within 10 s"; exit 1; fi

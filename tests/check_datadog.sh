@@ -140,6 +140,7 @@ DD_API_KEY=test-api-key DD_APP_KEY=test-app-key DD_API_URL="$intake" "$bin" data
 DD_API_KEY=test-api-key DD_APP_KEY=test-app-key DD_API_URL="$intake" "$bin" datadog apply --dashboard "$root/deploy/datadog/dashboard.json" --monitors "$root/deploy/datadog/monitors.json" > "$work/apply2"
 [ "$(grep -c '"action":"created"' "$work/apply1")" -eq 7 ] && [ "$(grep -c '"action":"updated"' "$work/apply2")" -eq 7 ] || { echo "datadog apply:"; cat "$work/apply1" "$work/apply2"; exit 1; }
 kill -TERM $pid; wait $pid || true; pid=
+if grep -qE "ghp_8mZq3LkT|4539 1488|536-22-8124|jane\.doe@acme" "$work/log1" "$work/log2"; then echo "a detected value reached the daemon's log"; exit 1; fi
 python3 - "$work/intake.jsonl" "$root/deploy/datadog" <<'PY'
 import json, re, sys, os
 rs = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]

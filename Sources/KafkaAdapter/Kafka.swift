@@ -60,6 +60,19 @@ public final class MockCluster: @unchecked Sendable {
         bootstrapServers = String(cString: rd_kafka_mock_cluster_bootstraps(c))
     }
 
+    /// Fault injection for tests: take a broker down or up, add round-trip latency, or make the next
+    /// `count` requests of an API fail with a Kafka error code (Produce = 0, Fetch = 1, OffsetCommit = 8).
+    public func setBroker(_ id: Int32, up: Bool) {
+        if up { _ = rd_kafka_mock_broker_set_up(cluster, id) } else { _ = rd_kafka_mock_broker_set_down(cluster, id) }
+    }
+
+    public func setRoundTrip(_ id: Int32, milliseconds: Int) { _ = rd_kafka_mock_broker_set_rtt(cluster, id, Int32(milliseconds)) }
+
+    public func failNext(apiKey: Int16, count: Int, errorCode: Int32) {
+        let errors = [rd_kafka_resp_err_t](repeating: rd_kafka_resp_err_t(rawValue: errorCode), count: count)
+        errors.withUnsafeBufferPointer { rd_kafka_mock_push_request_errors_array(cluster, apiKey, count, $0.baseAddress) }
+    }
+
     public func createTopic(_ name: String, partitions: Int, replicationFactor: Int) throws {
         let err = rd_kafka_mock_topic_create(cluster, name, Int32(partitions), Int32(replicationFactor))
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "create topic \(name)") }

@@ -79,7 +79,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             return i
         }
         let known: Set<String> = ["brokers", "group_id", "batch_size", "rules", "model", "max_record_bytes", "redis_url", "fail_mode", "policy", "assignment", "http_port"]
-        let datadogKeys: Set<String> = ["datadog_spool", "datadog_flush_seconds", "datadog_incident_window_seconds", "datadog_spool_max_bytes", "datadog_audit_logs"]
+        let datadogKeys: Set<String> = ["datadog_spool", "datadog_flush_seconds", "datadog_incident_window_seconds", "datadog_spool_max_bytes", "datadog_audit_logs", "datadog_timeout_ms"]
         for key in flat.keys where !known.contains(key) && !datadogKeys.contains(key) && key != "webhook_secret" && !key.hasPrefix("kafka.consumer.") && !key.hasPrefix("kafka.producer.")
             && !key.hasPrefix("kafka.common.") {
             throw Invalid(description: "unknown configuration key `\(key)`")

@@ -49,6 +49,7 @@ public struct DatadogSettings: Sendable {
         if let w = options["incident_window_seconds"].flatMap(Double.init), w >= 0 { s.incidentWindowSeconds = w }
         if let m = options["spool_max_bytes"].flatMap(Int.init), m > 0 { s.spoolMaxBytes = m }
         s.auditLogs = options["audit_logs"] == "true"
+        if let t = options["timeout_ms"].flatMap(Int.init), t > 0 { s.timeoutMs = t }
         return s
     }
 

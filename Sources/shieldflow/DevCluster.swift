@@ -11,6 +11,8 @@ struct DevCluster: ParsableCommand {
 
     @Option(name: .long) var brokers = 3
     @Option(name: .long, help: "Partitions of each input and decision topic.") var partitions = 6
+    @Flag(name: .long, help: "Read fault-injection commands from standard input, one per line: `down ID`, `up ID`, `rtt ID MS`, `errors produce|fetch|commit COUNT CODE`; answers `ok` or `error: …`.")
+    var control = false
 
     static let builtIn: [(String, Int?)] = [
         ("shieldflow.prompts.in", nil), ("shieldflow.responses.in", nil), ("shieldflow.tools.in", nil),
@@ -32,6 +34,25 @@ struct DevCluster: ParsableCommand {
         FileHandle.standardOutput.write(Data((cluster.bootstrapServers + "\n").utf8))
         FileHandle.standardError.write(Data("WARNING: in-memory Kafka-protocol cluster, for development only; data is lost on exit\n".utf8))
         let done = DispatchSemaphore(value: 0)
+        if control {
+            let t = Thread {
+                while let line = readLine() {
+                    let w = line.split(separator: " ").map(String.init)
+                    var answer = "ok"
+                    switch (w.first, w.count) {
+                    case ("down", 2): cluster.setBroker(Int32(w[1]) ?? 1, up: false)
+                    case ("up", 2): cluster.setBroker(Int32(w[1]) ?? 1, up: true)
+                    case ("rtt", 3): cluster.setRoundTrip(Int32(w[1]) ?? 1, milliseconds: Int(w[2]) ?? 0)
+                    case ("errors", 4):
+                        let key: Int16? = ["produce": 0, "fetch": 1, "commit": 8][w[1]]
+                        if let key, let n = Int(w[2]), let code = Int32(w[3]) { cluster.failNext(apiKey: key, count: n, errorCode: code) } else { answer = "error: errors produce|fetch|commit COUNT CODE" }
+                    default: answer = "error: unknown command \(line)"
+                    }
+                    FileHandle.standardOutput.write(Data((answer + "\n").utf8))
+                }
+            }
+            t.start()
+        }
         var sources: [DispatchSourceSignal] = []
         for sig in [SIGTERM, SIGINT] {
             signal(sig, SIG_IGN)

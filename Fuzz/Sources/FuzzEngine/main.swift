@@ -4,14 +4,14 @@ import ShieldFlowDetection
 
 /// The whole engine (shipped rules, every surface) on arbitrary bytes: findings point inside the
 /// text, a masked text never contains a value it masked.
-nonisolated(unsafe) let engine: DetectionEngine = {
+let engine: DetectionEngine = {
     let dir = ProcessInfo.processInfo.environment["SHIELDFLOW_RULES"] ?? "../rules"
     return try! DetectionEngine(ruleSet: RuleSet.load(directory: dir))
 }()
 nonisolated(unsafe) let scratch = ScanScratch()
 
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     let surface = Surface.allCases[Int(size % Surface.allCases.count)]
     let r = engine.scan(bytes: bytes, surface: surface, scratch: scratch)
@@ -25,3 +25,16 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     return 0
 }
+
+// SwiftPM renames an executable's entry point and aliases `main` to it, so libFuzzer's own main is
+// never linked; this main starts libFuzzer's driver instead.
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
+
+var argc = CommandLine.argc
+var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in
+    guard let data, size > 0 else { return 0 }
+    return fuzzOne(data, size)
+})
