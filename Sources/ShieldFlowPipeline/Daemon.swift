@@ -125,10 +125,19 @@ public final class Daemon: @unchecked Sendable {
                     metrics.increment("shieldflow_dead_letters_total", [("reason", dl.reason.rawValue)])
                 }
             }
-            let reports = producer.flush(timeoutMs: 30_000)
+            // Wait for every delivery report. A broker that is down only delays them (librdkafka
+            // retries until message.timeout.ms); keep waiting and stay live. A delivery that failed
+            // for good, or a stop request while waiting, ends the loop without committing: the batch
+            // is decided again after a restart, with the same decision ids.
+            var reports = producer.flush(timeoutMs: 10_000)
+            while reports.count < messages.count && !reports.contains(where: { $0.error != nil }) && !stopFlag.isSet {
+                health.loopTick()
+                logger.warning("deliveries pending; waiting for the brokers", metadata: ["acknowledged": "\(reports.count)", "batch": "\(messages.count)"])
+                reports += producer.flush(timeoutMs: 10_000)
+            }
             let failed = reports.filter { $0.error != nil }
             guard reports.count == messages.count, failed.isEmpty else {
-                throw KafkaError(description: "\(failed.count) of \(messages.count) deliveries failed or timed out (\(failed.first?.error ?? "timeout")); not committing")
+                throw KafkaError(description: "\(failed.count) of \(messages.count) deliveries failed (\(failed.first?.error ?? "stopped while waiting")); not committing")
             }
             // Decided and acknowledged: now Datadog may hear about it (the reporter only spools).
             if let reporter {
