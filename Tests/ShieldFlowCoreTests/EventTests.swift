@@ -71,3 +71,25 @@ extension Result {
         return nil
     }
 }
+
+final class HostileEventTests: XCTestCase {
+    func testDeepNestingHugeArraysAndControlCharactersNeverTrap() {
+        let deep = Array(#"{"event_id":"e","session_id":"s","prompt":"x","a":"#.utf8) + Array(repeating: UInt8(ascii: "["), count: 200_000)
+            + Array(repeating: UInt8(ascii: "]"), count: 200_000) + [UInt8(ascii: "}")]
+        guard case .failure(let r) = EventDecoder.decode(deep, kind: .prompt) else { return XCTFail("200,000 levels of nesting must be refused") }
+        XCTAssertEqual(r.code, .notJSON)
+        let wide = Array((#"{"event_id":"e","session_id":"s","prompt":"x","a":["# + Array(repeating: "1", count: 200_000).joined(separator: ",") + "]}").utf8)
+        guard case .success = EventDecoder.decode(wide, kind: .prompt) else { return XCTFail("a huge array in an unknown field is fine") }
+        let messages = Array((#"{"event_id":"e","session_id":"s","messages":["# + Array(repeating: #"{"role":"user","content":"x"}"#, count: 2000).joined(separator: ",") + "]}").utf8)
+        guard case .failure(let m) = EventDecoder.decode(messages, kind: .prompt) else { return XCTFail("over 1024 messages is refused") }
+        XCTAssertEqual(m.code, .invalidValue)
+        let control = Array(#"{"event_id":"e\u0000\u0001","session_id":"s\u202e","prompt":"\u0000\u0007\u001b[31m"}"#.utf8)
+        guard case .success(let e) = EventDecoder.decode(control, kind: .prompt) else { return XCTFail("control characters are text, not an error") }
+        XCTAssertEqual(e.prompt?.unicodeScalars.first, "\u{0}")
+        XCTAssertEqual(EventDecoder.decode(Array(repeating: 0x20, count: (1 << 20) + 1), kind: .prompt).failureCode, .tooLarge)
+    }
+}
+
+extension Result where Failure == DeadLetterReason {
+    var failureCode: DeadLetterReason.Code? { if case .failure(let r) = self { r.code } else { nil } }
+}
