@@ -11,7 +11,7 @@ bin=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 pids=(); daemons=(0 0)
-cleanup() { [ -n "${KEEP:-}" ] && cp -r "$work" /tmp/faults-work; for p in "${pids[@]}" "${daemons[@]}"; do kill -9 "$p" 2>/dev/null || true; done; redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1 || true; rm -rf "$work"; }
+cleanup() { exec 2>/dev/null; [ -n "${KEEP:-}" ] && cp -r "$work" /tmp/faults-work; for p in "${pids[@]}" "${daemons[@]}"; do kill -9 "$p" 2>/dev/null || true; done; redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
