@@ -167,7 +167,7 @@ public final class Daemon: @unchecked Sendable {
             stats.batches += 1
             metrics.increment("shieldflow_batches_total")
         }
-        logger.info("stopped", metadata: ["consumed": "\(stats.consumed)", "decided": "\(stats.decided)", "dead_lettered": "\(stats.deadLettered)"])
+        logger.info("stopped", metadata: ["consumed": .stringConvertible(stats.consumed), "decided": .stringConvertible(stats.decided), "dead_lettered": .stringConvertible(stats.deadLettered)])
     }
 }
 
