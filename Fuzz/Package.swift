@@ -7,9 +7,10 @@ let package = Package(
     name: "ShieldFlowFuzz",
     dependencies: [.package(name: "ShieldFlow", path: "..")],
     targets: [
-        .executableTarget(name: "FuzzEventDecoder", dependencies: [.product(name: "ShieldFlowCore", package: "ShieldFlow")]),
-        .executableTarget(name: "FuzzNormalizer", dependencies: [.product(name: "ShieldFlowDetection", package: "ShieldFlow")]),
-        .executableTarget(name: "FuzzEngine", dependencies: [.product(name: "ShieldFlowDetection", package: "ShieldFlow"),
+        .target(name: "FuzzDriver"),
+        .executableTarget(name: "FuzzEventDecoder", dependencies: ["FuzzDriver", .product(name: "ShieldFlowCore", package: "ShieldFlow")]),
+        .executableTarget(name: "FuzzNormalizer", dependencies: ["FuzzDriver", .product(name: "ShieldFlowDetection", package: "ShieldFlow")]),
+        .executableTarget(name: "FuzzEngine", dependencies: ["FuzzDriver", .product(name: "ShieldFlowDetection", package: "ShieldFlow"),
                                                              .product(name: "ShieldFlowCore", package: "ShieldFlow")]),
     ],
     swiftLanguageModes: [.v6]

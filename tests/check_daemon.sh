@@ -66,7 +66,8 @@ for line in m.splitlines():
 decided = sum(v for k, v in series.items() if k.startswith("shieldflow_decisions_total{"))
 assert decided == n - 4, f"decisions_total {decided}"
 assert series['shieldflow_dead_letters_total{reason="not_json"}'] == 4
-assert series['shieldflow_decision_latency_seconds_count'] == n - 4
+assert series["shieldflow_ready"] == 1, "ready gauge"
+assert series["shieldflow_decision_latency_seconds_count"] == n - 4
 assert any(k.startswith('shieldflow_findings_total{category="pii"}') for k in series)
 assert any(k.startswith("shieldflow_consumer_lag{") for k in series), "lag per partition"
 assert "session" not in m and "4539" not in m, "no ids or values in labels"

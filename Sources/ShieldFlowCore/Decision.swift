@@ -41,10 +41,13 @@ public struct TrustChange: Codable, Sendable, Hashable {
     public init(before: Double, after: Double) {
         self.before = before
         self.after = after
-        self.delta = ((after - before) * 1000).rounded() / 1000
+        self.delta = Self.rounded(after - before)
     }
 
     init() { delta = 0; unavailable = true }
+
+    /// Scores are reported to three decimals, by both stores alike.
+    public static func rounded(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
 
     /// The trust part of a decision made while the store was unreachable.
     public static let unavailable = TrustChange()

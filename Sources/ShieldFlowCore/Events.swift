@@ -31,6 +31,9 @@ public struct InspectionEvent: Sendable {
     /// Tool calls: name, the arguments as compact JSON, cost and idempotency.
     public var toolName: String?
     public var toolArguments: String?
+    /// Every string (keys and values) inside the arguments, collected while decoding, so the tool
+    /// policy's argument checks need no second parse.
+    public var toolArgumentStrings: [String] = []
     public var cost: Double?
     public var idempotent: Bool?
 
@@ -126,6 +129,7 @@ public enum EventDecoder {
                 if let args = tool["arguments"], !(args is NSNull) {
                     let data = try? JSONSerialization.data(withJSONObject: args, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
                     e.toolArguments = data.map { String(decoding: $0, as: UTF8.self) }
+                    e.toolArgumentStrings = ArgumentChecker.strings(in: args)
                 }
                 if let c = o["cost"], !(c is NSNull) {
                     guard let n = c as? NSNumber, !isJSONBool(c), n.doubleValue.isFinite, n.doubleValue >= 0 else {

@@ -111,7 +111,7 @@ public struct ToolPolicy: Sendable, Hashable {
             if let rule, !rule.allowed {
                 return Plan(denial: PolicyReason(code: .toolNotAllowed, detail: "`\(tool)` is denied by policy"))
             }
-            if let problem = ArgumentChecker.check(arguments: e.toolArguments ?? "", tool: tool, rule: rule) {
+            if let problem = ArgumentChecker.check(values: e.toolArgumentStrings, tool: tool, rule: rule) {
                 return Plan(denial: PolicyReason(code: .argumentCheck, detail: problem))
             }
             if findingsBlock { return Plan() }
@@ -200,8 +200,12 @@ public enum ArgumentChecker {
 
     /// The first problem with a call's arguments (compact JSON), or nil.
     public static func check(arguments: String, tool: String, rule: ToolRule?) -> String? {
+        check(values: strings(inJSON: arguments), tool: tool, rule: rule)
+    }
+
+    /// The first problem among a call's argument strings (as `EventDecoder` collected them), or nil.
+    public static func check(values: [String], tool: String, rule: ToolRule?) -> String? {
         let checks = checks(for: tool, rule: rule)
-        let values = strings(inJSON: arguments)
         for v in values {
             if checks.contains(.path), let p = pathProblem(v) { return p }
             if checks.contains(.shell), let p = shellProblem(v) { return p }
@@ -214,6 +218,11 @@ public enum ArgumentChecker {
     static func strings(inJSON text: String) -> [String] {
         guard let data = text.data(using: .utf8),
               let any = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else { return [text] }
+        return strings(in: any)
+    }
+
+    /// Every string leaf (values and keys) of a decoded JSON value, bounded.
+    static func strings(in any: Any) -> [String] {
         var out: [String] = []
         func walk(_ v: Any, depth: Int) {
             guard depth < 64, out.count < 10_000 else { return }

@@ -161,7 +161,7 @@ public actor InMemoryTrustStore: TrustStore {
                         for l in a.limits { windows["\(r.sessionId)\u{0}\(l.name)", default: []].append((r.at, r.eventId, l.amount)) }
                     }
                 }
-                result = TrustResult(change: TrustChange(before: Self.round(current), after: Self.round(after)),
+                result = TrustResult(change: TrustChange(before: TrustChange.rounded(current), after: TrustChange.rounded(after)),
                                      revoked: revoked, admitted: admitted, exceeded: exceeded)
                 applied[key] = result
                 order.append(key)
@@ -192,11 +192,9 @@ public actor InMemoryTrustStore: TrustStore {
         }
     }
 
-    static func round(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
-
     public func state(session: String, at: Double) -> SessionState {
         let s = sessions[session]
-        return SessionState(session: session, score: Self.round(s.map { policy.recovered($0.score, after: at - $0.at) } ?? policy.initial),
+        return SessionState(session: session, score: TrustChange.rounded(s.map { policy.recovered($0.score, after: at - $0.at) } ?? policy.initial),
                             revoked: revokedSessions.contains(session), updatedAt: s?.at)
     }
 

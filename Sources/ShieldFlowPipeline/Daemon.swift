@@ -77,11 +77,11 @@ public final class Daemon: @unchecked Sendable {
         let scratch = ScanScratch()
         logger.info("consuming", metadata: ["group": "\(settings.groupId)", "topics": "\(topics.prompts),\(topics.responses),\(topics.tools)"])
         var lastLag = DispatchTime.now().uptimeNanoseconds
-        defer { health.setReady(false) }
+        defer { health.setReady(false); metrics.set("shieldflow_ready", [], 0) }
         while !stopFlag.isSet {
             let messages = try consumer.poll(max: settings.batchSize, timeoutMs: settings.pollTimeoutMs)
             health.loopTick()
-            health.setReady(true)
+            if !health.isReady { health.setReady(true); metrics.set("shieldflow_ready", [], 1) }
             let now = DispatchTime.now().uptimeNanoseconds
             if now - lastLag > 1_000_000_000 {
                 lastLag = now

@@ -197,30 +197,40 @@ public enum DatadogPayloads {
 
 /// A durable, size-capped, ordered on-disk queue of request bodies. Every payload is written here
 /// first and deleted once Datadog accepted it, so a crash or an outage loses nothing that fits in
-/// the cap; over the cap the oldest payloads are dropped and counted.
+/// the cap; over the cap the oldest payloads are dropped and counted. The directory is read once at
+/// start; after that an in-memory index (under a lock) keeps order, sizes and the total, so an
+/// append never lists the directory.
 public final class Spool: @unchecked Sendable {
     public let directory: URL
     let maxBytes: Int
     private let lock = NSLock()
     private var next: UInt64 = 0
-    public private(set) var dropped = 0
+    private var index: [(url: URL, size: Int)] = []
+    private var total = 0
+    private var droppedCount = 0
 
     public init(directory: String, maxBytes: Int) throws {
         self.directory = URL(fileURLWithPath: directory)
         self.maxBytes = maxBytes
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: self.directory.appendingPathComponent("rejected"), withIntermediateDirectories: true)
+        let names = try FileManager.default.contentsOfDirectory(atPath: self.directory.path).filter { $0.hasSuffix(".body") }.sorted()
+        for name in names {
+            let url = self.directory.appendingPathComponent(name)
+            let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+            index.append((url, size))
+            total += size
+        }
         // Numbering continues across restarts (also after the spool drained), so arrival order
         // at Datadog follows creation order.
         let persisted = (try? String(contentsOf: self.directory.appendingPathComponent("sequence"), encoding: .utf8)).flatMap { UInt64($0) } ?? 0
-        next = max(persisted, entries().last.flatMap { UInt64($0.lastPathComponent.prefix(20)) } ?? 0) + 1
+        next = max(persisted, index.last.flatMap { UInt64($0.url.lastPathComponent.prefix(20)) } ?? 0) + 1
     }
 
     /// Spooled payloads, oldest first.
-    public func entries() -> [URL] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return names.filter { $0.hasSuffix(".body") }.sorted().map { directory.appendingPathComponent($0) }
-    }
+    public func entries() -> [URL] { lock.withLock { index.map(\.url) } }
+    public var depth: Int { lock.withLock { index.count } }
+    public var dropped: Int { lock.withLock { droppedCount } }
 
     /// Appends a payload for `endpoint` (series, events, incidents, logs); returns false if it could not be written.
     @discardableResult
@@ -233,23 +243,32 @@ public final class Spool: @unchecked Sendable {
             guard FileManager.default.createFile(atPath: tmp.path, contents: Data(body)),
                   (try? FileManager.default.moveItem(at: tmp, to: url)) != nil else { return false }
             try? String(next - 1).write(to: directory.appendingPathComponent("sequence"), atomically: true, encoding: .utf8)
-            enforceCap()
+            index.append((url, body.count))
+            total += body.count
+            while total > maxBytes, index.count > 1 {
+                let oldest = index.removeFirst()
+                try? FileManager.default.removeItem(at: oldest.url)
+                total -= oldest.size
+                droppedCount += 1
+            }
             return true
         }
     }
 
-    private func enforceCap() {
-        var files = entries().map { ($0, (try? FileManager.default.attributesOfItem(atPath: $0.path)[.size] as? Int) ?? 0) }
-        var total = files.reduce(0) { $0 + $1.1 }
-        while total > maxBytes, files.count > 1 {
-            let (url, size) = files.removeFirst()
-            try? FileManager.default.removeItem(at: url)
-            total -= size
-            dropped += 1
+    /// Takes a payload off the queue: delivered (deleted) or rejected (kept aside in `rejected/`).
+    public func remove(_ url: URL, rejected: Bool = false) {
+        lock.withLock {
+            if let i = index.firstIndex(where: { $0.url == url }) {
+                total -= index[i].size
+                index.remove(at: i)
+            }
+            if rejected {
+                try? FileManager.default.moveItem(at: url, to: directory.appendingPathComponent("rejected").appendingPathComponent(url.lastPathComponent))
+            } else {
+                try? FileManager.default.removeItem(at: url)
+            }
         }
     }
-
-    public var depth: Int { entries().count }
 }
 
 /// Aggregates decisions into Datadog metrics, incidents, events and logs; a background thread
@@ -268,7 +287,6 @@ public final class DatadogReporter: @unchecked Sendable {
     private var stopped = false
     private let wake = DispatchSemaphore(value: 0)
     private var thread: Thread?
-    public private(set) var delivered = 0
 
     public init(settings: DatadogSettings, logger: Logger) throws {
         self.settings = settings
@@ -438,7 +456,7 @@ public final class DatadogReporter: @unchecked Sendable {
         for file in spool.entries() {
             let parts = file.lastPathComponent.split(separator: ".")
             guard parts.count == 3, let body = FileManager.default.contents(atPath: file.path) else {
-                try? FileManager.default.removeItem(at: file)
+                spool.remove(file)
                 continue
             }
             let endpoint = String(parts[1])
@@ -453,8 +471,7 @@ public final class DatadogReporter: @unchecked Sendable {
                 let r = try client.post(url: url(for: endpoint), headers: headers, body: payload, timeoutMs: settings.timeoutMs)
                 switch r.status {
                 case 200..<300:
-                    try? FileManager.default.removeItem(at: file)
-                    delivered += 1
+                    spool.remove(file)
                 case 429:
                     let reset = r.headers["x-ratelimit-reset"].flatMap(Double.init) ?? 5
                     logger.warning("datadog rate limit", metadata: ["endpoint": "\(endpoint)", "retry_in_s": "\(reset)"])
@@ -464,7 +481,7 @@ public final class DatadogReporter: @unchecked Sendable {
                     return .retry(after: nil)
                 default:
                     // A payload Datadog will never take (400, 403, 413): keep it aside, do not block the queue.
-                    try? FileManager.default.moveItem(at: file, to: spool.directory.appendingPathComponent("rejected").appendingPathComponent(file.lastPathComponent))
+                    spool.remove(file, rejected: true)
                     logger.error("datadog rejected a payload; moved to spool/rejected", metadata: ["endpoint": "\(endpoint)", "status": "\(r.status)"])
                 }
             } catch {

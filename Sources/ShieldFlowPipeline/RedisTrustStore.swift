@@ -216,7 +216,7 @@ public final class RedisTrustStore: TrustStore, @unchecked Sendable {
             guard f.count == 6, let before = Double(f[0]), let after = Double(f[1]), let fired = Int(f[4]), let current = Double(f[5]) else {
                 throw RedisError(kind: .protocolError, description: "unexpected gate reply \(text)")
             }
-            var result = TrustResult(change: TrustChange(before: InMemoryTrustStoreRounding.round(before), after: InMemoryTrustStoreRounding.round(after)),
+            var result = TrustResult(change: TrustChange(before: TrustChange.rounded(before), after: TrustChange.rounded(after)),
                                      revoked: f[2] == "1", admitted: f[3] == "1", exceeded: nil)
             if fired > 0, let l = r.admission?.limits[safe: fired - 1] {
                 result.exceeded = LimitReport(name: l.name, max: l.max, windowSeconds: l.windowSeconds, current: current)
@@ -244,7 +244,7 @@ public final class RedisTrustStore: TrustStore, @unchecked Sendable {
             }
             let score = h[0].string.flatMap(Double.init), t = h[1].string.flatMap(Double.init)
             let now = score.map { policy.recovered($0, after: at - (t ?? at)) } ?? policy.initial
-            return SessionState(session: session, score: InMemoryTrustStoreRounding.round(now), revoked: revoked == 1, updatedAt: t)
+            return SessionState(session: session, score: TrustChange.rounded(now), revoked: revoked == 1, updatedAt: t)
         }
     }
 
@@ -275,10 +275,6 @@ public final class RedisTrustStore: TrustStore, @unchecked Sendable {
             return requests.map { self.gateCommand($0, sha: sha.gate) }
         }
     }
-}
-
-enum InMemoryTrustStoreRounding {
-    static func round(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
 }
 
 extension Array {

@@ -39,14 +39,16 @@ struct DevCluster: ParsableCommand {
                 while let line = readLine() {
                     let w = line.split(separator: " ").map(String.init)
                     var answer = "ok"
+                    let broker = w.count > 1 ? Int32(w[1]).flatMap { (1...Int32(brokers)).contains($0) ? $0 : nil } : nil
                     switch (w.first, w.count) {
-                    case ("down", 2): cluster.setBroker(Int32(w[1]) ?? 1, up: false)
-                    case ("up", 2): cluster.setBroker(Int32(w[1]) ?? 1, up: true)
-                    case ("rtt", 3): cluster.setRoundTrip(Int32(w[1]) ?? 1, milliseconds: Int(w[2]) ?? 0)
+                    case ("down", 2) where broker != nil: cluster.setBroker(broker!, up: false)
+                    case ("up", 2) where broker != nil: cluster.setBroker(broker!, up: true)
+                    case ("rtt", 3) where broker != nil && Int(w[2]).map({ $0 >= 0 }) == true:
+                        cluster.setRoundTrip(broker!, milliseconds: Int(w[2])!)
                     case ("errors", 4):
                         let key: Int16? = ["produce": 0, "fetch": 1, "commit": 8][w[1]]
                         if let key, let n = Int(w[2]), let code = Int32(w[3]) { cluster.failNext(apiKey: key, count: n, errorCode: code) } else { answer = "error: errors produce|fetch|commit COUNT CODE" }
-                    default: answer = "error: unknown command \(line)"
+                    default: answer = "error: not a command (down ID | up ID | rtt ID MS | errors produce|fetch|commit COUNT CODE; brokers are 1…\(brokers)): \(line)"
                     }
                     FileHandle.standardOutput.write(Data((answer + "\n").utf8))
                 }

@@ -73,26 +73,24 @@ struct Trust: AsyncParsableCommand {
         var target: RevocationTarget { agent.map { .agent($0) } ?? .session(session!) }
     }
 
+    static func setRevocation(_ target: Target, _ revoked: Bool, _ options: StoreOptions) async throws {
+        let store = try options.store()
+        try await store.setRevoked(target.target, revoked)
+        if let s = target.session { try await printState(store, s) } else { print(#"{"agent":"\#(target.agent!)","revoked":\#(revoked)}"#) }
+    }
+
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Deny every tool call of a session or an agent until unrevoked.")
         @OptionGroup var target: Target
         @OptionGroup var options: StoreOptions
-        func run() async throws {
-            let store = try options.store()
-            try await store.setRevoked(target.target, true)
-            if let s = target.session { try await printState(store, s) } else { print(#"{"agent":"\#(target.agent!)","revoked":true}"#) }
-        }
+        func run() async throws { try await setRevocation(target, true, options) }
     }
 
     struct Unrevoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Restore a revoked session's or agent's tools.")
         @OptionGroup var target: Target
         @OptionGroup var options: StoreOptions
-        func run() async throws {
-            let store = try options.store()
-            try await store.setRevoked(target.target, false)
-            if let s = target.session { try await printState(store, s) } else { print(#"{"agent":"\#(target.agent!)","revoked":false}"#) }
-        }
+        func run() async throws { try await setRevocation(target, false, options) }
     }
 }
 
