@@ -59,31 +59,39 @@ public struct DeadLetterReason: Error, Sendable, Hashable, CustomStringConvertib
 }
 
 public enum EventDecoder {
-    /// JSON booleans and numbers both arrive as NSNumber on Linux, and `1 is Bool` holds there;
-    /// the concrete class tells them apart.
-    static func isJSONBool(_ v: Any) -> Bool { String(describing: type(of: v)).contains("Boolean") || type(of: v) == Bool.self }
-
     /// Default largest record value accepted (the engine scans at most 64 KiB per text anyway).
     public static let defaultMaxBytes = 1 << 20
+
+    /// The top-level fields the decoder reads: a second copy of any of them is refused, since a
+    /// consumer that takes the first and one that takes the last would see different events.
+    static let knownFields: Set<String> = ["event_id", "session_id", "agent_id", "user_id", "trace_id", "timestamp", "prompt",
+                                           "messages", "response", "in_reply_to", "tool", "cost", "idempotent"]
 
     /// Decodes a record value. Never throws anything but a `DeadLetterReason`, never traps.
     public static func decode(_ bytes: [UInt8], kind: EventKind, maxBytes: Int = defaultMaxBytes) -> Result<InspectionEvent, DeadLetterReason> {
         func fail(_ c: DeadLetterReason.Code, _ d: String) -> Result<InspectionEvent, DeadLetterReason> { .failure(DeadLetterReason(code: c, detail: d)) }
         guard bytes.count <= maxBytes else { return fail(.tooLarge, "\(bytes.count) bytes > \(maxBytes)") }
-        guard String(validating: bytes, as: UTF8.self) != nil else { return fail(.invalidUTF8, "record value is not valid UTF-8") }
-        let any: Any
+        guard UTF8Check.isValid(bytes) else { return fail(.invalidUTF8, "record value is not valid UTF-8") }
+        let doc: JSONValue
         do {
-            any = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
+            doc = try JSONValue.parse(bytes)
         } catch {
-            return fail(.notJSON, "record value is not JSON")
+            return fail(.notJSON, "record value is not JSON (\(error))")
         }
-        guard let o = any as? [String: Any] else { return fail(.notAnObject, "record value is not a JSON object") }
+        guard case .object(let members) = doc else { return fail(.notAnObject, "record value is not a JSON object") }
+        var o: [String: JSONValue] = [:]
+        o.reserveCapacity(members.count)
+        for m in members {
+            if o.updateValue(m.value, forKey: m.key) != nil && knownFields.contains(m.key) {
+                return fail(.invalidValue, "`\(m.key)` appears more than once")
+            }
+        }
 
         func string(_ key: String, required: Bool) -> Result<String?, DeadLetterReason> {
-            guard let v = o[key], !(v is NSNull) else {
+            guard let v = o[key], v != .null else {
                 return required ? .failure(DeadLetterReason(code: .missingField, detail: "`\(key)` is required")) : .success(nil)
             }
-            guard let s = v as? String else { return .failure(DeadLetterReason(code: .wrongType, detail: "`\(key)` must be a string")) }
+            guard case .string(let s) = v else { return .failure(DeadLetterReason(code: .wrongType, detail: "`\(key)` must be a string")) }
             if required && s.isEmpty { return .failure(DeadLetterReason(code: .invalidValue, detail: "`\(key)` must not be empty")) }
             guard s.utf8.count <= 256 || key == "prompt" || key == "response" else {
                 return .failure(DeadLetterReason(code: .invalidValue, detail: "`\(key)` longer than 256 bytes"))
@@ -97,23 +105,26 @@ public enum EventDecoder {
             e.agentId = try string("agent_id", required: false).get()
             e.userId = try string("user_id", required: false).get()
             e.traceId = try string("trace_id", required: false).get()
-            if let t = o["timestamp"], !(t is NSNull) {
-                if let s = t as? String { e.timestamp = s } else if let n = t as? NSNumber, !isJSONBool(t) { e.timestamp = n.stringValue } else {
-                    return fail(.wrongType, "`timestamp` must be a string (RFC 3339) or a number (epoch)")
-                }
+            switch o["timestamp"] {
+            case nil, .null?: break
+            case .string(let s)?: e.timestamp = s
+            case .number(let n)?: e.timestamp = n
+            default: return fail(.wrongType, "`timestamp` must be a string (RFC 3339) or a number (epoch)")
             }
             switch kind {
             case .prompt:
                 e.prompt = try string("prompt", required: false).get()
-                if let m = o["messages"], !(m is NSNull) {
-                    guard let arr = m as? [Any] else { return fail(.wrongType, "`messages` must be an array") }
+                switch o["messages"] {
+                case nil, .null?: break
+                case .array(let arr)?:
                     guard arr.count <= 1024 else { return fail(.invalidValue, "`messages` has more than 1024 entries") }
                     for (i, item) in arr.enumerated() {
-                        guard let msg = item as? [String: Any], let role = msg["role"] as? String, let content = msg["content"] as? String else {
+                        guard case .string(let role)? = item["role"], case .string(let content)? = item["content"] else {
                             return fail(.wrongType, "`messages[\(i)]` must be an object with string `role` and `content`")
                         }
                         e.messages.append(ChatMessage(role: role, content: content))
                     }
+                default: return fail(.wrongType, "`messages` must be an array")
                 }
                 if e.prompt == nil && e.messages.isEmpty { return fail(.missingField, "a prompt event needs `prompt` or `messages`") }
             case .response:
@@ -121,25 +132,25 @@ public enum EventDecoder {
                 e.response = r
                 e.inReplyTo = try string("in_reply_to", required: false).get()
             case .toolCall:
-                guard let tool = o["tool"] as? [String: Any] else {
-                    return o["tool"] == nil ? fail(.missingField, "`tool` is required") : fail(.wrongType, "`tool` must be an object")
-                }
-                guard let name = tool["name"] as? String, !name.isEmpty else { return fail(.missingField, "`tool.name` must be a non-empty string") }
+                guard let tool = o["tool"] else { return fail(.missingField, "`tool` is required") }
+                guard case .object = tool else { return fail(.wrongType, "`tool` must be an object") }
+                guard case .string(let name)? = tool["name"], !name.isEmpty else { return fail(.missingField, "`tool.name` must be a non-empty string") }
                 e.toolName = name
-                if let args = tool["arguments"], !(args is NSNull) {
-                    let data = try? JSONSerialization.data(withJSONObject: args, options: [.sortedKeys, .fragmentsAllowed, .withoutEscapingSlashes])
-                    e.toolArguments = data.map { String(decoding: $0, as: UTF8.self) }
-                    e.toolArgumentStrings = ArgumentChecker.strings(in: args)
+                if let args = tool["arguments"], args != .null {
+                    e.toolArguments = args.canonicalText
+                    e.toolArgumentStrings = args.strings()
                 }
-                if let c = o["cost"], !(c is NSNull) {
-                    guard let n = c as? NSNumber, !isJSONBool(c), n.doubleValue.isFinite, n.doubleValue >= 0 else {
-                        return fail(.wrongType, "`cost` must be a non-negative number")
-                    }
-                    e.cost = n.doubleValue
+                switch o["cost"] {
+                case nil, .null?: break
+                case .number?:
+                    guard let c = o["cost"]?.double, c.isFinite, c >= 0 else { return fail(.wrongType, "`cost` must be a non-negative number") }
+                    e.cost = c
+                default: return fail(.wrongType, "`cost` must be a non-negative number")
                 }
-                if let i = o["idempotent"], !(i is NSNull) {
-                    guard isJSONBool(i), let b = i as? Bool else { return fail(.wrongType, "`idempotent` must be a boolean") }
-                    e.idempotent = b
+                switch o["idempotent"] {
+                case nil, .null?: break
+                case .bool(let b)?: e.idempotent = b
+                default: return fail(.wrongType, "`idempotent` must be a boolean")
                 }
             }
         } catch {
