@@ -214,37 +214,66 @@ public enum ArgumentChecker {
         return nil
     }
 
-    /// Every string leaf (values and keys) of a JSON document, bounded.
+    /// Every string leaf (values and keys) of a JSON document, bounded; text that is not JSON is
+    /// checked as it is.
     static func strings(inJSON text: String) -> [String] {
-        guard let data = text.data(using: .utf8),
-              let any = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else { return [text] }
-        return strings(in: any)
-    }
-
-    /// Every string leaf (values and keys) of a decoded JSON value, bounded.
-    static func strings(in any: Any) -> [String] {
-        var out: [String] = []
-        func walk(_ v: Any, depth: Int) {
-            guard depth < 64, out.count < 10_000 else { return }
-            if let s = v as? String { out.append(s) }
-            else if let a = v as? [Any] { a.forEach { walk($0, depth: depth + 1) } }
-            else if let o = v as? [String: Any] { for (k, x) in o { out.append(k); walk(x, depth: depth + 1) } }
-        }
-        walk(any, depth: 0)
-        return out
+        (try? JSONValue.parse(Array(text.utf8)))?.strings() ?? [text]
     }
 
     static let sensitivePaths = ["/etc/shadow", "/etc/passwd", "/etc/sudoers", "/proc/self/", "/proc/1/", "/.ssh/", "id_rsa", "id_ed25519",
                                  "/root/", "/var/run/secrets", "/run/secrets", ".aws/credentials", ".kube/config", "/.env", ".git-credentials",
                                  ".netrc", ".docker/config.json"]
 
+    static let sensitivePathBytes = sensitivePaths.map { Array($0.utf8) }
+
+    /// A `..` segment or a sensitive path, after ASCII lower-casing, `\` → `/` and decoding of
+    /// `%2e`, `%2f`, `%5c` (a path is bytes: only ASCII letters fold). Runs on every argument
+    /// string of every tool call, so it works on bytes.
     static func pathProblem(_ v: String) -> String? {
-        let lower = v.lowercased().replacingOccurrences(of: "\\", with: "/")
-        let decoded = lower.replacingOccurrences(of: "%2e", with: ".").replacingOccurrences(of: "%2f", with: "/").replacingOccurrences(of: "%5c", with: "/")
-        let segments = decoded.split(separator: "/", omittingEmptySubsequences: false)
-        if segments.contains(where: { $0 == ".." || $0 == "..." }) { return "path traversal (`..` segment)" }
-        if lower.hasPrefix("~/.ssh") || sensitivePaths.contains(where: { decoded.contains($0) }) { return "sensitive path" }
+        let raw = Array(v.utf8)
+        var decoded: [UInt8] = []
+        decoded.reserveCapacity(raw.count)
+        var interesting = false
+        func lower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : (b == 0x5C ? 0x2F : b) }
+        var i = 0
+        while i < raw.count {
+            let b = lower(raw[i])
+            if b == 0x25 && i + 2 < raw.count {
+                // `%2e` / `%2f` / `%5c`, any case.
+                let l1 = lower(raw[i + 1]), l2 = lower(raw[i + 2])
+                if l1 == 0x32 && l2 == 0x65 { decoded.append(0x2E); interesting = true; i += 3; continue }
+                if (l1 == 0x32 && l2 == 0x66) || (l1 == 0x35 && l2 == 0x63) { decoded.append(0x2F); interesting = true; i += 3; continue }
+            }
+            if b == 0x2F || b == 0x2E || b == 0x5F || b == 0x7E { interesting = true }
+            decoded.append(b)
+            i += 1
+        }
+        guard interesting else { return nil }
+        // Segments `..` and `...`.
+        var segStart = 0
+        for i in 0...decoded.count where i == decoded.count || decoded[i] == 0x2F {
+            let n = i - segStart
+            if (n == 2 || n == 3) && decoded[segStart..<i].allSatisfy({ $0 == 0x2E }) { return "path traversal (`..` segment)" }
+            segStart = i + 1
+        }
+        if raw.count >= 6 && raw[0..<6].map(lower).elementsEqual("~/.ssh".utf8) { return "sensitive path" }
+        for needle in sensitivePathBytes where Self.contains(decoded, needle) { return "sensitive path" }
         return nil
+    }
+
+    static func contains(_ hay: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first, hay.count >= needle.count else { return false }
+        var i = 0
+        let last = hay.count - needle.count
+        while i <= last {
+            if hay[i] == first {
+                var k = 1
+                while k < needle.count && hay[i + k] == needle[k] { k += 1 }
+                if k == needle.count { return true }
+            }
+            i += 1
+        }
+        return false
     }
 
     static func shellProblem(_ v: String) -> String? {
@@ -259,21 +288,23 @@ public enum ArgumentChecker {
     }
 
     static func urlProblem(_ v: String, allow: [String]) -> String? {
-        var candidates: [Substring] = []
-        var rest = v[...]
-        while let r = rest.range(of: "://") {
-            // Back up to the start of the scheme.
-            var s = r.lowerBound
-            while s > rest.startIndex, let ch = rest[rest.index(before: s)].unicodeScalars.first,
-                  CharacterSet.alphanumerics.contains(ch) || ch == "+" || ch == "-" || ch == "." { s = rest.index(before: s) }
-            let e = rest[r.upperBound...].firstIndex(where: { $0.isWhitespace || $0 == "\"" || $0 == "'" || $0 == "<" || $0 == ">" }) ?? rest.endIndex
-            candidates.append(rest[s..<e])
-            rest = rest[e...]
+        guard contains(Array(v.utf8), Array("//".utf8)) else { return nil }
+        let u = Array(v.unicodeScalars)
+        var candidates: [ArraySlice<Unicode.Scalar>] = []
+        var i = 0
+        while let r = find(u, "://", from: i) {
+            // Back up to the start of the scheme, then forward to the end of the URL.
+            var s = r
+            while s > i && isSchemeScalar(u[s - 1]) { s -= 1 }
+            var e = r + 3
+            while e < u.count && !isURLEnd(u[e]) { e += 1 }
+            candidates.append(u[s..<e])
+            i = e
         }
-        if candidates.isEmpty, v.hasPrefix("//") { candidates.append(v[...]) }
+        if candidates.isEmpty && u.count >= 2 && u[0] == "/" && u[1] == "/" { candidates.append(u[...]) }
         for url in candidates {
-            let scheme = url.range(of: "://").map { url[..<$0.lowerBound].lowercased() } ?? ""
-            if !["http", "https", ""].contains(scheme) { return "URL scheme `\(scheme)` is not allowed" }
+            let scheme = find(url, "://", from: url.startIndex).map { String(String.UnicodeScalarView(url[url.startIndex..<$0])).lowercased() } ?? ""
+            if scheme != "http" && scheme != "https" && !scheme.isEmpty { return "URL scheme `\(scheme)` is not allowed" }
             guard let host = host(of: url) else { return "URL without a host" }
             if let why = privateHost(host) { return "URL to a \(why) address" }
             if !allow.isEmpty && !allow.contains(where: { hostMatches(host, $0.lowercased()) }) { return "URL host `\(host)` is not in the allow list" }
@@ -281,19 +312,78 @@ public enum ArgumentChecker {
         return nil
     }
 
-    /// The host of `scheme://[user@]host[:port]/…`, lowercased, brackets removed.
-    static func host(of url: Substring) -> String? {
+    /// Letters, marks, digits (any script) and `+ - .`: what may precede `://` in a scheme.
+    static func isSchemeScalar(_ c: Unicode.Scalar) -> Bool {
+        if c.isASCII {
+            let b = UInt8(c.value)
+            return (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A) || b == 0x2B || b == 0x2D || b == 0x2E
+        }
+        switch c.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+             .nonspacingMark, .spacingMark, .enclosingMark, .decimalNumber, .letterNumber, .otherNumber: return true
+        default: return false
+        }
+    }
+
+    static func isURLEnd(_ c: Unicode.Scalar) -> Bool {
+        c == "\"" || c == "'" || c == "<" || c == ">" || c.properties.isWhitespace
+    }
+
+    static func find(_ u: ArraySlice<Unicode.Scalar>, _ needle: String, from: Int) -> Int? {
+        let n = Array(needle.unicodeScalars)
+        var i = from
+        while i + n.count <= u.endIndex {
+            if u[i] == n[0] && u[i..<i + n.count].elementsEqual(n) { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    static func find(_ u: [Unicode.Scalar], _ needle: String, from: Int) -> Int? { find(u[...], needle, from: from) }
+
+    /// The host of `scheme://[user@]host[:port]/…`: percent-decoded, lowercased, brackets and
+    /// surrounding dots removed.
+    static func host(of url: ArraySlice<Unicode.Scalar>) -> String? {
         var s = url
-        if let r = s.range(of: "//") { s = s[r.upperBound...] }
-        if let end = s.firstIndex(where: { "/?#\\".contains($0) }) { s = s[..<end] }
-        if let at = s.lastIndex(of: "@") { s = s[s.index(after: at)...] }
-        if s.hasPrefix("[") {
+        if let r = find(s, "//", from: s.startIndex) { s = s[(r + 2)...] }
+        if let end = s.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" || $0 == "\\" }) { s = s[..<end] }
+        if let at = s.lastIndex(of: "@") { s = s[(at + 1)...] }
+        if s.first == "[" {
             guard let close = s.firstIndex(of: "]") else { return nil }
-            return String(s[s.index(after: s.startIndex)..<close]).lowercased()
+            return String(String.UnicodeScalarView(s[(s.startIndex + 1)..<close])).lowercased()
         }
         if let colon = s.lastIndex(of: ":") { s = s[..<colon] }
-        let h = s.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "."))
-        return h.isEmpty ? nil : h.removingPercentEncoding ?? h
+        while s.first == "." { s = s.dropFirst() }
+        while s.last == "." { s = s.dropLast() }
+        guard !s.isEmpty else { return nil }
+        let h = String(String.UnicodeScalarView(s))
+        return (percentDecoded(h) ?? h).lowercased()
+    }
+
+    /// `%XX` sequences decoded; nil when one is malformed or the result is not UTF-8 (as
+    /// Foundation's `removingPercentEncoding`).
+    static func percentDecoded(_ s: String) -> String? {
+        guard s.utf8.contains(0x25) else { return s }
+        var out: [UInt8] = []
+        let b = Array(s.utf8)
+        var i = 0
+        func hex(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: c - 0x30
+            case 0x41...0x46: c - 0x41 + 10
+            case 0x61...0x66: c - 0x61 + 10
+            default: nil
+            }
+        }
+        while i < b.count {
+            if b[i] == 0x25 {
+                guard i + 2 < b.count, let h = hex(b[i + 1]), let l = hex(b[i + 2]) else { return nil }
+                out.append(h << 4 | l); i += 3
+            } else {
+                out.append(b[i]); i += 1
+            }
+        }
+        return String(validating: out, as: UTF8.self)
     }
 
     static func hostMatches(_ host: String, _ pattern: String) -> Bool {

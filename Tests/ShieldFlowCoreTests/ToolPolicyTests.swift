@@ -28,6 +28,12 @@ final class ArgumentCheckTests: XCTestCase {
         XCTAssertNil(check(#"{"url":"https://api.example.org/v1"}"#, allow: ["*.example.org"]))
         XCTAssertNotNil(check(#"{"url":"https://evil.com/?q=example.org"}"#, allow: ["*.example.org"]))
         XCTAssertNotNil(check(#"{"url":"https://example.org.evil.com/"}"#, allow: ["example.org"]))
+        XCTAssertNotNil(check(#"{"url":"http://%31%32%37.0.0.1/"}"#), "a percent-encoded host is decoded")
+        XCTAssertNotNil(check(#"{"url":"http://%6C%4F%63alhost./x"}"#), "decoded, then lower-cased, trailing dot dropped")
+        XCTAssertNotNil(check(#"{"note":"fetch «ftp://files.example.org/x» please"}"#), "a URL inside prose, non-ASCII around it")
+        XCTAssertNotNil(check(#"{"u":"//169.254.169.254/latest"}"#), "scheme-relative")
+        XCTAssertNil(check(#"{"url":"HTTPS://API.Example.ORG./v1?x=1#f"}"#, allow: ["*.example.org"]))
+        XCTAssertNil(check(#"{"q":"a // comment, not a URL"}"#))
         XCTAssertNil(check(#"{"url":"http://10.0.0.1/"}"#, tool: "calendar/create_event"), "not a fetch-like tool")
     }
 
@@ -41,6 +47,13 @@ final class ArgumentCheckTests: XCTestCase {
         XCTAssertNotNil(ArgumentChecker.check(arguments: #"{"path":"..%2f..%2fsecret"}"#, tool: "fs/read_file", rule: nil))
         XCTAssertNotNil(ArgumentChecker.check(arguments: #"{"path":"~/.ssh/id_rsa"}"#, tool: "fs/read_file", rule: nil))
         XCTAssertNil(ArgumentChecker.check(arguments: #"{"path":"reports/2024..2025/summary.md"}"#, tool: "fs/read_file", rule: nil))
+        for hostile in [#"..\\..\\windows\\win.ini"#, "%2E%2E/%2e%2e/x", "a/%2e%2e%5Cb", "./.../x", "/HOME/U/.SSH/KEYS", "~\\.ssh\\config",
+                        "/srv/app/.ENV", "../", "..", "keys/ID_RSA.pub"] {
+            XCTAssertNotNil(ArgumentChecker.check(values: [hostile], tool: "fs/read_file", rule: nil), hostile)
+        }
+        for fine in ["notes.txt", "a/b/c.md", "v1.2/..x", "%2", "50%", "x%2", "...txt", "reports/.hidden", "my_id.txt"] {
+            XCTAssertNil(ArgumentChecker.check(values: [fine], tool: "fs/read_file", rule: nil), fine)
+        }
         var explicit = ToolRule(name: "mcp/runner")
         explicit.checks = [.shell]
         XCTAssertNotNil(ArgumentChecker.check(arguments: #"{"x":"a && b"}"#, tool: "mcp/runner", rule: explicit), "checks from the policy")
