@@ -32,12 +32,28 @@ public final class MetricsRegistry: @unchecked Sendable {
         lock.withLock { families[name] = Family(kind: kind, help: help) }
     }
 
+    /// `{k="v",…}` with Prometheus' escapes (backslash, quote, newline). Called for every decision,
+    /// so it appends bytes instead of going through Foundation's string search.
     static func render(_ labels: [(String, String)]) -> String {
         guard !labels.isEmpty else { return "" }
-        return "{" + labels.map { k, v in
-            let escaped = v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"").replacingOccurrences(of: "\n", with: "\\n")
-            return "\(k)=\"\(escaped)\""
-        }.joined(separator: ",") + "}"
+        var out: [UInt8] = [0x7B]
+        out.reserveCapacity(64)
+        for (i, (k, v)) in labels.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            out.append(contentsOf: k.utf8)
+            out.append(0x3D); out.append(0x22)
+            for b in v.utf8 {
+                switch b {
+                case 0x5C: out.append(0x5C); out.append(0x5C)
+                case 0x22: out.append(0x5C); out.append(0x22)
+                case 0x0A: out.append(0x5C); out.append(0x6E)
+                default: out.append(b)
+                }
+            }
+            out.append(0x22)
+        }
+        out.append(0x7D)
+        return String(decoding: out, as: UTF8.self)
     }
 
     public func increment(_ name: String, _ labels: [(String, String)] = [], by amount: Double = 1) {
