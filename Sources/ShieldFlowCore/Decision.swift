@@ -15,18 +15,49 @@ public struct SourceRecord: Codable, Sendable, Hashable {
 
     /// Deterministic id of the decision for this record: a replay after a crash yields the same id.
     public var decisionId: String {
+        // FNV-1a over "topic\0partition\0offset" and over "offset\0partition\0topic", each
+        // finished with splitmix64 (nearby offsets get unrelated ids). Built without intermediate
+        // strings: it runs once per record. The ids never change between versions.
+        let prime: UInt64 = 0x100000001b3
         var h: UInt64 = 0xcbf29ce484222325
-        for b in "\(topic)\u{0}\(partition)\u{0}\(offset)".utf8 { h = (h ^ UInt64(b)) &* 0x100000001b3 }
         var g: UInt64 = 0x84222325cbf29ce4
-        for b in "\(offset)\u{0}\(partition)\u{0}\(topic)".utf8 { g = (g ^ UInt64(b)) &* 0x100000001b3 }
-        func mix(_ x: UInt64) -> UInt64 {  // splitmix64 finaliser: nearby offsets get unrelated ids
+        @inline(__always) func fnv(_ x: inout UInt64, _ b: UInt8) { x = (x ^ UInt64(b)) &* prime }
+        func decimal(_ v: Int64, _ body: (UInt8) -> Void) {
+            var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // up to 20 digits + sign, little-endian bytes
+            var n = 0
+            var m = v.magnitude
+            withUnsafeMutableBytes(of: &digits) { d in
+                repeat { d[n] = UInt8(48 + m % 10); m /= 10; n += 1 } while m > 0
+                if v < 0 { d[n] = 45; n += 1 }
+                while n > 0 { n -= 1; body(d[n]) }
+            }
+        }
+        for b in topic.utf8 { fnv(&h, b) }
+        fnv(&h, 0)
+        decimal(Int64(partition)) { fnv(&h, $0) }
+        fnv(&h, 0)
+        decimal(offset) { fnv(&h, $0) }
+        decimal(offset) { fnv(&g, $0) }
+        fnv(&g, 0)
+        decimal(Int64(partition)) { fnv(&g, $0) }
+        fnv(&g, 0)
+        for b in topic.utf8 { fnv(&g, b) }
+        func mix(_ x: UInt64) -> UInt64 {
             var z = x
             z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             return z ^ (z >> 31)
         }
-        let hex = String(mix(h), radix: 16), hex2 = String(mix(g), radix: 16)
-        return "d-" + String(repeating: "0", count: 16 - hex.count) + hex + String(repeating: "0", count: 16 - hex2.count) + hex2
+        let a = mix(h), c = mix(g)
+        return String(unsafeUninitializedCapacity: 34) { out in
+            let hex: StaticString = "0123456789abcdef"
+            out[0] = 0x64; out[1] = 0x2D
+            for i in 0..<16 {
+                out[2 + i] = hex.utf8Start[Int((a >> UInt64(60 - 4 * i)) & 0xF)]
+                out[18 + i] = hex.utf8Start[Int((c >> UInt64(60 - 4 * i)) & 0xF)]
+            }
+            return 34
+        }
     }
 }
 
