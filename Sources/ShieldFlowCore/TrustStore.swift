@@ -117,14 +117,22 @@ public actor InMemoryTrustStore: TrustStore {
     /// Sliding windows: key → (time, event id, amount), oldest first.
     var windows: [String: [(at: Double, member: String, amount: Double)]] = [:]
     var applied: [String: TrustResult] = [:]
-    /// Insertion order of `applied`, oldest first from `head`; compacted when half is consumed.
-    var order: [String] = []
-    var head = 0
+    /// The keys of `applied` in insertion order, a ring of `rememberedEvents` slots: the oldest
+    /// marker is forgotten when a new one arrives, so memory stays flat and the dictionary never
+    /// rehashes in steady state (a rehash of a million markers stalled a batch for ~0.3 s).
+    var order: [String]
+    var next = 0
     let rememberedEvents: Int
 
-    public init(policy: TrustPolicy = TrustPolicy(), rememberedEvents: Int = 1_000_000) {
+    /// - Parameter rememberedEvents: events whose result is kept for replays. A replay in this
+    ///   process comes from a rebalance or a failed commit, a few batches at most; after a restart
+    ///   the in-memory store is empty anyway (use Redis for durable trust).
+    public init(policy: TrustPolicy = TrustPolicy(), rememberedEvents: Int = 65_536) {
         self.policy = policy
-        self.rememberedEvents = rememberedEvents
+        self.rememberedEvents = max(1, rememberedEvents)
+        order = []
+        order.reserveCapacity(self.rememberedEvents)
+        applied.reserveCapacity(self.rememberedEvents)
     }
 
     func window(_ key: String, at: Double, seconds: Double) -> [(at: Double, member: String, amount: Double)] {
@@ -163,13 +171,14 @@ public actor InMemoryTrustStore: TrustStore {
                 }
                 result = TrustResult(change: TrustChange(before: TrustChange.rounded(current), after: TrustChange.rounded(after)),
                                      revoked: revoked, admitted: admitted, exceeded: exceeded)
-                applied[key] = result
-                order.append(key)
-                if order.count - head > rememberedEvents {
-                    applied[order[head]] = nil
-                    head += 1
-                    if head > order.count / 2 { order.removeFirst(head); head = 0 }
+                if order.count < rememberedEvents {
+                    order.append(key)
+                } else {
+                    applied[order[next]] = nil
+                    order[next] = key
+                    next = (next + 1) % rememberedEvents
                 }
+                applied[key] = result
             }
             // Attempt counters are idempotent by event id on their own (as sorted-set members in Redis).
             for c in r.counters {
