@@ -5,10 +5,11 @@ import ServiceLifecycle
 import ShieldFlowCore
 import ShieldFlowDetection
 
-/// The inspector daemon's loop: poll a batch, decide it, produce decisions and dead letters, wait
-/// until the broker has acknowledged every one, and only then commit the batch's offsets. A failed
-/// delivery stops the loop without committing, so the batch is decided again after a restart
-/// (at-least-once; decisions carry deterministic ids).
+/// The inspector daemon's loop: poll a batch, decide it, produce decisions and dead letters, and
+/// commit the batch's offsets only once the broker has acknowledged every one of them. The next
+/// batch is decided while the broker acknowledges the previous one. A failed delivery stops the
+/// loop without committing, so the batch is decided again after a restart (at-least-once;
+/// decisions carry deterministic ids).
 public final class Daemon: @unchecked Sendable {
     public struct Settings: Sendable {
         public var brokers: String
@@ -78,8 +79,13 @@ public final class Daemon: @unchecked Sendable {
         logger.info("consuming", metadata: ["group": "\(settings.groupId)", "topics": "\(topics.prompts),\(topics.responses),\(topics.tools)"])
         var lastLag = DispatchTime.now().uptimeNanoseconds
         defer { health.setReady(false); metrics.set("shieldflow_ready", [], 0) }
+        // Two batches overlap: while the broker acknowledges batch N, batch N+1 is polled, decided
+        // and produced. Batch N is committed once every one of its records is acknowledged.
+        var deliveries = Deliveries()
+        var inFlight: Batch?
+        var sequence = 0
         while !stopFlag.isSet {
-            let messages = try consumer.poll(max: settings.batchSize, timeoutMs: settings.pollTimeoutMs)
+            let messages = try consumer.poll(max: settings.batchSize, timeoutMs: inFlight == nil ? settings.pollTimeoutMs : 0)
             health.loopTick()
             if !health.isReady { health.setReady(true); metrics.set("shieldflow_ready", [], 1) }
             let now = DispatchTime.now().uptimeNanoseconds
@@ -89,85 +95,139 @@ public final class Daemon: @unchecked Sendable {
                 metrics.replace("shieldflow_consumer_lag", lag.map { ([("topic", $0.topic), ("partition", String($0.partition))], Double($0.lag)) })
                 reporter?.setConsumerLag(Double(lag.reduce(0) { $0 + $1.lag }))
             }
-            guard !messages.isEmpty else { continue }
-            metrics.increment("shieldflow_events_consumed_total", by: Double(messages.count))
-            let records = messages.map { m in
-                InputRecord(source: SourceRecord(topic: m.topic, partition: m.partition, offset: m.offset, timestamp: m.timestamp),
-                            value: m.value, traceparent: m.headers["traceparent"].map { String(decoding: $0, as: UTF8.self) })
+            var current: Batch?
+            if !messages.isEmpty {
+                sequence += 1
+                current = try await decideAndProduce(messages, sequence: sequence, producer: producer, scratch: scratch)
             }
-            if let relay = settings.relayTopic {
-                for (i, m) in messages.enumerated() {
-                    try producer.produce(topic: relay, key: m.key, value: m.value,
-                                         headers: [("sf.src", Array("\(m.topic)/\(m.partition)/\(m.offset)".utf8))], token: i)
-                }
-            }
-            let outcomes = settings.relayTopic == nil ? try await inspector.inspect(records, scratch: scratch) : []
-            for (i, outcome) in outcomes.enumerated() {
-                var headers: [(String, [UInt8])] = []
-                if let tp = messages[i].headers["traceparent"] { headers.append(("traceparent", tp)) }
-                switch outcome {
-                case .decision(let d):
-                    try producer.produce(topic: topics.decisions, key: Array(d.sessionId.utf8), value: d.jsonBytes(),
-                                         headers: headers, token: i)
-                    stats.decided += 1
-                    metrics.increment("shieldflow_decisions_total", [("action", d.action.rawValue), ("kind", d.kind.rawValue)])
-                    for f in d.findings { metrics.increment("shieldflow_findings_total", [("category", f.category.rawValue)]) }
-                    metrics.observe("shieldflow_decision_latency_seconds", d.latencyMs / 1000)
-                case .deadLetter(let dl):
-                    // The original bytes and headers travel unchanged; the reason rides in headers.
-                    headers += [("shieldflow.reason", Array(dl.reason.rawValue.utf8)), ("shieldflow.detail", Array(dl.detail.utf8)),
-                                ("shieldflow.source.topic", Array(dl.source.topic.utf8)),
-                                ("shieldflow.source.partition", Array(String(dl.source.partition).utf8)),
-                                ("shieldflow.source.offset", Array(String(dl.source.offset).utf8))]
-                    for (k, v) in messages[i].headers where k != "traceparent" { headers.append((k, v)) }
-                    try producer.produce(topic: topics.deadLetter, key: messages[i].key, value: messages[i].value, headers: headers, token: i)
-                    stats.deadLettered += 1
-                    metrics.increment("shieldflow_dead_letters_total", [("reason", dl.reason.rawValue)])
-                }
-            }
-            // Wait for every delivery report. A broker that is down only delays them (librdkafka
-            // retries until message.timeout.ms); keep waiting and stay live. A delivery that failed
-            // for good, or a stop request while waiting, ends the loop without committing: the batch
-            // is decided again after a restart, with the same decision ids.
-            var reports = producer.flush(timeoutMs: 10_000)
-            while reports.count < messages.count && !reports.contains(where: { $0.error != nil }) && !stopFlag.isSet {
-                health.loopTick()
-                logger.warning("deliveries pending; waiting for the brokers", metadata: ["acknowledged": "\(reports.count)", "batch": "\(messages.count)"])
-                reports += producer.flush(timeoutMs: 10_000)
-            }
-            let failed = reports.filter { $0.error != nil }
-            guard reports.count == messages.count, failed.isEmpty else {
-                throw KafkaError(description: "\(failed.count) of \(messages.count) deliveries failed (\(failed.first?.error ?? "stopped while waiting")); not committing")
-            }
-            // Decided and acknowledged: now Datadog may hear about it (the reporter only spools).
-            if let reporter {
-                for outcome in outcomes {
-                    switch outcome {
-                    case .decision(let d): reporter.record(d, tokenHealth: d.tokenHealth)
-                    case .deadLetter(let dl): reporter.recordDeadLetter(reason: dl.reason.rawValue)
-                    }
-                }
-            }
-            // Every record of the batch is decided and acknowledged: commit past the highest offset
-            // of each partition (earlier offsets were committed with earlier batches).
-            var next: [String: (String, Int32, Int64)] = [:]
-            for m in messages {
-                let key = "\(m.topic)/\(m.partition)"
-                if (next[key]?.2 ?? -1) < m.offset + 1 { next[key] = (m.topic, m.partition, m.offset + 1) }
-            }
-            // A failed commit loses nothing: the next batch's commit covers these offsets, and a
-            // rebalance in between only replays decisions (same ids). So log, count, and go on.
-            do {
-                try consumer.commit(next.values.map { ($0.0, $0.1, $0.2) })
-            } catch {
-                metrics.increment("shieldflow_commit_failures_total")
-                logger.warning("offset commit failed; the next batch's commit covers it", metadata: ["error": "\(error)"])
-            }
-            stats.consumed += messages.count
-            stats.batches += 1
-            metrics.increment("shieldflow_batches_total")
+            if let previous = inFlight { try finish(previous, deliveries: &deliveries, producer: producer, consumer: consumer) }
+            inFlight = current
         }
+        // Stopping: the batch in hand is finished (acknowledged and committed) before leaving.
+        if let previous = inFlight { try finish(previous, deliveries: &deliveries, producer: producer, consumer: consumer) }
         logger.info("stopped", metadata: ["consumed": .stringConvertible(stats.consumed), "decided": .stringConvertible(stats.decided), "dead_lettered": .stringConvertible(stats.deadLettered)])
+    }
+
+    /// A batch produced and not yet committed.
+    struct Batch {
+        var sequence: Int
+        var messages: [ConsumedMessage]
+        var outcomes: [Outcome]
+    }
+
+    /// Delivery reports by batch (a report's token is the batch's sequence number and the record's
+    /// index): reports of batch N+1 may arrive while waiting for those of batch N.
+    struct Deliveries {
+        var acknowledged: [Int: Int] = [:]
+        var failure: [Int: String] = [:]
+        mutating func absorb(_ reports: [DeliveryReport]) {
+            for r in reports {
+                let batch = r.token >> 32
+                if let e = r.error, failure[batch] == nil { failure[batch] = e }
+                acknowledged[batch, default: 0] += 1
+            }
+        }
+    }
+
+    /// Decides a batch and enqueues its decisions and dead letters (or, as the relay, the records).
+    func decideAndProduce(_ messages: [ConsumedMessage], sequence: Int, producer: KafkaProducer, scratch: ScanScratch) async throws -> Batch {
+        metrics.increment("shieldflow_events_consumed_total", by: Double(messages.count))
+        let topics = inspector.topics
+        let token = { (i: Int) in sequence << 32 | i }
+        if let relay = settings.relayTopic {
+            for (i, m) in messages.enumerated() {
+                try producer.produce(topic: relay, key: m.key, value: m.value,
+                                     headers: [("sf.src", Array("\(m.topic)/\(m.partition)/\(m.offset)".utf8))], token: token(i))
+            }
+            return Batch(sequence: sequence, messages: messages, outcomes: [])
+        }
+        let records = messages.map { m in
+            InputRecord(source: SourceRecord(topic: m.topic, partition: m.partition, offset: m.offset, timestamp: m.timestamp),
+                        value: m.value, traceparent: m.headers["traceparent"].map { String(decoding: $0, as: UTF8.self) })
+        }
+        let outcomes = try await inspector.inspect(records, scratch: scratch)
+        for (i, outcome) in outcomes.enumerated() {
+            var headers: [(String, [UInt8])] = []
+            if let tp = messages[i].headers["traceparent"] { headers.append(("traceparent", tp)) }
+            switch outcome {
+            case .decision(let d):
+                try producer.produce(topic: topics.decisions, key: Array(d.sessionId.utf8), value: d.jsonBytes(), headers: headers, token: token(i))
+                stats.decided += 1
+                metrics.increment("shieldflow_decisions_total", [("action", d.action.rawValue), ("kind", d.kind.rawValue)])
+                for f in d.findings { metrics.increment("shieldflow_findings_total", [("category", f.category.rawValue)]) }
+                metrics.observe("shieldflow_decision_latency_seconds", d.latencyMs / 1000)
+            case .deadLetter(let dl):
+                // The original bytes and headers travel unchanged; the reason rides in headers.
+                headers += [("shieldflow.reason", Array(dl.reason.rawValue.utf8)), ("shieldflow.detail", Array(dl.detail.utf8)),
+                            ("shieldflow.source.topic", Array(dl.source.topic.utf8)),
+                            ("shieldflow.source.partition", Array(String(dl.source.partition).utf8)),
+                            ("shieldflow.source.offset", Array(String(dl.source.offset).utf8))]
+                for (k, v) in messages[i].headers where k != "traceparent" { headers.append((k, v)) }
+                try producer.produce(topic: topics.deadLetter, key: messages[i].key, value: messages[i].value, headers: headers, token: token(i))
+                stats.deadLettered += 1
+                metrics.increment("shieldflow_dead_letters_total", [("reason", dl.reason.rawValue)])
+            }
+        }
+        return Batch(sequence: sequence, messages: messages, outcomes: outcomes)
+    }
+
+    /// Waits for every delivery report of `batch`, then reports it to Datadog and commits its
+    /// offsets. A broker that is down only delays the reports (librdkafka retries until
+    /// message.timeout.ms): keep waiting and stay live. A delivery that failed for good, or a stop
+    /// request that outlasts a 10 s grace, ends the loop without committing: the batch is decided
+    /// again after a restart, with the same decision ids.
+    func finish(_ batch: Batch, deliveries: inout Deliveries, producer: KafkaProducer, consumer: KafkaConsumer) throws {
+        let count = batch.messages.count
+        var waitedSince = DispatchTime.now().uptimeNanoseconds
+        var stopSeen: UInt64?
+        while (deliveries.acknowledged[batch.sequence] ?? 0) < count && deliveries.failure[batch.sequence] == nil {
+            deliveries.absorb(producer.poll(timeoutMs: 50))
+            health.loopTick()
+            let now = DispatchTime.now().uptimeNanoseconds
+            if stopFlag.isSet {
+                if stopSeen == nil { stopSeen = now }
+                if now - stopSeen! > 10_000_000_000 { break }
+            }
+            if now - waitedSince > 10_000_000_000 {
+                waitedSince = now
+                logger.warning("deliveries pending; waiting for the brokers",
+                               metadata: ["acknowledged": "\(deliveries.acknowledged[batch.sequence] ?? 0)", "batch": "\(count)"])
+            }
+        }
+        let acknowledged = deliveries.acknowledged.removeValue(forKey: batch.sequence) ?? 0
+        if let failure = deliveries.failure.removeValue(forKey: batch.sequence) {
+            throw KafkaError(description: "a delivery of a \(count)-record batch failed (\(failure)); not committing")
+        }
+        guard acknowledged >= count else {
+            throw KafkaError(description: "\(acknowledged) of \(count) deliveries acknowledged when stopping; not committing")
+        }
+        // Decided and acknowledged: now Datadog may hear about it (the reporter only spools).
+        if let reporter {
+            for outcome in batch.outcomes {
+                switch outcome {
+                case .decision(let d): reporter.record(d, tokenHealth: d.tokenHealth)
+                case .deadLetter(let dl): reporter.recordDeadLetter(reason: dl.reason.rawValue)
+                }
+            }
+        }
+        // Every record of the batch is decided and acknowledged: commit past the highest offset
+        // of each partition (earlier offsets were committed with earlier batches).
+        var next: [String: (String, Int32, Int64)] = [:]
+        for m in batch.messages {
+            let key = "\(m.topic)/\(m.partition)"
+            if (next[key]?.2 ?? -1) < m.offset + 1 { next[key] = (m.topic, m.partition, m.offset + 1) }
+        }
+        // A failed commit loses nothing: the next batch's commit covers these offsets, and a
+        // rebalance in between only replays decisions (same ids). So log, count, and go on.
+        do {
+            try consumer.commit(next.values.map { ($0.0, $0.1, $0.2) })
+        } catch {
+            metrics.increment("shieldflow_commit_failures_total")
+            logger.warning("offset commit failed; the next batch's commit covers it", metadata: ["error": "\(error)"])
+        }
+        stats.consumed += count
+        stats.batches += 1
+        metrics.increment("shieldflow_batches_total")
     }
 }
 
