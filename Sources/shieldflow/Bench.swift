@@ -37,24 +37,31 @@ struct Bench: AsyncParsableCommand {
             if !texts.isEmpty {
                 let bytes = texts.reduce(0) { $0 + $1.utf8.count }
                 var latencies = [UInt64](repeating: 0, count: texts.count * max(1, iterations - 1))
+                // Each text's best time over the passes: this VM's neighbours add noise of ±40 %
+                // between runs; the best of several passes is the engine's own cost.
+                var best = [UInt64](repeating: .max, count: texts.count)
                 var k = 0
                 var totalNs: UInt64 = 0
                 var sink = 0
                 for pass in 0..<max(2, iterations) {
-                    for t in texts {
+                    for (i, t) in texts.enumerated() {
                         let t0 = DispatchTime.now().uptimeNanoseconds
                         sink &+= engine.scan(t, surface: surface, scratch: scratch).findings.count
                         let dt = DispatchTime.now().uptimeNanoseconds - t0
-                        if pass > 0 && k < latencies.count { latencies[k] = dt; k += 1; totalNs += dt }
+                        if pass > 0 && k < latencies.count { latencies[k] = dt; k += 1; totalNs += dt; best[i] = min(best[i], dt) }
                     }
                 }
                 latencies.sort()
                 func q(_ p: Double) -> Double { Double(latencies[min(k - 1, Int(Double(k) * p))]) / 1000 }
+                let bestSum = best.reduce(0, +)
+                best.sort()
+                func qb(_ p: Double) -> Double { Double(best[min(best.count - 1, Int(Double(best.count) * p))]) / 1000 }
                 let passes = Double(k) / Double(texts.count)
                 report["corpus"] = [
                     "texts": texts.count, "bytes": bytes,
                     "mb_per_s": Double(bytes) * passes / (Double(totalNs) / 1e9) / 1e6,
                     "p50_us": q(0.5), "p99_us": q(0.99), "max_us": Double(latencies[k - 1]) / 1000,
+                    "best_mb_per_s": Double(bytes) / (Double(bestSum) / 1e9) / 1e6, "best_p50_us": qb(0.5), "best_p99_us": qb(0.99),
                     "mean_us": Double(totalNs) / Double(k) / 1000, "findings_checksum": sink,
                 ]
             }
@@ -91,6 +98,8 @@ struct Bench: AsyncParsableCommand {
                     writeLine(String(format: "corpus: %d texts, %.2f MB; %.0f MB/s per core; p50 %.2f µs, p99 %.2f µs, max %.1f µs per text",
                                      c["texts"] as! Int, Double(c["bytes"] as! Int) / 1e6, c["mb_per_s"] as! Double,
                                      c["p50_us"] as! Double, c["p99_us"] as! Double, c["max_us"] as! Double))
+                    writeLine(String(format: "best of the passes per text: %.0f MB/s per core; p50 %.2f µs, p99 %.2f µs",
+                                     c["best_mb_per_s"] as! Double, c["best_p50_us"] as! Double, c["best_p99_us"] as! Double))
                 }
                 for (name, ms) in adversarial.sorted(by: { $0.key < $1.key }) {
                     writeLine(String(format: "adversarial 64 KiB %-28@ %.2f ms", name as NSString, ms))

@@ -45,6 +45,15 @@ struct PipelineBench: ParsableCommand {
 
     static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
+    /// User + system CPU seconds of a process so far (/proc/PID/stat, fields 14 and 15).
+    static func cpuSeconds(_ pid: Int32) -> Double {
+        guard let s = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = s.lastIndex(of: ")") else { return 0 }
+        let fields = s[s.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let u = Double(fields[11]), let k = Double(fields[12]) else { return 0 }
+        return (u + k) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     func spawn(_ args: [String]) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
@@ -68,6 +77,8 @@ struct PipelineBench: ParsableCommand {
     struct ModeResult {
         var eventsPerSecond = 0.0
         var p50 = 0.0, p99 = 0.0, max = 0.0
+        /// The child's CPU time per output record over the throughput phase, µs.
+        var cpuMicrosPerEvent = 0.0
         var rss: [(Int, Int)] = []  // (events done, KiB)
     }
 
@@ -84,11 +95,12 @@ struct PipelineBench: ParsableCommand {
         // Throughput over the preloaded events, timed from the first output record to the last.
         var seen = 0
         var first: UInt64 = 0
+        var firstCPU = 0.0, firstSeen = 0
         var nextSample = 0
         let deadline = Self.now() + 600_000_000_000
         while seen < events && Self.now() < deadline && child.isRunning {
             let got = try consumer.poll(max: 5000, timeoutMs: 100)
-            if !got.isEmpty && first == 0 { first = Self.now() }
+            if !got.isEmpty && first == 0 { first = Self.now(); firstCPU = Self.cpuSeconds(child.processIdentifier); firstSeen = got.count }
             seen += got.count
             if seen >= nextSample {
                 result.rss.append((seen, Self.rssKiB(child.processIdentifier)))
@@ -99,6 +111,7 @@ struct PipelineBench: ParsableCommand {
             throw CLIError("\(mode): only \(seen) of \(events) outputs (child \(child.isRunning ? "still running after 10 minutes" : "exited \(child.terminationStatus)"); its log is in \(FileManager.default.temporaryDirectory.path))")
         }
         result.eventsPerSecond = Double(events - 1) / (Double(Self.now() - first) / 1e9)
+        result.cpuMicrosPerEvent = (Self.cpuSeconds(child.processIdentifier) - firstCPU) * 1e6 / Double(max(1, seen - firstSeen))
         result.rss.append((seen, Self.rssKiB(child.processIdentifier)))
 
         // Latency at a fixed rate: produce time per (topic, partition, offset) → output arrival.
@@ -168,7 +181,7 @@ struct PipelineBench: ParsableCommand {
         if !noRelay { modes.insert(("relay", "bench.relay.out"), at: 0) }
         for (mode, output) in modes {
             let r = try measure(mode: mode, output: output, cluster: cluster, producer: producer)
-            report[mode] = ["events_per_s": r.eventsPerSecond.rounded(), "latency_ms": ["p50": r.p50, "p99": r.p99, "max": r.max],
+            report[mode] = ["events_per_s": r.eventsPerSecond.rounded(), "cpu_us_per_event": (r.cpuMicrosPerEvent * 10).rounded() / 10, "latency_ms": ["p50": r.p50, "p99": r.p99, "max": r.max],
                             "rss_kib": r.rss.map { [$0.0, $0.1] }] as [String: Any]
         }
         if let d = report["daemon"] as? [String: Any], let r = report["relay"] as? [String: Any],
