@@ -28,37 +28,51 @@ public struct TextFeaturizer: Sendable {
         var occurrences = 0
         // Byte 3-, 4-, 5-grams: one incremental FNV-1a pass per start position.
         if n >= 3 {
-            for i in 0...(n - 3) {
-                var h: UInt32 = 2_166_136_261
-                h = (h ^ UInt32(bytes[i])) &* 16_777_619
-                h = (h ^ UInt32(bytes[i + 1])) &* 16_777_619
-                h = (h ^ UInt32(bytes[i + 2])) &* 16_777_619
-                body(Int((h ^ 0x3333) & mask)); occurrences += 1
-                if i + 3 < n {
-                    h = (h ^ UInt32(bytes[i + 3])) &* 16_777_619
-                    body(Int((h ^ 0x4444_4444) & mask)); occurrences += 1
-                    if i + 4 < n {
-                        h = (h ^ UInt32(bytes[i + 4])) &* 16_777_619
-                        body(Int(((h &* 0x9E37_79B1) >> 7) & mask)); occurrences += 1
-                    }
-                }
-            }
+            for i in 0...(n - 3) { ngrams(bytes, at: i, count: n) { _, bucket in body(bucket); occurrences += 1 } }
         }
         // Word unigrams and bigrams.
         var i = 0
         var previous: UInt32 = 0
         while i < n {
             guard Self.isWordByte(bytes[i]) else { i += 1; continue }
-            var h: UInt32 = 2_166_136_261 ^ 0x5757
-            while i < n && Self.isWordByte(bytes[i]) { h = (h ^ UInt32(bytes[i])) &* 16_777_619; i += 1 }
-            body(Int(((h &* 0x85EB_CA6B) >> 5) & mask)); occurrences += 1
-            if previous != 0 {
-                let b = (previous &* 31 ^ h) &* 0xC2B2_AE35
-                body(Int((b >> 9) & mask)); occurrences += 1
-            }
+            let start = i
+            while i < n && Self.isWordByte(bytes[i]) { i += 1 }
+            let h = Self.wordHash(bytes, start, i)
+            occurrences += wordFeatures(h, previous: previous, mask: mask, body)
             previous = h
         }
         return occurrences
+    }
+
+    @inline(__always) static func wordHash(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> UInt32 {
+        var h: UInt32 = 2_166_136_261 ^ 0x5757
+        for k in start..<end { h = (h ^ UInt32(bytes[k])) &* 16_777_619 }
+        return h
+    }
+
+    /// A word's unigram bucket and, after another word, the bigram's; returns how many.
+    @inline(__always) func wordFeatures(_ h: UInt32, previous: UInt32, mask: UInt32, _ body: (Int) -> Void) -> Int {
+        body(Int(((h &* 0x85EB_CA6B) >> 5) & mask))
+        guard previous != 0 else { return 1 }
+        body(Int((((previous &* 31 ^ h) &* 0xC2B2_AE35) >> 9) & mask))
+        return 2
+    }
+
+    /// Byte n-gram buckets starting at `i` (3-, 4- and 5-gram, as far as `n` allows), as
+    /// `forEachFeature` visits them.
+    @inline(__always) func ngrams(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int, count n: Int, _ body: (_ length: Int, _ bucket: Int) -> Void) {
+        let mask = UInt32(dimension - 1)
+        var h: UInt32 = 2_166_136_261
+        h = (h ^ UInt32(bytes[i])) &* 16_777_619
+        h = (h ^ UInt32(bytes[i + 1])) &* 16_777_619
+        h = (h ^ UInt32(bytes[i + 2])) &* 16_777_619
+        body(3, Int((h ^ 0x3333) & mask))
+        guard i + 3 < n else { return }
+        h = (h ^ UInt32(bytes[i + 3])) &* 16_777_619
+        body(4, Int((h ^ 0x4444_4444) & mask))
+        guard i + 4 < n else { return }
+        h = (h ^ UInt32(bytes[i + 4])) &* 16_777_619
+        body(5, Int(((h &* 0x9E37_79B1) >> 7) & mask))
     }
 
     /// Byte windows over `count` bytes: one window for short texts, overlapping ones for long texts.
@@ -141,10 +155,72 @@ public struct LinearClassifier: Sendable {
 
     /// The highest window probability over `bytes`, and that window.
     public func score(_ bytes: UnsafeBufferPointer<UInt8>) -> (probability: Float, window: Range<Int>) {
+        let windows = TextFeaturizer.windows(count: bytes.count)
+        guard windows.count > 1 else { return (probability(bytes), 0..<bytes.count) }
+        return scoreWindows(bytes, windows)
+    }
+
+    /// The same result as scoring each window on its own, with every byte hashed once: windows
+    /// overlap by half, so n-gram weights become prefix sums over start positions and only the
+    /// words cut by a window's edges are hashed again.
+    func scoreWindows(_ bytes: UnsafeBufferPointer<UInt8>, _ windows: [Range<Int>]) -> (probability: Float, window: Range<Int>) {
+        let n = bytes.count
+        let mask = UInt32(featurizer.dimension - 1)
+        // prefix[len - 3][i]: summed weights of the len-grams starting before i.
+        var pre3 = [Int32](repeating: 0, count: n + 1), pre4 = pre3, pre5 = pre3
+        var words: [(start: Int, end: Int, hash: UInt32)] = []
+        weights.withUnsafeBufferPointer { w in
+            pre3.withUnsafeMutableBufferPointer { p3 in
+                pre4.withUnsafeMutableBufferPointer { p4 in
+                    pre5.withUnsafeMutableBufferPointer { p5 in
+                        for i in 0..<n {
+                            var a: Int32 = 0, b: Int32 = 0, c: Int32 = 0
+                            if i + 3 <= n {
+                                featurizer.ngrams(bytes, at: i, count: n) { len, bucket in
+                                    switch len { case 3: a = Int32(w[bucket]); case 4: b = Int32(w[bucket]); default: c = Int32(w[bucket]) }
+                                }
+                            }
+                            p3[i + 1] = p3[i] &+ a; p4[i + 1] = p4[i] &+ b; p5[i + 1] = p5[i] &+ c
+                        }
+                    }
+                }
+            }
+        }
+        var i = 0
+        while i < n {
+            guard TextFeaturizer.isWordByte(bytes[i]) else { i += 1; continue }
+            let start = i
+            while i < n && TextFeaturizer.isWordByte(bytes[i]) { i += 1 }
+            words.append((start, i, TextFeaturizer.wordHash(bytes, start, i)))
+        }
+        let prefix = [pre3, pre4, pre5]
         var best: (Float, Range<Int>) = (0, 0..<0)
-        for w in TextFeaturizer.windows(count: bytes.count) {
-            let p = probability(UnsafeBufferPointer(rebasing: bytes[w]))
-            if p > best.0 { best = (p, w) }
+        var firstWord = 0
+        weights.withUnsafeBufferPointer { w in
+            for win in windows {
+                let (s, e) = (win.lowerBound, win.upperBound)
+                var sum: Int32 = 0, count = 0
+                for (k, len) in [3, 4, 5].enumerated() where e - s >= len {
+                    sum &+= prefix[k][e - len + 1] &- prefix[k][s]
+                    count += e - s - len + 1
+                }
+                while firstWord < words.count && words[firstWord].end <= s { firstWord += 1 }
+                var previous: UInt32 = 0
+                var k = firstWord
+                while k < words.count && words[k].start < e {
+                    let word = words[k]
+                    let h = word.start >= s && word.end <= e ? word.hash : TextFeaturizer.wordHash(bytes, max(word.start, s), min(word.end, e))
+                    count += featurizer.wordFeatures(h, previous: previous, mask: mask) { sum &+= Int32(w[$0]) }
+                    previous = h
+                    k += 1
+                }
+                let p: Float
+                if count == 0 { p = 1 / (1 + exp(-bias)) } else {
+                    let z = bias + scale * Float(sum) / Float(count).squareRoot()
+                    p = 1 / (1 + exp(-z))
+                }
+                if p > best.0 { best = (p, win) }
+            }
         }
         return best
     }

@@ -22,11 +22,17 @@ public final class ScanScratch {
     var windowLo: [Int32] = []
     var windowHi: [Int32] = []
     var hitCount: [Int32] = []
+    /// Every (rule, keyword span) of the layer being scanned: a rule's pattern runs on the merged
+    /// windows around its own hits, not on the hull from the first hit to the last.
+    var spans: [KeywordSpan] = []
     /// Lower-cased copy of an ASCII text, for intent rules when no view is built.
     var lower: [UInt8] = []
     /// The top layer's feature pass and whether it needed a view, for the classifier.
     var topFeatures: DetectionEngine.Features?
     var topNeedsView = true
+    /// Depth of the layer whose text `view` holds (−1: none yet in this scan), so the classifier
+    /// reuses the top layer's view instead of building it again.
+    var viewDepth = -1
     /// Per-rule pattern runs and time, collected when `collectStats` is on (`bench --rule-stats`).
     public var collectStats = false
     public private(set) var ruleRuns: [String: (runs: Int, findings: Int, nanoseconds: UInt64)] = [:]
@@ -41,6 +47,13 @@ public final class ScanScratch {
     }
     func countView() { viewsBuilt += 1 }
     func countLayer() { layersScanned += 1 }
+}
+
+struct KeywordSpan: Comparable {
+    var rule: Int32
+    var start: Int32
+    var end: Int32
+    static func < (a: KeywordSpan, b: KeywordSpan) -> Bool { a.rule != b.rule ? a.rule < b.rule : a.start < b.start }
 }
 
 /// Which detectors decide: the rules, the learned classifier, or both (for `eval` comparisons).
@@ -192,6 +205,7 @@ public final class DetectionEngine: Sendable {
             }
             var layers = 0
             scratch.topFeatures = nil
+            scratch.viewDepth = -1
             if mode != .classifier {
                 scanLayer(buf, surface: surface, depth: 0, scratch: scratch, layers: &layers, into: &findings)
             }
@@ -293,6 +307,29 @@ public final class DetectionEngine: Sendable {
             var i = 0
             while i < n {
                 let b = buf[i]
+                if b >= 0x61 && b <= 0x7A {
+                    // The commonest case by far: a run of lower-case letters, applied at once
+                    // (the same effect as the per-letter path below, letter by letter).
+                    let s = i
+                    var firstNonHex = -1, lastNonHex = -1
+                    repeat {
+                        if buf[i] > 0x66 { if firstNonHex < 0 { firstNonHex = i - s }; lastNonHex = i - s }
+                        i &+= 1
+                    } while i < n && buf[i] >= 0x61 && buf[i] <= 0x7A
+                    let run = i - s
+                    if firstNonHex >= 0 {
+                        tokenNonHex = true
+                        if colons >= 2 && hexChars + firstNonHex >= 2 { f.ipv6Shape = true }
+                        colons = 0
+                        hexChars = run - lastNonHex - 1
+                    } else {
+                        hexChars &+= run
+                    }
+                    if digits > 0 { if digits > f.maxDigits { f.maxDigits = digits }; digits = 0; seps = 0 }
+                    b64Run &+= run; tokenLen &+= run; tokenLetters &+= run
+                    groups = 0; groupDigits = 0
+                    continue
+                }
                 high |= b
                 let fl = flags[Int(b)]
                 if fl == letter | b64 | hex || fl == letter | b64 {
@@ -413,11 +450,14 @@ public final class DetectionEngine: Sendable {
                 Self.set(&scratch.hitsRaw, r)
                 if Int32(start) < scratch.windowLo[r] { scratch.windowLo[r] = Int32(start) }
                 if Int32(end) > scratch.windowHi[r] { scratch.windowHi[r] = Int32(end) }
+                scratch.spans.append(KeywordSpan(rule: r32, start: Int32(start), end: Int32(end)))
             }
         }
+        scratch.spans.removeAll(keepingCapacity: true)
         matcher.scan(buf) { kw, end in hit(kw, end, buf, normalizedOnly: useView ? false : nil) }
         if useView {
             Normalizer.build(buf, into: &scratch.view, vocabulary: vocabulary)
+            scratch.viewDepth = depth
             scratch.view.bytes.withUnsafeBufferPointer { v in
                 matcher.scan(v) { kw, end in hit(kw, end, v, normalizedOnly: true) }
                 if f.nonASCII { unicodeMatcher.scan(v) { kw, end in hit(kw, end, v, normalizedOnly: true) } }
@@ -437,6 +477,8 @@ public final class DetectionEngine: Sendable {
         // Stage two: the triggered rules' patterns, each on a window around its keyword hits.
         let viaView = useView ? scratch.view.transforms : []
         var floodReported = false
+        scratch.spans.sort()
+        var cursor = 0
         for w in 0..<wordCount {
             var word = scratch.hitsRaw[w]
             scratch.hitsRaw[w] = 0
@@ -454,18 +496,39 @@ public final class DetectionEngine: Sendable {
                     out.append(Finding(ruleId: "SF-OBF-KEYWORD-FLOOD", category: .obfuscation, severity: .high, confidence: 0.75,
                                        start: 0, end: 0, type: "keyword_flood:\(rule.id)"))
                 }
+                // This rule's keyword spans (sorted by rule, then start).
+                while cursor < scratch.spans.count && scratch.spans[cursor].rule < Int32(r) { cursor += 1 }
+                let firstSpan = cursor
+                while cursor < scratch.spans.count && scratch.spans[cursor].rule == Int32(r) { cursor += 1 }
+                let lastSpan = cursor
                 guard rule.surfaces.contains(surface) else { continue }
                 let before = out.count
                 let t0 = scratch.collectStats ? DispatchTime.now().uptimeNanoseconds : 0
                 func run(_ subject: UnsafeBufferPointer<UInt8>, unicode: Bool, onView: Bool) {
-                    // Snap the window to scalar boundaries: PCRE2's JIT does not re-check UTF-8.
-                    var from = max(0, lo - 160)
-                    while from > 0 && subject[from] & 0xC0 == 0x80 { from -= 1 }
-                    var to = hi == Int(Int32.max) ? subject.count : min(subject.count, hi + Int(ruleWindow[r]))
-                    while to < subject.count && subject[to] & 0xC0 == 0x80 { to += 1 }
-                    match(rule, regex: unicode ? rule.unicodeRegex : rule.regex,
-                          in: UnsafeBufferPointer(rebasing: subject[0..<to]), from: from, onView: onView,
-                          nonASCII: f.nonASCII, via: onView ? viaView : [], scratch: scratch, into: &out)
+                    let regex = unicode ? rule.unicodeRegex : rule.regex
+                    let after = Int(ruleWindow[r])
+                    func window(_ lo: Int, _ hi: Int) {
+                        // Snap the window to scalar boundaries: PCRE2's JIT does not re-check UTF-8.
+                        var from = max(0, min(lo, subject.count))
+                        while from > 0 && subject[from] & 0xC0 == 0x80 { from -= 1 }
+                        var to = min(subject.count, hi)
+                        while to < subject.count && subject[to] & 0xC0 == 0x80 { to += 1 }
+                        match(rule, regex: regex, in: UnsafeBufferPointer(rebasing: subject[0..<to]), from: from, onView: onView,
+                              nonASCII: f.nonASCII, via: onView ? viaView : [], scratch: scratch, into: &out)
+                    }
+                    if hi == Int(Int32.max) || firstSpan == lastSpan {
+                        window(hi == Int(Int32.max) ? 0 : lo - 160, hi == Int(Int32.max) ? subject.count : hi + after)
+                        return
+                    }
+                    // One run per group of hits whose windows overlap.
+                    var k = firstSpan
+                    while k < lastSpan {
+                        let from = Int(scratch.spans[k].start) - 160
+                        var to = Int(scratch.spans[k].end) + after
+                        k += 1
+                        while k < lastSpan && Int(scratch.spans[k].start) - 160 <= to { to = max(to, Int(scratch.spans[k].end) + after); k += 1 }
+                        window(from, to)
+                    }
                 }
                 if rule.normalized && useView {
                     scratch.view.bytes.withUnsafeBufferPointer { run($0, unicode: f.nonASCII, onView: true) }
@@ -601,7 +664,7 @@ public final class DetectionEngine: Sendable {
         }
         let p: Float, window: Range<Int>, start: Int, end: Int
         if needsView {
-            Normalizer.build(buf, into: &scratch.view, vocabulary: vocabulary)
+            if scratch.topFeatures == nil || scratch.viewDepth != 0 { Normalizer.build(buf, into: &scratch.view, vocabulary: vocabulary) }
             (p, window) = scratch.view.bytes.withUnsafeBufferPointer { settings.classifier.score($0) }
             guard p >= threshold, !window.isEmpty else { return }
             start = Int(scratch.view.map[window.lowerBound])

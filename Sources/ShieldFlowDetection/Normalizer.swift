@@ -114,6 +114,34 @@ enum Normalizer {
             let b0 = text[i]
             let idx = scalarIndex
             scalarIndex &+= 1
+            if b0 < 0x80 && word.pending.isEmpty {
+                // A run of ASCII: copied in one go, lower-cased in place, the word state kept in
+                // registers (no confusable can be pending inside it).
+                var j = i + 1
+                while j < n && text[j] < 0x80 { j &+= 1 }
+                let count = j - i
+                let base = view.bytes.count
+                view.bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[i..<j]))
+                view.map.append(contentsOf: idx..<(idx + Int32(count)))
+                var start = word.start, hasLatin = word.hasLatin, letters = word.letters, previousLatin = word.previousLatin
+                view.bytes.withUnsafeMutableBufferPointer { out in
+                    for k in base..<(base + count) {
+                        var b = out[k]
+                        if b >= 0x41 && b <= 0x5A { b |= 0x20; out[k] = b }
+                        if b >= 0x61 && b <= 0x7A {
+                            hasLatin = true; letters &+= 1
+                        } else if b < 0x30 || b > 0x39 {
+                            if k > start { previousLatin = hasLatin }
+                            hasLatin = false; letters = 0
+                            start = k + 1
+                        }
+                    }
+                }
+                word.start = start; word.hasLatin = hasLatin; word.letters = letters; word.previousLatin = previousLatin
+                scalarIndex = idx + Int32(count)
+                i = j
+                continue
+            }
             if b0 < 0x80 {
                 i &+= 1
                 var b = b0

@@ -7,34 +7,44 @@ enum Repetition {
     static let minSame = 10
     static let minPeriodic = 24
 
-    /// Byte range of the first flood, or nil.
+    /// Byte range of the first flood, or nil. Keeps only the last eight tokens (a ring on the
+    /// stack), so a scan allocates nothing.
     static func flood(_ buf: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
-        var starts: [Int] = []
-        var ends: [Int] = []
-        var i = 0
-        let n = buf.count
-        var run = [0, 0, 0, 0, 0]
-        var runStart = [0, 0, 0, 0, 0]
-        while i < n {
-            while i < n && isSpace(buf[i]) { i += 1 }
-            guard i < n else { break }
-            let s = i
-            while i < n && !isSpace(buf[i]) { i += 1 }
-            starts.append(s); ends.append(i)
-            let k = starts.count - 1
-            if i - s >= 40, let p = charPeriod(buf, s, i), p <= 8, !isDecoration(buf, s, s + p) { return s..<i }
-            for p in 1...4 where k >= p {
-                if equal(buf, starts[k], ends[k], starts[k - p], ends[k - p]) && !(p == 1 && isDecoration(buf, starts[k], ends[k])) {
-                    if run[p] == 0 { runStart[p] = starts[k - p] }
-                    run[p] += 1
-                    let needed = p == 1 ? minSame - 1 : minPeriodic - p
-                    if run[p] >= needed { return runStart[p]..<floodEnd(buf, from: i, period: p, starts: starts, ends: ends) }
-                } else {
-                    run[p] = 0
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: 26) { mem in
+            // [0, 8): token starts, [8, 16): token ends, [16, 21): run per period, [21, 26): run starts.
+            let p = mem.baseAddress!
+            p.initialize(repeating: 0, count: 26)
+            let starts = p, ends = p + 8, run = p + 16, runStart = p + 21
+            var count = 0
+            var i = 0
+            let n = buf.count
+            while i < n {
+                while i < n && isSpace(buf[i]) { i &+= 1 }
+                guard i < n else { break }
+                let s = i
+                while i < n && !isSpace(buf[i]) { i &+= 1 }
+                starts[count & 7] = s; ends[count & 7] = i
+                let k = count
+                count &+= 1
+                if i - s >= 40, let q = charPeriod(buf, s, i), q <= 8, !isDecoration(buf, s, s + q) { return s..<i }
+                var q = 1
+                while q <= 4 && q <= k {
+                    let ps = starts[(k - q) & 7], pe = ends[(k - q) & 7]
+                    if pe - ps == i - s && equal(buf, s, i, ps, pe) && !(q == 1 && isDecoration(buf, s, i)) {
+                        if run[q] == 0 { runStart[q] = ps }
+                        run[q] &+= 1
+                        let needed = q == 1 ? minSame - 1 : minPeriodic - q
+                        if run[q] >= needed {
+                            return runStart[q]..<floodEnd(buf, from: i, period: q, starts: starts, ends: ends, count: count)
+                        }
+                    } else {
+                        run[q] = 0
+                    }
+                    q &+= 1
                 }
             }
+            return nil
         }
-        return nil
     }
 
     /// Separator lines and table rules (`=====`, `---|---`, `• • •`, `↑-↑-↑`): decoration, not a flood.
@@ -57,8 +67,9 @@ enum Repetition {
     }
 
     /// Extends a flood to the end of its repetitions (so the finding covers all of it).
-    static func floodEnd(_ buf: UnsafeBufferPointer<UInt8>, from: Int, period: Int, starts: [Int], ends: [Int]) -> Int {
-        var tokS = starts, tokE = ends
+    static func floodEnd(_ buf: UnsafeBufferPointer<UInt8>, from: Int, period: Int, starts: UnsafeMutablePointer<Int>,
+                         ends: UnsafeMutablePointer<Int>, count: Int) -> Int {
+        var count = count
         var i = from
         let n = buf.count
         var end = from
@@ -67,9 +78,10 @@ enum Repetition {
             guard i < n else { break }
             let s = i
             while i < n && !isSpace(buf[i]) { i += 1 }
-            let k = tokS.count
-            guard equal(buf, s, i, tokS[k - period], tokE[k - period]) else { break }
-            tokS.append(s); tokE.append(i)
+            let k = count - period
+            guard equal(buf, s, i, starts[k & 7], ends[k & 7]) else { break }
+            starts[count & 7] = s; ends[count & 7] = i
+            count += 1
             end = i
         }
         return end

@@ -1,0 +1,79 @@
+@testable import ShieldFlowDetection
+import XCTest
+
+final class RepetitionTests: XCTestCase {
+    /// The straightforward version (every token kept in arrays), as the reference for the ring.
+    func reference(_ buf: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+        var starts: [Int] = [], ends: [Int] = []
+        var run = [0, 0, 0, 0, 0], runStart = [0, 0, 0, 0, 0]
+        let n = buf.count
+        func tokens(from: Int, _ body: (Int, Int) -> Bool) {
+            var i = from
+            while i < n {
+                while i < n && Repetition.isSpace(buf[i]) { i += 1 }
+                guard i < n else { return }
+                let s = i
+                while i < n && !Repetition.isSpace(buf[i]) { i += 1 }
+                if !body(s, i) { return }
+            }
+        }
+        var found: Range<Int>?
+        tokens(from: 0) { s, e in
+            starts.append(s); ends.append(e)
+            let k = starts.count - 1
+            if e - s >= 40, let p = Repetition.charPeriod(buf, s, e), p <= 8, !Repetition.isDecoration(buf, s, s + p) { found = s..<e; return false }
+            for p in 1...4 where k >= p {
+                if Repetition.equal(buf, starts[k], ends[k], starts[k - p], ends[k - p]) && !(p == 1 && Repetition.isDecoration(buf, s, e)) {
+                    if run[p] == 0 { runStart[p] = starts[k - p] }
+                    run[p] += 1
+                    if run[p] >= (p == 1 ? Repetition.minSame - 1 : Repetition.minPeriodic - p) {
+                        var end = e
+                        tokens(from: e) { s2, e2 in
+                            let j = starts.count - p
+                            guard Repetition.equal(buf, s2, e2, starts[j], ends[j]) else { return false }
+                            starts.append(s2); ends.append(e2); end = e2
+                            return true
+                        }
+                        found = runStart[p]..<end
+                        return false
+                    }
+                } else {
+                    run[p] = 0
+                }
+            }
+            return true
+        }
+        return found
+    }
+
+    func testFloodsOfEveryPeriodAndTheirExtent() {
+        func flood(_ s: String) -> Range<Int>? { var s = s; return s.withUTF8 { Repetition.flood($0) } }
+        XCTAssertEqual(flood("intro " + String(repeating: "ha ", count: 12) + "end"), 6..<(6 + 12 * 3 - 1))
+        XCTAssertNotNil(flood(String(repeating: "ping pong ", count: 14)), "period 2")
+        XCTAssertNotNil(flood(String(repeating: "a b c d ", count: 8)), "period 4")
+        XCTAssertNotNil(flood("x " + String(repeating: "})", count: 30)), "a character period inside one token")
+        XCTAssertNil(flood(String(repeating: "-", count: 80)), "decoration")
+        XCTAssertNil(flood(String(repeating: "ha ", count: 9)), "nine repeats are not a flood")
+        XCTAssertNil(flood("the cat sat on the mat and the dog sat on the log"))
+    }
+
+    func testRingMatchesTheReferenceOnRandomTokenStreams() {
+        var state: UInt64 = 3
+        func next(_ n: Int) -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int(state >> 33) % n }
+        let vocabulary = ["a", "ab", "ha", "}", "foo", "==", "x1", "ö"]
+        var floods = 0
+        for _ in 0..<3000 {
+            var words: [String] = []
+            let period = 1 + next(4)
+            let unit = (0..<period).map { _ in vocabulary[next(vocabulary.count)] }
+            for _ in 0..<(next(90)) {
+                if next(3) != 0 { words += unit } else { words.append(vocabulary[next(vocabulary.count)]) }
+            }
+            var text = words.joined(separator: next(2) == 0 ? " " : "\n")
+            let (ours, theirs) = text.withUTF8 { (Repetition.flood($0), reference($0)) }
+            XCTAssertEqual(ours, theirs, text)
+            if ours != nil { floods += 1 }
+        }
+        XCTAssertGreaterThan(floods, 100, "the generator makes floods too")
+    }
+}
