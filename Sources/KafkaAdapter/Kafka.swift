@@ -175,8 +175,14 @@ public final class KafkaProducer: @unchecked Sendable {
 /// A high-level consumer in a consumer group (roundrobin assignment by default) with auto-commit off: the caller commits exactly the
 /// offsets it has finished.
 public final class KafkaConsumer: @unchecked Sendable {
+    /// Failures of asynchronous commits, reported by librdkafka's commit callback while polling.
+    final class CommitResults: @unchecked Sendable {
+        let lock = NSLock()
+        var failures: [String] = []
+    }
     private let rk: OpaquePointer
     private var closed = false
+    private let commitResults = CommitResults()
 
     public init(config: KafkaConfig, topics: [String]) throws {
         var props = config.properties
@@ -186,7 +192,25 @@ public final class KafkaConsumer: @unchecked Sendable {
         // cooperative-sticky (librdkafka #4637). Set the property to opt in on newer versions.
         props["partition.assignment.strategy"] = props["partition.assignment.strategy"] ?? "roundrobin"
         props["auto.offset.reset"] = props["auto.offset.reset"] ?? "earliest"
-        rk = try newHandle(RD_KAFKA_CONSUMER, try KafkaConfig(props).make())
+        let conf = try KafkaConfig(props).make()
+        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(commitResults).toOpaque())
+        rd_kafka_conf_set_offset_commit_cb(conf) { _, err, offsets, opaque in
+            guard let opaque else { return }
+            var failure: String?
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET {
+                failure = String(cString: rd_kafka_err2str(err))
+            } else if let offsets {
+                for i in 0..<Int(offsets.pointee.cnt) where offsets.pointee.elems[i].err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    let e = offsets.pointee.elems[i]
+                    failure = "\(String(cString: e.topic))[\(e.partition)]: \(String(cString: rd_kafka_err2str(e.err)))"
+                    break
+                }
+            }
+            guard let failure else { return }
+            let results = Unmanaged<CommitResults>.fromOpaque(opaque).takeUnretainedValue()
+            results.lock.withLock { results.failures.append(failure) }
+        }
+        rk = try newHandle(RD_KAFKA_CONSUMER, conf)
         rd_kafka_poll_set_consumer(rk)
         let list = rd_kafka_topic_partition_list_new(Int32(topics.count))!
         defer { rd_kafka_topic_partition_list_destroy(list) }
@@ -265,6 +289,26 @@ public final class KafkaConsumer: @unchecked Sendable {
         for i in 0..<Int(list.pointee.cnt) {
             let e = list.pointee.elems[i].err
             if e != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(e, "commit \(String(cString: list.pointee.elems[i].topic))[\(list.pointee.elems[i].partition)]") }
+        }
+    }
+
+    /// Commits without waiting for the broker; the outcome arrives while polling, and failures are
+    /// collected for `takeCommitFailures()`. Commits are sent in order, so a later one covers an
+    /// earlier one that failed.
+    public func commitAsync(_ next: [(topic: String, partition: Int32, offset: Int64)]) throws {
+        guard !next.isEmpty else { return }
+        let list = rd_kafka_topic_partition_list_new(Int32(next.count))!
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for n in next { rd_kafka_topic_partition_list_add(list, n.topic, n.partition)!.pointee.offset = n.offset }
+        let err = rd_kafka_commit(rk, list, 1)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET { throw KafkaError(err, "commit") }
+    }
+
+    /// Failures of asynchronous commits reported since the last call.
+    public func takeCommitFailures() -> [String] {
+        commitResults.lock.withLock {
+            defer { commitResults.failures.removeAll() }
+            return commitResults.failures
         }
     }
 

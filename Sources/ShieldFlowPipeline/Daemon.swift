@@ -16,6 +16,8 @@ public final class Daemon: @unchecked Sendable {
         public var groupId = "shieldflow-inspectors"
         public var batchSize = 500
         public var pollTimeoutMs: Int32 = 100
+        /// Batches produced and awaiting acknowledgement before the loop waits for the oldest.
+        public var maxBatchesInFlight = 4
         public var consumerProperties: [String: String] = [:]
         public var producerProperties: [String: String] = [:]
         /// Benchmark baseline only: re-produce every record unchanged to this topic instead of
@@ -79,13 +81,14 @@ public final class Daemon: @unchecked Sendable {
         logger.info("consuming", metadata: ["group": "\(settings.groupId)", "topics": "\(topics.prompts),\(topics.responses),\(topics.tools)"])
         var lastLag = DispatchTime.now().uptimeNanoseconds
         defer { health.setReady(false); metrics.set("shieldflow_ready", [], 0) }
-        // Two batches overlap: while the broker acknowledges batch N, batch N+1 is polled, decided
-        // and produced. Batch N is committed once every one of its records is acknowledged.
+        // Batches overlap: while the broker acknowledges earlier batches, the next ones are polled,
+        // decided and produced. A batch is committed, in order, once every one of its records is
+        // acknowledged; the loop waits only when `maxBatchesInFlight` are outstanding.
         var deliveries = Deliveries()
-        var inFlight: Batch?
+        var inFlight: [Batch] = []
         var sequence = 0
         while !stopFlag.isSet {
-            let messages = try consumer.poll(max: settings.batchSize, timeoutMs: inFlight == nil ? settings.pollTimeoutMs : 0)
+            let messages = try consumer.poll(max: settings.batchSize, timeoutMs: inFlight.isEmpty ? settings.pollTimeoutMs : 2)
             health.loopTick()
             if !health.isReady { health.setReady(true); metrics.set("shieldflow_ready", [], 1) }
             let now = DispatchTime.now().uptimeNanoseconds
@@ -95,16 +98,24 @@ public final class Daemon: @unchecked Sendable {
                 metrics.replace("shieldflow_consumer_lag", lag.map { ([("topic", $0.topic), ("partition", String($0.partition))], Double($0.lag)) })
                 reporter?.setConsumerLag(Double(lag.reduce(0) { $0 + $1.lag }))
             }
-            var current: Batch?
+            for failure in consumer.takeCommitFailures() {
+                // A failed commit loses nothing: a later batch's commit covers these offsets, and a
+                // rebalance in between only replays decisions (same ids). So log, count, and go on.
+                metrics.increment("shieldflow_commit_failures_total")
+                logger.warning("offset commit failed; the next batch's commit covers it", metadata: ["error": "\(failure)"])
+            }
             if !messages.isEmpty {
                 sequence += 1
-                current = try await decideAndProduce(messages, sequence: sequence, producer: producer, scratch: scratch)
+                inFlight.append(try await decideAndProduce(messages, sequence: sequence, producer: producer, scratch: scratch))
             }
-            if let previous = inFlight { try finish(previous, deliveries: &deliveries, producer: producer, consumer: consumer) }
-            inFlight = current
+            deliveries.absorb(producer.poll(timeoutMs: 0))
+            while let first = inFlight.first, inFlight.count > settings.maxBatchesInFlight || deliveries.isComplete(first) {
+                try finish(first, deliveries: &deliveries, producer: producer, consumer: consumer)
+                inFlight.removeFirst()
+            }
         }
-        // Stopping: the batch in hand is finished (acknowledged and committed) before leaving.
-        if let previous = inFlight { try finish(previous, deliveries: &deliveries, producer: producer, consumer: consumer) }
+        // Stopping: the batches in hand are finished (acknowledged and committed) before leaving.
+        for batch in inFlight { try finish(batch, deliveries: &deliveries, producer: producer, consumer: consumer, commitNow: true) }
         logger.info("stopped", metadata: ["consumed": .stringConvertible(stats.consumed), "decided": .stringConvertible(stats.decided), "dead_lettered": .stringConvertible(stats.deadLettered)])
     }
 
@@ -120,6 +131,9 @@ public final class Daemon: @unchecked Sendable {
     struct Deliveries {
         var acknowledged: [Int: Int] = [:]
         var failure: [Int: String] = [:]
+        func isComplete(_ batch: Batch) -> Bool {
+            failure[batch.sequence] != nil || (acknowledged[batch.sequence] ?? 0) >= batch.messages.count
+        }
         mutating func absorb(_ reports: [DeliveryReport]) {
             for r in reports {
                 let batch = r.token >> 32
@@ -137,7 +151,7 @@ public final class Daemon: @unchecked Sendable {
         if let relay = settings.relayTopic {
             for (i, m) in messages.enumerated() {
                 try producer.produce(topic: relay, key: m.key, value: m.value,
-                                     headers: [("sf.src", Array("\(m.topic)/\(m.partition)/\(m.offset)".utf8))], token: token(i))
+                                     headers: [("shieldflow.source", Array("\(m.topic)/\(m.partition)/\(m.offset)".utf8))], token: token(i))
             }
             return Batch(sequence: sequence, messages: messages, outcomes: [])
         }
@@ -151,6 +165,9 @@ public final class Daemon: @unchecked Sendable {
             if let tp = messages[i].headers["traceparent"] { headers.append(("traceparent", tp)) }
             switch outcome {
             case .decision(let d):
+                // The source offset also rides in a header, so consumers can route or join
+                // without parsing the value.
+                headers.append(("shieldflow.source", Array("\(messages[i].topic)/\(messages[i].partition)/\(messages[i].offset)".utf8)))
                 try producer.produce(topic: topics.decisions, key: Array(d.sessionId.utf8), value: d.jsonBytes(), headers: headers, token: token(i))
                 stats.decided += 1
                 metrics.increment("shieldflow_decisions_total", [("action", d.action.rawValue), ("kind", d.kind.rawValue)])
@@ -176,7 +193,8 @@ public final class Daemon: @unchecked Sendable {
     /// message.timeout.ms): keep waiting and stay live. A delivery that failed for good, or a stop
     /// request that outlasts a 10 s grace, ends the loop without committing: the batch is decided
     /// again after a restart, with the same decision ids.
-    func finish(_ batch: Batch, deliveries: inout Deliveries, producer: KafkaProducer, consumer: KafkaConsumer) throws {
+    func finish(_ batch: Batch, deliveries: inout Deliveries, producer: KafkaProducer, consumer: KafkaConsumer,
+                commitNow: Bool = false) throws {
         let count = batch.messages.count
         var waitedSince = DispatchTime.now().uptimeNanoseconds
         var stopSeen: UInt64?
@@ -219,8 +237,11 @@ public final class Daemon: @unchecked Sendable {
         }
         // A failed commit loses nothing: the next batch's commit covers these offsets, and a
         // rebalance in between only replays decisions (same ids). So log, count, and go on.
+        // Asynchronous while running (failures arrive through `takeCommitFailures`), synchronous
+        // when stopping, so the last commit is done before the group is left.
         do {
-            try consumer.commit(next.values.map { ($0.0, $0.1, $0.2) })
+            let offsets = next.values.map { ($0.0, $0.1, $0.2) }
+            if commitNow { try consumer.commit(offsets) } else { try consumer.commitAsync(offsets) }
         } catch {
             metrics.increment("shieldflow_commit_failures_total")
             logger.warning("offset commit failed; the next batch's commit covers it", metadata: ["error": "\(error)"])
