@@ -13,6 +13,7 @@ struct PipelineBench: ParsableCommand {
     @Option(name: .long, help: "Events produced at --rate for the latency phase.") var latencyEvents = 20_000
     @Option(name: .long, help: "Events/s in the latency phase.") var rate = 5_000
     @Option(name: .long) var batchSize = 500
+    @Option(name: .long, help: "Pause between the throughput and the latency phase.") var settleSeconds = 2.0
     @Option(name: .long) var rules = "rules"
     @Flag(name: .long, help: "Only the daemon (no relay baseline).") var noRelay = false
 
@@ -115,6 +116,9 @@ struct PipelineBench: ParsableCommand {
         result.rss.append((seen, Self.rssKiB(child.processIdentifier)))
 
         // Latency at a fixed rate: produce time per (topic, partition, offset) → output arrival.
+        // The throughput phase leaves the broker busy for a moment (commits, fetch sessions); the
+        // latency phase starts after it settles, for both modes alike.
+        Thread.sleep(forTimeInterval: settleSeconds)
         var sent: [Int: (UInt64, String)] = [:]
         var sentAt: [String: UInt64] = [:]
         var latencies: [Double] = []
@@ -127,12 +131,7 @@ struct PipelineBench: ParsableCommand {
                 if let (t, topic) = sent.removeValue(forKey: r.token) { sentAt["\(topic)/\(r.partition)/\(r.offset)"] = t }
             }
         }
-        func source(of m: ConsumedMessage) -> String? {
-            if let h = m.headers["sf.src"] { return String(decoding: h, as: UTF8.self) }
-            guard let o = try? JSONSerialization.jsonObject(with: Data(m.value)) as? [String: Any], let s = o["source"] as? [String: Any],
-                  let t = s["topic"] as? String, let p = s["partition"] as? Int, let off = s["offset"] as? Int else { return nil }
-            return "\(t)/\(p)/\(off)"
-        }
+        func source(of m: ConsumedMessage) -> String? { m.headers["shieldflow.source"].map { String(decoding: $0, as: UTF8.self) } }
         var pending: [(String, UInt64)] = []
         let latencyDeadline = Self.now() + 300_000_000_000
         while latencies.count < latencyEvents && Self.now() < latencyDeadline {
@@ -150,6 +149,9 @@ struct PipelineBench: ParsableCommand {
             pending.removeAll { src, arrived in
                 guard let t = sentAt.removeValue(forKey: src) else { return false }
                 latencies.append(Double(arrived - t) / 1e6)
+                if let dump = ProcessInfo.processInfo.environment["BENCH_LATENCY_DUMP"] {
+                    if let h = FileHandle(forWritingAtPath: dump) { h.seekToEndOfFile(); h.write(Data("\(mode) \(Double(t - start) / 1e6) \(Double(arrived - t) / 1e6)\n".utf8)); h.closeFile() }
+                }
                 return true
             }
         }
