@@ -189,12 +189,23 @@ public enum ArgumentChecker {
     /// The checks for a tool: the rule's own, else inferred from the name's words.
     public static func checks(for tool: String, rule: ToolRule?) -> Set<ArgumentCheck> {
         if let c = rule?.checks { return c }
-        let lower = tool.lowercased()
-        let words = Set(lower.split(whereSeparator: { "/_-. :".contains($0) }).map(String.init))
-        let last = String(lower.split(whereSeparator: { "/.:".contains($0) }).last ?? "")
+        // Words of the ASCII-lower-cased name split at `/ _ - . space :`, and the last segment
+        // split only at `/ . :` (so `run_command` counts whole). Runs for every tool call: bytes.
         var out: Set<ArgumentCheck> = [.path]
-        if !words.isDisjoint(with: shellNames) || shellNames.contains(last) { out.insert(.shell) }
-        if !words.isDisjoint(with: fetchNames) || fetchNames.contains(last) { out.insert(.url) }
+        let name = Array(tool.utf8).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        func check(_ word: ArraySlice<UInt8>) {
+            guard !word.isEmpty else { return }
+            let w = String(decoding: word, as: UTF8.self)
+            if shellNames.contains(w) { out.insert(.shell) }
+            if fetchNames.contains(w) { out.insert(.url) }
+        }
+        var start = 0
+        for (i, b) in name.enumerated() where b == 0x2F || b == 0x5F || b == 0x2D || b == 0x2E || b == 0x20 || b == 0x3A {
+            check(name[start..<i]); start = i + 1
+        }
+        check(name[start...])
+        let lastStart = (name.lastIndex(where: { $0 == 0x2F || $0 == 0x2E || $0 == 0x3A }) ?? -1) + 1
+        check(name[lastStart...])
         return out
     }
 

@@ -54,6 +54,9 @@ final class ArgumentCheckTests: XCTestCase {
         for fine in ["notes.txt", "a/b/c.md", "v1.2/..x", "%2", "50%", "x%2", "...txt", "reports/.hidden", "my_id.txt"] {
             XCTAssertNil(ArgumentChecker.check(values: [fine], tool: "fs/read_file", rule: nil), fine)
         }
+        XCTAssertEqual(ArgumentChecker.checks(for: "MCP:Browser.Navigate", rule: nil), [.path, .url])
+        XCTAssertEqual(ArgumentChecker.checks(for: "ops/Run_Command", rule: nil), [.path, .shell])
+        XCTAssertEqual(ArgumentChecker.checks(for: "kb/shellfish-facts", rule: nil), [.path], "words, not substrings")
         var explicit = ToolRule(name: "mcp/runner")
         explicit.checks = [.shell]
         XCTAssertNotNil(ArgumentChecker.check(arguments: #"{"x":"a && b"}"#, tool: "mcp/runner", rule: explicit), "checks from the policy")
