@@ -252,7 +252,7 @@ public final class DetectionEngine: Sendable {
 
     // MARK: - One layer
 
-    struct Features {
+    struct Features: Equatable {
         var nonASCII = false
         var maxDigits = 0
         var encodedCandidate = false
@@ -291,7 +291,7 @@ public final class DetectionEngine: Sendable {
 
     /// One pass over the bytes: the cheap facts that decide which later stages run.
     @inline(__always)
-    static func features(_ buf: UnsafeBufferPointer<UInt8>) -> Features {
+    static func features(_ buf: UnsafeBufferPointer<UInt8>, letterRuns: Bool = true) -> Features {
         var f = Features()
         var digits = 0, seps = 0, b64Run = 0, b64Mixed = false
         var tokenLetters = 0, tokenLeet = 0, tokenLen = 0, singles = 0
@@ -307,21 +307,25 @@ public final class DetectionEngine: Sendable {
             var i = 0
             while i < n {
                 let b = buf[i]
-                if b >= 0x61 && b <= 0x7A {
+                if letterRuns && b >= 0x61 && b <= 0x7A {
                     // The commonest case by far: a run of lower-case letters, applied at once
                     // (the same effect as the per-letter path below, letter by letter).
                     let s = i
-                    var firstNonHex = -1, lastNonHex = -1
-                    repeat {
-                        if buf[i] > 0x66 { if firstNonHex < 0 { firstNonHex = i - s }; lastNonHex = i - s }
-                        i &+= 1
-                    } while i < n && buf[i] >= 0x61 && buf[i] <= 0x7A
-                    let run = i - s
-                    if firstNonHex >= 0 {
+                    repeat { i &+= 1 } while i < n && buf[i] &- 0x61 < 26
+                    let run = i &- s
+                    // Hex letters (a–f) at the end of the run; the run's first non-hex letter is
+                    // looked for only when colons came before (an IPv6 shape in the making).
+                    var trailingHex = 0
+                    while trailingHex < run && buf[i &- 1 &- trailingHex] <= 0x66 { trailingHex &+= 1 }
+                    if trailingHex < run {
                         tokenNonHex = true
-                        if colons >= 2 && hexChars + firstNonHex >= 2 { f.ipv6Shape = true }
+                        if colons >= 2 {
+                            var firstNonHex = 0
+                            while buf[s &+ firstNonHex] <= 0x66 { firstNonHex &+= 1 }
+                            if hexChars &+ firstNonHex >= 2 { f.ipv6Shape = true }
+                        }
                         colons = 0
-                        hexChars = run - lastNonHex - 1
+                        hexChars = trailingHex
                     } else {
                         hexChars &+= run
                     }

@@ -77,3 +77,18 @@ final class RepetitionTests: XCTestCase {
         XCTAssertGreaterThan(floods, 100, "the generator makes floods too")
     }
 }
+
+final class FeaturePassTests: XCTestCase {
+    /// The letter-run shortcut must give exactly what the byte-by-byte path gives.
+    func testLetterRunsMatchTheByteByBytePath() {
+        var state: UInt64 = 11
+        func next(_ n: Int) -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int(state >> 33) % n }
+        let pieces = ["ignore", "abc", "fe80", "::", ":", "dead", "beef", " ", " ", "a", "b", "1", "22", "333", ".", "-", "Zz", "QmFzZTY0",
+                      "%41", "&amp;", "&#65;", "\\x41", "h3ll0", "@", "$", "é", "\n", "10.0.0.1", "ab cd ef 12 34 56 78 9a", "+/", "_"]
+        for _ in 0..<20_000 {
+            let text = (0..<next(24)).map { _ in pieces[next(pieces.count)] }.joined(separator: next(3) == 0 ? "" : " ")
+            let (fast, slow) = Array(text.utf8).withUnsafeBufferPointer { (DetectionEngine.features($0), DetectionEngine.features($0, letterRuns: false)) }
+            XCTAssertEqual(fast, slow, text)
+        }
+    }
+}
