@@ -4,7 +4,7 @@ import ShieldFlowCore
 import ShieldFlowDetection
 
 struct Bench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Benchmarks.", subcommands: [EngineBench.self, TrustBench.self, PipelineBench.self])
+    static let configuration = CommandConfiguration(abstract: "Benchmarks.", subcommands: [EngineBench.self, TrustBench.self, PipelineBench.self, InspectBench.self])
 
     struct EngineBench: ParsableCommand {
         static let configuration = CommandConfiguration(

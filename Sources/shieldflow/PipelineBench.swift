@@ -28,14 +28,14 @@ struct PipelineBench: ParsableCommand {
         "Can you explain the difference between TCP and UDP for a networking class?",
     ]
 
-    func payload(_ i: Int, tag: String) -> (topic: String, value: [UInt8]) {
+    static func payload(_ i: Int, tag: String, sessions: Int = 997) -> (topic: String, value: [UInt8]) {
         if i % 5 == 4 {
             let args = i % 10 == 9 ? #"{"path":"reports/q\#(i % 4).md"}"# : #"{"url":"https://en.wikipedia.org/wiki/Kafka"}"#
             let tool = i % 10 == 9 ? "fs/read_file" : "http/fetch"
-            return ("shieldflow.tools.in", Array(#"{"event_id":"\#(tag)\#(i)","session_id":"s\#(i % 997)","tool":{"name":"\#(tool)","arguments":\#(args)}}"#.utf8))
+            return ("shieldflow.tools.in", Array(#"{"event_id":"\#(tag)\#(i)","session_id":"s\#(i % sessions)","tool":{"name":"\#(tool)","arguments":\#(args)}}"#.utf8))
         }
         let text = Self.texts[i % Self.texts.count]
-        return ("shieldflow.prompts.in", Array(#"{"event_id":"\#(tag)\#(i)","session_id":"s\#(i % 997)","prompt":"\#(text)"}"#.utf8))
+        return ("shieldflow.prompts.in", Array(#"{"event_id":"\#(tag)\#(i)","session_id":"s\#(i % sessions)","prompt":"\#(text)"}"#.utf8))
     }
 
     static func rssKiB(_ pid: Int32) -> Int {
@@ -137,7 +137,7 @@ struct PipelineBench: ParsableCommand {
         while latencies.count < latencyEvents && Self.now() < latencyDeadline {
             // Produce what is due.
             while produced < latencyEvents && Double(Self.now() - start) >= Double(produced) * interval {
-                let (topic, value) = payload(produced, tag: "lat-\(mode)-")
+                let (topic, value) = Self.payload(produced, tag: "lat-\(mode)-")
                 sent[produced + 1] = (Self.now(), topic)
                 try producer.produce(topic: topic, key: Array("s\(produced % 997)".utf8), value: value, token: produced + 1)
                 produced += 1
@@ -172,7 +172,7 @@ struct PipelineBench: ParsableCommand {
         try cluster.createTopic("bench.relay.out", partitions: 6, replicationFactor: 3)
         let producer = try KafkaProducer(config: KafkaConfig(["bootstrap.servers": cluster.bootstrapServers, "linger.ms": "1"]))
         for i in 0..<events {
-            let (topic, value) = payload(i, tag: "tp-")
+            let (topic, value) = Self.payload(i, tag: "tp-")
             try producer.produce(topic: topic, key: Array("s\(i % 997)".utf8), value: value, token: i + 1)
             if i % 10_000 == 0 { _ = producer.poll() }
         }
