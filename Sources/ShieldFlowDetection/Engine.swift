@@ -17,14 +17,9 @@ public struct ScanResult: Sendable {
 public final class ScanScratch {
     let pcre = PCRE2Scratch()
     var view = NormalizedView()
-    var hitsRaw: [UInt64] = []
-    /// Per rule, the byte window around its keyword hits in the subject it will run on.
-    var windowLo: [Int32] = []
-    var windowHi: [Int32] = []
-    var hitCount: [Int32] = []
-    /// Every (rule, keyword span) of the layer being scanned: a rule's pattern runs on the merged
-    /// windows around its own hits, not on the hull from the first hit to the last.
-    var spans: [KeywordSpan] = []
+    /// Keyword hits of the layer being scanned (moved into a local while a layer is scanned, so the
+    /// hot loops pay no dynamic exclusivity checks on class properties).
+    var hits = LayerHits()
     /// Lower-cased copy of an ASCII text, for intent rules when no view is built.
     var lower: [UInt8] = []
     /// The top layer's feature pass and whether it needed a view, for the classifier.
@@ -47,6 +42,19 @@ public final class ScanScratch {
     }
     func countView() { viewsBuilt += 1 }
     func countLayer() { layersScanned += 1 }
+}
+
+/// Which rules a layer's keywords triggered and where.
+struct LayerHits {
+    /// One bit per rule.
+    var raw: [UInt64] = []
+    /// Per rule, the hull of its keyword hits and their number.
+    var lo: [Int32] = []
+    var hi: [Int32] = []
+    var count: [Int32] = []
+    /// Every (rule, keyword span): a rule's pattern runs on the merged windows around its own hits,
+    /// not on the hull from the first hit to the last.
+    var spans: [KeywordSpan] = []
 }
 
 struct KeywordSpan: Comparable {
@@ -429,11 +437,13 @@ public final class DetectionEngine: Sendable {
         let useView = f.nonASCII || f.splitCandidate || f.leetCandidate
         if depth == 0 { scratch.topFeatures = f; scratch.topNeedsView = useView }
         if scratch.collectStats { scratch.countLayer(); if useView { scratch.countView() } }
-        if scratch.hitsRaw.count != wordCount {
-            scratch.hitsRaw = [UInt64](repeating: 0, count: wordCount)
-            scratch.windowLo = [Int32](repeating: Int32.max, count: rules.count)
-            scratch.windowHi = [Int32](repeating: 0, count: rules.count)
-            scratch.hitCount = [Int32](repeating: 0, count: rules.count)
+        var h = LayerHits()
+        swap(&h, &scratch.hits)
+        if h.raw.count != wordCount {
+            h.raw = [UInt64](repeating: 0, count: wordCount)
+            h.lo = [Int32](repeating: Int32.max, count: rules.count)
+            h.hi = [Int32](repeating: 0, count: rules.count)
+            h.count = [Int32](repeating: 0, count: rules.count)
         }
         var rot13 = false
         // A keyword hit (id, end offset) in `subject`: set the rule bits and widen their windows.
@@ -447,17 +457,17 @@ public final class DetectionEngine: Sendable {
             for r32 in keywordRules[kw] {
                 let r = Int(r32)
                 if let only = normalizedOnly, rules[r].normalized != only { continue }
-                scratch.hitCount[r] &+= 1
+                h.count[r] &+= 1
                 // An intent rule's window stops growing after `maxKeywordHits`: thousands of decoy
                 // keywords cannot buy unbounded regex work (the flood is reported instead).
-                if rules[r].normalized && scratch.hitCount[r] > Self.maxKeywordHits { continue }
-                Self.set(&scratch.hitsRaw, r)
-                if Int32(start) < scratch.windowLo[r] { scratch.windowLo[r] = Int32(start) }
-                if Int32(end) > scratch.windowHi[r] { scratch.windowHi[r] = Int32(end) }
-                scratch.spans.append(KeywordSpan(rule: r32, start: Int32(start), end: Int32(end)))
+                if rules[r].normalized && h.count[r] > Self.maxKeywordHits { continue }
+                Self.set(&h.raw, r)
+                if Int32(start) < h.lo[r] { h.lo[r] = Int32(start) }
+                if Int32(end) > h.hi[r] { h.hi[r] = Int32(end) }
+                h.spans.append(KeywordSpan(rule: r32, start: Int32(start), end: Int32(end)))
             }
         }
-        scratch.spans.removeAll(keepingCapacity: true)
+        h.spans.removeAll(keepingCapacity: true)
         matcher.scan(buf) { kw, end in hit(kw, end, buf, normalizedOnly: useView ? false : nil) }
         if useView {
             Normalizer.build(buf, into: &scratch.view, vocabulary: vocabulary)
@@ -472,38 +482,38 @@ public final class DetectionEngine: Sendable {
                 for i in 0..<buf.count { let b = buf[i]; lower[i] = b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
             }
         }
-        for (r, m) in digitRules where f.maxDigits >= m { Self.set(&scratch.hitsRaw, r); scratch.windowLo[r] = 0; scratch.windowHi[r] = Int32.max }
+        for (r, m) in digitRules where f.maxDigits >= m { Self.set(&h.raw, r); h.lo[r] = 0; h.hi[r] = Int32.max }
         for (r, shape) in shapeRules where shape == .ipv4 ? f.ipv4Shape : f.ipv6Shape {
-            Self.set(&scratch.hitsRaw, r); scratch.windowLo[r] = 0; scratch.windowHi[r] = Int32.max
+            Self.set(&h.raw, r); h.lo[r] = 0; h.hi[r] = Int32.max
         }
-        for r in alwaysRules { Self.set(&scratch.hitsRaw, r); scratch.windowLo[r] = 0; scratch.windowHi[r] = Int32.max }
+        for r in alwaysRules { Self.set(&h.raw, r); h.lo[r] = 0; h.hi[r] = Int32.max }
 
         // Stage two: the triggered rules' patterns, each on a window around its keyword hits.
         let viaView = useView ? scratch.view.transforms : []
         var floodReported = false
-        scratch.spans.sort()
+        h.spans.sort()
         var cursor = 0
         for w in 0..<wordCount {
-            var word = scratch.hitsRaw[w]
-            scratch.hitsRaw[w] = 0
+            var word = h.raw[w]
+            h.raw[w] = 0
             while word != 0 {
                 let r = w << 6 | word.trailingZeroBitCount
                 word &= word - 1
                 let rule = rules[r]
-                let lo = Int(scratch.windowLo[r]), hi = Int(scratch.windowHi[r])
-                let hits = scratch.hitCount[r]
-                scratch.windowLo[r] = Int32.max
-                scratch.windowHi[r] = 0
-                scratch.hitCount[r] = 0
+                let lo = Int(h.lo[r]), hi = Int(h.hi[r])
+                let hits = h.count[r]
+                h.lo[r] = Int32.max
+                h.hi[r] = 0
+                h.count[r] = 0
                 if rule.normalized && hits > Self.maxKeywordHits && !floodReported {
                     floodReported = true
                     out.append(Finding(ruleId: "SF-OBF-KEYWORD-FLOOD", category: .obfuscation, severity: .high, confidence: 0.75,
                                        start: 0, end: 0, type: "keyword_flood:\(rule.id)"))
                 }
                 // This rule's keyword spans (sorted by rule, then start).
-                while cursor < scratch.spans.count && scratch.spans[cursor].rule < Int32(r) { cursor += 1 }
+                while cursor < h.spans.count && h.spans[cursor].rule < Int32(r) { cursor += 1 }
                 let firstSpan = cursor
-                while cursor < scratch.spans.count && scratch.spans[cursor].rule == Int32(r) { cursor += 1 }
+                while cursor < h.spans.count && h.spans[cursor].rule == Int32(r) { cursor += 1 }
                 let lastSpan = cursor
                 guard rule.surfaces.contains(surface) else { continue }
                 let before = out.count
@@ -527,10 +537,10 @@ public final class DetectionEngine: Sendable {
                     // One run per group of hits whose windows overlap.
                     var k = firstSpan
                     while k < lastSpan {
-                        let from = Int(scratch.spans[k].start) - 160
-                        var to = Int(scratch.spans[k].end) + after
+                        let from = Int(h.spans[k].start) - 160
+                        var to = Int(h.spans[k].end) + after
                         k += 1
-                        while k < lastSpan && Int(scratch.spans[k].start) - 160 <= to { to = max(to, Int(scratch.spans[k].end) + after); k += 1 }
+                        while k < lastSpan && Int(h.spans[k].start) - 160 <= to { to = max(to, Int(h.spans[k].end) + after); k += 1 }
                         window(from, to)
                     }
                 }
@@ -546,6 +556,7 @@ public final class DetectionEngine: Sendable {
                 }
             }
         }
+        swap(&h, &scratch.hits)
 
         // Repeated-token floods (prompts and tool arguments: the surfaces an attacker types into).
         if surface == .prompt || surface == .toolArgs, buf.count >= 20, let flood = Repetition.flood(buf) {

@@ -38,11 +38,40 @@ struct NormalizedView {
 }
 
 /// Hashes of the words that leetspeak folding may produce (FNV-1a, no allocation per lookup).
+/// An open-addressed table of the hashes themselves (0 marks a free slot): a lookup is a multiply
+/// and a probe or two, with no `Hasher` (the leet check looks up every letter-and-symbol token).
 struct WordSet: Sendable {
-    private let hashes: Set<UInt64>
-    init(_ words: some Sequence<String>) { hashes = Set(words.map { Self.hash(Array($0.utf8)[...]) }) }
-    func contains(_ bytes: ArraySlice<UInt8>) -> Bool { hashes.contains(Self.hash(bytes)) }
-    func contains(hash: UInt64) -> Bool { hashes.contains(hash) }
+    private let slots: [UInt64]
+    private let mask: Int
+
+    init(_ words: some Sequence<String>) {
+        let hashes = Set(words.map { Self.hash(Array($0.utf8)[...]) }).filter { $0 != 0 }
+        var size = 16
+        while size < hashes.count * 4 { size <<= 1 }
+        var table = [UInt64](repeating: 0, count: size)
+        for h in hashes {
+            var i = Self.slot(h, size - 1)
+            while table[i] != 0 { i = (i + 1) & (size - 1) }
+            table[i] = h
+        }
+        slots = table
+        mask = size - 1
+    }
+
+    @inline(__always) static func slot(_ h: UInt64, _ mask: Int) -> Int { Int(truncatingIfNeeded: (h &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask }
+
+    func contains(_ bytes: ArraySlice<UInt8>) -> Bool { contains(hash: Self.hash(bytes)) }
+
+    func contains(hash h: UInt64) -> Bool {
+        guard h != 0 else { return false }
+        var i = Self.slot(h, mask)
+        while true {
+            let v = slots[i]
+            if v == h { return true }
+            if v == 0 { return false }
+            i = (i + 1) & mask
+        }
+    }
     static func hash(_ bytes: ArraySlice<UInt8>) -> UInt64 {
         var h: UInt64 = 0xcbf29ce484222325
         for b in bytes { h = (h ^ UInt64(b)) &* 0x100000001b3 }

@@ -92,3 +92,12 @@ final class FeaturePassTests: XCTestCase {
         }
     }
 }
+
+final class WordSetTests: XCTestCase {
+    func testHoldsExactlyItsWords() {
+        let words = (0..<500).map { "w\($0)x" } + DetectionEngine.leetVocabulary
+        let set = WordSet(words)
+        for w in words { XCTAssertTrue(set.contains(Array(w.utf8)[...]), w) }
+        for w in ["", "w500x", "ignor", "ignores", "x0w", "previously"] { XCTAssertFalse(set.contains(Array(w.utf8)[...]), w) }
+    }
+}
