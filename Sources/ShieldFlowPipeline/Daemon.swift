@@ -160,6 +160,17 @@ public final class Daemon: @unchecked Sendable {
                         value: m.value, traceparent: m.headers["traceparent"].map { String(decoding: $0, as: UTF8.self) })
         }
         let outcomes = try await inspector.inspect(records, scratch: scratch)
+        // Metrics are counted per batch and added under one lock each.
+        struct ActionKind: Hashable { let action: Action; let kind: EventKind }
+        var decided: [ActionKind: Int] = [:], findings: [Category: Int] = [:], dead: [String: Int] = [:]
+        var latencies: [Double] = []
+        latencies.reserveCapacity(outcomes.count)
+        defer {
+            for (k, n) in decided { metrics.increment("shieldflow_decisions_total", [("action", k.action.rawValue), ("kind", k.kind.rawValue)], by: Double(n)) }
+            for (c, n) in findings { metrics.increment("shieldflow_findings_total", [("category", c.rawValue)], by: Double(n)) }
+            for (r, n) in dead { metrics.increment("shieldflow_dead_letters_total", [("reason", r)], by: Double(n)) }
+            metrics.observe("shieldflow_decision_latency_seconds", values: latencies)
+        }
         for (i, outcome) in outcomes.enumerated() {
             var headers: [(String, [UInt8])] = []
             if let tp = messages[i].headers["traceparent"] { headers.append(("traceparent", tp)) }
@@ -170,9 +181,9 @@ public final class Daemon: @unchecked Sendable {
                 headers.append(("shieldflow.source", Array("\(messages[i].topic)/\(messages[i].partition)/\(messages[i].offset)".utf8)))
                 try producer.produce(topic: topics.decisions, key: Array(d.sessionId.utf8), value: d.jsonBytes(), headers: headers, token: token(i))
                 stats.decided += 1
-                metrics.increment("shieldflow_decisions_total", [("action", d.action.rawValue), ("kind", d.kind.rawValue)])
-                for f in d.findings { metrics.increment("shieldflow_findings_total", [("category", f.category.rawValue)]) }
-                metrics.observe("shieldflow_decision_latency_seconds", d.latencyMs / 1000)
+                decided[ActionKind(action: d.action, kind: d.kind), default: 0] += 1
+                for f in d.findings { findings[f.category, default: 0] += 1 }
+                latencies.append(d.latencyMs / 1000)
             case .deadLetter(let dl):
                 // The original bytes and headers travel unchanged; the reason rides in headers.
                 headers += [("shieldflow.reason", Array(dl.reason.rawValue.utf8)), ("shieldflow.detail", Array(dl.detail.utf8)),
@@ -182,7 +193,7 @@ public final class Daemon: @unchecked Sendable {
                 for (k, v) in messages[i].headers where k != "traceparent" { headers.append((k, v)) }
                 try producer.produce(topic: topics.deadLetter, key: messages[i].key, value: messages[i].value, headers: headers, token: token(i))
                 stats.deadLettered += 1
-                metrics.increment("shieldflow_dead_letters_total", [("reason", dl.reason.rawValue)])
+                dead[dl.reason.rawValue, default: 0] += 1
             }
         }
         return Batch(sequence: sequence, messages: messages, outcomes: outcomes)

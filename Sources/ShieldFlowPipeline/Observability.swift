@@ -74,12 +74,20 @@ public final class MetricsRegistry: @unchecked Sendable {
     }
 
     public func observe(_ name: String, _ value: Double, _ labels: [(String, String)] = []) {
+        observe(name, values: [value], labels)
+    }
+
+    /// Several observations under one lock (a batch's latencies).
+    public func observe(_ name: String, values: [Double], _ labels: [(String, String)] = []) {
+        guard !values.isEmpty else { return }
         let key = Self.render(labels)
         lock.withLock {
             var h = histograms[name, default: [:]][key] ?? (Array(repeating: 0, count: Self.latencyBuckets.count), 0, 0)
-            if let i = Self.latencyBuckets.firstIndex(where: { value <= $0 }) { h.buckets[i] += 1 }
-            h.sum += value
-            h.count += 1
+            for value in values {
+                if let i = Self.latencyBuckets.firstIndex(where: { value <= $0 }) { h.buckets[i] += 1 }
+                h.sum += value
+            }
+            h.count += values.count
             histograms[name, default: [:]][key] = h
         }
     }
