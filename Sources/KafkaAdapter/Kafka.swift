@@ -279,29 +279,29 @@ public final class KafkaConsumer: @unchecked Sendable {
     /// Commits, synchronously, the next offset to read for each (topic, partition): pass the
     /// highest finished offset + 1.
     public func commit(_ next: [(topic: String, partition: Int32, offset: Int64)]) throws {
-        guard !next.isEmpty else { return }
-        let list = rd_kafka_topic_partition_list_new(Int32(next.count))!
-        defer { rd_kafka_topic_partition_list_destroy(list) }
-        for n in next { rd_kafka_topic_partition_list_add(list, n.topic, n.partition)!.pointee.offset = n.offset }
-        let err = rd_kafka_commit(rk, list, 0)
-        if err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET { throw KafkaError(err, "commit") }
-        // The call can succeed while single partitions fail (e.g. after losing them in a rebalance).
-        for i in 0..<Int(list.pointee.cnt) {
-            let e = list.pointee.elems[i].err
-            if e != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(e, "commit \(String(cString: list.pointee.elems[i].topic))[\(list.pointee.elems[i].partition)]") }
-        }
+        try commit(next, async: false)
     }
 
     /// Commits without waiting for the broker; the outcome arrives while polling, and failures are
     /// collected for `takeCommitFailures()`. Commits are sent in order, so a later one covers an
     /// earlier one that failed.
     public func commitAsync(_ next: [(topic: String, partition: Int32, offset: Int64)]) throws {
+        try commit(next, async: true)
+    }
+
+    private func commit(_ next: [(topic: String, partition: Int32, offset: Int64)], async: Bool) throws {
         guard !next.isEmpty else { return }
         let list = rd_kafka_topic_partition_list_new(Int32(next.count))!
         defer { rd_kafka_topic_partition_list_destroy(list) }
         for n in next { rd_kafka_topic_partition_list_add(list, n.topic, n.partition)!.pointee.offset = n.offset }
-        let err = rd_kafka_commit(rk, list, 1)
+        let err = rd_kafka_commit(rk, list, async ? 1 : 0)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET { throw KafkaError(err, "commit") }
+        guard !async else { return }
+        // The call can succeed while single partitions fail (e.g. after losing them in a rebalance).
+        for i in 0..<Int(list.pointee.cnt) {
+            let e = list.pointee.elems[i].err
+            if e != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(e, "commit \(String(cString: list.pointee.elems[i].topic))[\(list.pointee.elems[i].partition)]") }
+        }
     }
 
     /// Failures of asynchronous commits reported since the last call.

@@ -299,7 +299,12 @@ public enum ArgumentChecker {
     }
 
     static func urlProblem(_ v: String, allow: [String]) -> String? {
-        guard contains(Array(v.utf8), Array("//".utf8)) else { return nil }
+        // Most argument values hold no URL: two adjacent slashes are required for one.
+        var previous: UInt8 = 0
+        guard v.utf8.contains(where: { b in
+            defer { previous = b }
+            return b == 0x2F && previous == 0x2F
+        }) else { return nil }
         let u = Array(v.unicodeScalars)
         var candidates: [ArraySlice<Unicode.Scalar>] = []
         var i = 0

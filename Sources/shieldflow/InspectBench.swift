@@ -19,6 +19,12 @@ struct InspectBench: AsyncParsableCommand {
     @Option(name: .long, help: "Distinct sessions in the stream.") var sessions = 997
     @OptionGroup var ruleOptions: RuleOptions
 
+    func validate() throws {
+        guard events >= 1, batchSize >= 1, sessions >= 1 else {
+            throw ValidationError("--events, --batch-size and --sessions must be at least 1")
+        }
+    }
+
     func run() async throws {
         let engine = try ruleOptions.engine()
         let inspector = Inspector(engine: engine, trust: InMemoryTrustStore(), instance: "bench", version: ShieldFlowVersion.string)

@@ -28,6 +28,12 @@ struct PipelineBench: ParsableCommand {
         "Can you explain the difference between TCP and UDP for a networking class?",
     ]
 
+    func validate() throws {
+        guard events >= 1, latencyEvents >= 1, rate >= 1, (1...100_000).contains(batchSize), settleSeconds >= 0 else {
+            throw ValidationError("--events, --latency-events and --rate must be at least 1, --batch-size 1–100000, --settle-seconds ≥ 0")
+        }
+    }
+
     static func payload(_ i: Int, tag: String, sessions: Int = 997) -> (topic: String, value: [UInt8]) {
         if i % 5 == 4 {
             let args = i % 10 == 9 ? #"{"path":"reports/q\#(i % 4).md"}"# : #"{"url":"https://en.wikipedia.org/wiki/Kafka"}"#

@@ -58,8 +58,8 @@ final class RepetitionTests: XCTestCase {
     }
 
     func testRingMatchesTheReferenceOnRandomTokenStreams() {
-        var state: UInt64 = 3
-        func next(_ n: Int) -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int(state >> 33) % n }
+        var rng = RandomizedTests.SplitMix64(state: 3)
+        func next(_ n: Int) -> Int { Int.random(in: 0..<n, using: &rng) }
         let vocabulary = ["a", "ab", "ha", "}", "foo", "==", "x1", "ö"]
         var floods = 0
         for _ in 0..<3000 {
@@ -81,8 +81,8 @@ final class RepetitionTests: XCTestCase {
 final class FeaturePassTests: XCTestCase {
     /// The letter-run shortcut must give exactly what the byte-by-byte path gives.
     func testLetterRunsMatchTheByteByBytePath() {
-        var state: UInt64 = 11
-        func next(_ n: Int) -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int(state >> 33) % n }
+        var rng = RandomizedTests.SplitMix64(state: 11)
+        func next(_ n: Int) -> Int { Int.random(in: 0..<n, using: &rng) }
         let pieces = ["ignore", "abc", "fe80", "::", ":", "dead", "beef", " ", " ", "a", "b", "1", "22", "333", ".", "-", "Zz", "QmFzZTY0",
                       "%41", "&amp;", "&#65;", "\\x41", "h3ll0", "@", "$", "é", "\n", "10.0.0.1", "ab cd ef 12 34 56 78 9a", "+/", "_"]
         for _ in 0..<20_000 {
