@@ -22,6 +22,8 @@ public final class ScanScratch {
     var hits = LayerHits()
     /// Lower-cased copy of an ASCII text, for intent rules when no view is built.
     var lower: [UInt8] = []
+    /// Whether `lower` holds the top layer's text (a decoded layer may have used it since).
+    var lowerIsTop = false
     /// The top layer's feature pass and whether it needed a view, for the classifier.
     var topFeatures: DetectionEngine.Features?
     var topNeedsView = true
@@ -214,6 +216,7 @@ public final class DetectionEngine: Sendable {
             var layers = 0
             scratch.topFeatures = nil
             scratch.viewDepth = -1
+            scratch.lowerIsTop = false
             if mode != .classifier {
                 scanLayer(buf, surface: surface, depth: 0, scratch: scratch, layers: &layers, into: &findings)
             }
@@ -342,6 +345,13 @@ public final class DetectionEngine: Sendable {
                     groups = 0; groupDigits = 0
                     continue
                 }
+                if letterRuns && b >= 0x80 && i > 0 && buf[i &- 1] >= 0x80 {
+                    // Inside a run of non-ASCII bytes: its first byte already reset every run and
+                    // token counter, so the rest change nothing.
+                    high = 0x80
+                    repeat { i &+= 1 } while i < n && buf[i] >= 0x80
+                    continue
+                }
                 high |= b
                 let fl = flags[Int(b)]
                 if fl == letter | b64 | hex || fl == letter | b64 {
@@ -422,6 +432,37 @@ public final class DetectionEngine: Sendable {
         return f
     }
 
+    /// The feature pass, with the split-letter and leetspeak candidates of ASCII text confirmed, so
+    /// a view is built only when normalisation can change something: non-ASCII text, a run of
+    /// split letters to rejoin, or a leet token that folds into a vocabulary word.
+    func needsView(_ buf: UnsafeBufferPointer<UInt8>) -> Features {
+        var f = Self.features(buf)
+        guard !f.nonASCII else { return f }
+        if f.splitCandidate { f.splitCandidate = Normalizer.hasSplitRun(buf) }
+        if f.leetCandidate && !f.splitCandidate { f.leetCandidate = Normalizer.hasLeetWord(buf, vocabulary: vocabulary) }
+        return f
+    }
+
+    /// Whether every byte is ASCII, eight at a time.
+    static func isASCII(_ buf: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = buf.baseAddress else { return true }
+        let raw = UnsafeRawPointer(base)
+        var acc: UInt64 = 0
+        var i = 0
+        while i + 8 <= buf.count { acc |= raw.loadUnaligned(fromByteOffset: i, as: UInt64.self); i += 8 }
+        while i < buf.count { acc |= UInt64(buf[i]); i += 1 }
+        return acc & 0x8080_8080_8080_8080 == 0
+    }
+
+    /// ASCII lower case of `buf` into `scratch.lower` (grown as needed).
+    static func lowerCase(_ buf: UnsafeBufferPointer<UInt8>, into scratch: ScanScratch) {
+        if scratch.lower.count < buf.count { scratch.lower = [UInt8](repeating: 0, count: buf.count * 2) }
+        scratch.lowerIsTop = false
+        scratch.lower.withUnsafeMutableBufferPointer { lower in
+            for i in 0..<buf.count { let b = buf[i]; lower[i] = b &- 0x41 < 26 ? b | 0x20 : b }
+        }
+    }
+
     @inline(__always) static func hexValue(_ b: UInt8) -> Bool {
         (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x66)
     }
@@ -430,10 +471,7 @@ public final class DetectionEngine: Sendable {
 
     func scanLayer(_ buf: UnsafeBufferPointer<UInt8>, surface: Surface, depth: Int, scratch: ScanScratch,
                    layers: inout Int, into out: inout [Finding]) {
-        var f = Self.features(buf)
-        if f.leetCandidate && !f.nonASCII && !f.splitCandidate {
-            f.leetCandidate = Normalizer.hasLeetWord(buf, vocabulary: vocabulary)
-        }
+        let f = needsView(buf)
         let useView = f.nonASCII || f.splitCandidate || f.leetCandidate
         if depth == 0 { scratch.topFeatures = f; scratch.topNeedsView = useView }
         if scratch.collectStats { scratch.countLayer(); if useView { scratch.countView() } }
@@ -468,19 +506,21 @@ public final class DetectionEngine: Sendable {
             }
         }
         h.spans.removeAll(keepingCapacity: true)
+        var viewIsASCII = !f.nonASCII
         matcher.scan(buf) { kw, end in hit(kw, end, buf, normalizedOnly: useView ? false : nil) }
         if useView {
             Normalizer.build(buf, into: &scratch.view, vocabulary: vocabulary)
             scratch.viewDepth = depth
             scratch.view.bytes.withUnsafeBufferPointer { v in
+                // Typographic quotes and dashes fold to ASCII: such a view needs neither the
+                // non-ASCII keywords nor the patterns' UTF mode.
+                viewIsASCII = !f.nonASCII || Self.isASCII(v)
                 matcher.scan(v) { kw, end in hit(kw, end, v, normalizedOnly: true) }
-                if f.nonASCII { unicodeMatcher.scan(v) { kw, end in hit(kw, end, v, normalizedOnly: true) } }
+                if !viewIsASCII { unicodeMatcher.scan(v) { kw, end in hit(kw, end, v, normalizedOnly: true) } }
             }
         } else if f.hasUpper {
-            if scratch.lower.count < buf.count { scratch.lower = [UInt8](repeating: 0, count: buf.count * 2) }
-            scratch.lower.withUnsafeMutableBufferPointer { lower in
-                for i in 0..<buf.count { let b = buf[i]; lower[i] = b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
-            }
+            Self.lowerCase(buf, into: scratch)
+            scratch.lowerIsTop = depth == 0
         }
         for (r, m) in digitRules where f.maxDigits >= m { Self.set(&h.raw, r); h.lo[r] = 0; h.hi[r] = Int32.max }
         for (r, shape) in shapeRules where shape == .ipv4 ? f.ipv4Shape : f.ipv6Shape {
@@ -545,7 +585,7 @@ public final class DetectionEngine: Sendable {
                     }
                 }
                 if rule.normalized && useView {
-                    scratch.view.bytes.withUnsafeBufferPointer { run($0, unicode: f.nonASCII, onView: true) }
+                    scratch.view.bytes.withUnsafeBufferPointer { run($0, unicode: !viewIsASCII, onView: true) }
                 } else if rule.normalized && f.hasUpper {
                     scratch.lower.withUnsafeBufferPointer { run(UnsafeBufferPointer(rebasing: $0[0..<buf.count]), unicode: false, onView: false) }
                 } else {
@@ -671,24 +711,27 @@ public final class DetectionEngine: Sendable {
                   into out: inout [Finding]) {
         // Plain ASCII text needs no view: its normalised form is its lower-case form (byte offsets are
         // scalar offsets). Everything else is scored on the same view the rules see.
-        var needsView = scratch.topNeedsView
+        var useView = scratch.topNeedsView
         if scratch.topFeatures == nil {
-            var f = Self.features(buf)
-            if f.leetCandidate && !f.nonASCII && !f.splitCandidate { f.leetCandidate = Normalizer.hasLeetWord(buf, vocabulary: vocabulary) }
-            needsView = f.nonASCII || f.splitCandidate || f.leetCandidate
+            let f = needsView(buf)
+            useView = f.nonASCII || f.splitCandidate || f.leetCandidate
         }
         let p: Float, window: Range<Int>, start: Int, end: Int
-        if needsView {
+        if useView {
             if scratch.topFeatures == nil || scratch.viewDepth != 0 { Normalizer.build(buf, into: &scratch.view, vocabulary: vocabulary) }
             (p, window) = scratch.view.bytes.withUnsafeBufferPointer { settings.classifier.score($0) }
             guard p >= threshold, !window.isEmpty else { return }
             start = Int(scratch.view.map[window.lowerBound])
             end = Int(scratch.view.map[window.upperBound - 1]) + 1
         } else {
-            if scratch.lower.count < buf.count { scratch.lower = [UInt8](repeating: 0, count: buf.count * 2) }
-            (p, window) = scratch.lower.withUnsafeMutableBufferPointer { lower in
-                for i in 0..<buf.count { let b = buf[i]; lower[i] = b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
-                return settings.classifier.score(UnsafeBufferPointer(rebasing: lower[0..<buf.count]))
+            // Text without capitals is its own lower-case form; otherwise the rules' copy is reused
+            // when no decoded layer has overwritten it.
+            let hasUpper = scratch.topFeatures?.hasUpper ?? true
+            if !hasUpper {
+                (p, window) = settings.classifier.score(buf)
+            } else {
+                if !scratch.lowerIsTop || scratch.topFeatures == nil { Self.lowerCase(buf, into: scratch) }
+                (p, window) = scratch.lower.withUnsafeBufferPointer { settings.classifier.score(UnsafeBufferPointer(rebasing: $0[0..<buf.count])) }
             }
             guard p >= threshold, !window.isEmpty else { return }
             (start, end) = (window.lowerBound, window.upperBound)

@@ -243,27 +243,37 @@ enum Normalizer {
         let n = view.bytes.count
         guard n >= 7 else { return }
         var keep = [Bool]()
-        var i = 0
-        while i < n {
-            // A single alnum character standing alone?
-            guard isAlnum(view.bytes[i]), i == 0 || !isAlnum(view.bytes[i - 1]),
-                  i + 1 >= n || !isAlnum(view.bytes[i + 1]) else { i += 1; continue }
-            var positions = [i]
-            var j = i + 1
-            while j < n {
-                var k = j
-                while k < n && k - j < 2 && isSplitSeparator(view.bytes[k]) { k += 1 }
-                guard k > j, k < n, isAlnum(view.bytes[k]), k + 1 >= n || !isAlnum(view.bytes[k + 1]) else { break }
-                positions.append(k)
-                j = k + 1
+        var rejoined = 0
+        view.bytes.withUnsafeBufferPointer { bytes in
+            var i = 0
+            while i < n {
+                // A single alnum character standing alone?
+                guard isAlnum(bytes[i]) else { i &+= 1; continue }
+                guard i == 0 || !isAlnum(bytes[i - 1]), i + 1 >= n || !isAlnum(bytes[i + 1]) else {
+                    // The rest of a longer word.
+                    repeat { i &+= 1 } while i < n && isAlnum(bytes[i])
+                    continue
+                }
+                let first = i
+                var last = i, count = 1
+                var j = i + 1
+                while j < n {
+                    var k = j
+                    while k < n && k - j < 2 && isSplitSeparator(bytes[k]) { k += 1 }
+                    guard k > j, k < n, isAlnum(bytes[k]), k + 1 >= n || !isAlnum(bytes[k + 1]) else { break }
+                    last = k
+                    count += 1
+                    j = k + 1
+                }
+                if count >= 4 {
+                    if keep.isEmpty { keep = [Bool](repeating: true, count: n) }
+                    for p in first..<last where !isAlnum(bytes[p]) { keep[p] = false }
+                    rejoined += 1
+                }
+                i = last + 1
             }
-            if positions.count >= 4 {
-                if keep.isEmpty { keep = [Bool](repeating: true, count: n) }
-                for p in positions.first!..<positions.last! where !isAlnum(view.bytes[p]) { keep[p] = false }
-                view.rejoined += 1
-            }
-            i = positions.last! + 1
         }
+        view.rejoined += rejoined
         guard !keep.isEmpty else { return }
         var w = 0
         for r in 0..<n where keep[r] {
@@ -271,6 +281,32 @@ enum Normalizer {
         }
         view.bytes.removeLast(n - w)
         view.map.removeLast(n - w)
+    }
+
+    /// Whether `rejoinSplitLetters` would rejoin anything in the lower-case form of ASCII `text`:
+    /// the same scan without building the view, so text that merely has short tokens ("x = a + b",
+    /// "1. 2. 3.") needs no view.
+    static func hasSplitRun(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = text.count
+        guard n >= 7 else { return false }
+        @inline(__always) func alnum(_ k: Int) -> Bool { let b = text[k]; return isAlnum(b &- 0x41 < 26 ? b | 0x20 : b) }
+        var i = 0
+        while i < n {
+            guard alnum(i), i == 0 || !alnum(i - 1), i + 1 >= n || !alnum(i + 1) else { i += 1; continue }
+            var count = 1, last = i
+            var j = i + 1
+            while j < n {
+                var k = j
+                while k < n && k - j < 2 && isSplitSeparator(text[k]) { k += 1 }
+                guard k > j, k < n, alnum(k), k + 1 >= n || !alnum(k + 1) else { break }
+                count += 1
+                last = k
+                if count >= 4 { return true }
+                j = k + 1
+            }
+            i = last + 1
+        }
+        return false
     }
 
     @inline(__always) static func leetLetter(_ b: UInt8, oneAs: UInt8) -> UInt8 {
@@ -326,34 +362,38 @@ enum Normalizer {
     /// keyword word: "1gn0r3" → "ignore", while "2+2", "v1.2" or "mp3" stay as they are.
     static func foldLeet(_ view: inout NormalizedView, vocabulary: WordSet) {
         let n = view.bytes.count
-        var i = 0
         var buffer = [UInt8]()
-        while i < n {
-            let b = view.bytes[i]
-            guard (b >= 0x61 && b <= 0x7A) || isLeetSymbol(b) else { i += 1; continue }
-            var j = i
-            var letters = 0, leet = 0
-            while j < n {
-                let c = view.bytes[j]
-                if c >= 0x61 && c <= 0x7A { letters += 1 } else if isLeetSymbol(c) { leet += 1 } else { break }
-                j += 1
-            }
-            // Trailing "!" or "|" are punctuation more often than letters.
-            var end = j
-            while end > i && (view.bytes[end - 1] == 0x21 || view.bytes[end - 1] == 0x7C) { end -= 1; leet -= 1 }
-            if letters > 0 && leet > 0 && end - i >= 3 {
-                for oneAs: UInt8 in 0x69...0x6C where oneAs == 0x69 || oneAs == 0x6C {
-                    buffer.removeAll(keepingCapacity: true)
-                    for k in i..<end { buffer.append(leetLetter(view.bytes[k], oneAs: oneAs)) }
-                    if vocabulary.contains(buffer[...]) {
-                        for (k, c) in buffer.enumerated() { view.bytes[i + k] = c }
-                        view.leet += 1
-                        break
+        var folded = 0
+        view.bytes.withUnsafeMutableBufferPointer { bytes in
+            var i = 0
+            while i < n {
+                let b = bytes[i]
+                guard (b >= 0x61 && b <= 0x7A) || isLeetSymbol(b) else { i &+= 1; continue }
+                var j = i
+                var letters = 0, leet = 0
+                while j < n {
+                    let c = bytes[j]
+                    if c &- 0x61 < 26 { letters &+= 1 } else if isLeetSymbol(c) { leet &+= 1 } else { break }
+                    j &+= 1
+                }
+                // Trailing "!" or "|" are punctuation more often than letters.
+                var end = j
+                while end > i && (bytes[end - 1] == 0x21 || bytes[end - 1] == 0x7C) { end -= 1; leet -= 1 }
+                if letters > 0 && leet > 0 && end - i >= 3 {
+                    for oneAs: UInt8 in 0x69...0x6C where oneAs == 0x69 || oneAs == 0x6C {
+                        buffer.removeAll(keepingCapacity: true)
+                        for k in i..<end { buffer.append(leetLetter(bytes[k], oneAs: oneAs)) }
+                        if vocabulary.contains(buffer[...]) {
+                            for (k, c) in buffer.enumerated() { bytes[i + k] = c }
+                            folded += 1
+                            break
+                        }
                     }
                 }
+                i = j
             }
-            i = j
         }
+        view.leet += folded
     }
 }
 

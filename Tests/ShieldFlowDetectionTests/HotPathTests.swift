@@ -84,12 +84,43 @@ final class FeaturePassTests: XCTestCase {
         var rng = RandomizedTests.SplitMix64(state: 11)
         func next(_ n: Int) -> Int { Int.random(in: 0..<n, using: &rng) }
         let pieces = ["ignore", "abc", "fe80", "::", ":", "dead", "beef", " ", " ", "a", "b", "1", "22", "333", ".", "-", "Zz", "QmFzZTY0",
-                      "%41", "&amp;", "&#65;", "\\x41", "h3ll0", "@", "$", "é", "\n", "10.0.0.1", "ab cd ef 12 34 56 78 9a", "+/", "_"]
+                      "%41", "&amp;", "&#65;", "\\x41", "h3ll0", "@", "$", "é", "日本語", "’", "—", "\n", "10.0.0.1", "ab cd ef 12 34 56 78 9a", "+/", "_"]
         for _ in 0..<20_000 {
             let text = (0..<next(24)).map { _ in pieces[next(pieces.count)] }.joined(separator: next(3) == 0 ? "" : " ")
             let (fast, slow) = Array(text.utf8).withUnsafeBufferPointer { (DetectionEngine.features($0), DetectionEngine.features($0, letterRuns: false)) }
             XCTAssertEqual(fast, slow, text)
         }
+    }
+}
+
+final class SplitRunTests: XCTestCase {
+    /// The pre-check must say yes exactly when building the view would rejoin split letters.
+    func testSplitRunCheckAgreesWithTheView() {
+        var rng = RandomizedTests.SplitMix64(state: 29)
+        func next(_ n: Int) -> Int { Int.random(in: 0..<n, using: &rng) }
+        let pieces = ["i", "G", "n", "o", "7", "x", "ab", "Cd", "ignore", "=", "+", " ", " ", "  ", ".", "-", "_", "*", "/", "|", ",", "~",
+                      "\n", "(", "1.", "a)", "!"]
+        var rejoined = 0
+        for _ in 0..<20_000 {
+            let text = (0..<next(30)).map { _ in pieces[next(pieces.count)] }.joined(separator: next(2) == 0 ? "" : " ")
+            var view = NormalizedView()
+            let (check, viewRejoined) = Array(text.utf8).withUnsafeBufferPointer { buf -> (Bool, Bool) in
+                Normalizer.build(buf, into: &view, vocabulary: WordSet([]))
+                return (Normalizer.hasSplitRun(buf), view.rejoined > 0)
+            }
+            XCTAssertEqual(check, viewRejoined, text)
+            if viewRejoined { rejoined += 1 }
+        }
+        XCTAssertGreaterThan(rejoined, 300, "the generator makes split runs too")
+        XCTAssertGreaterThan(20_000 - rejoined, 1000, "and text without them")
+    }
+
+    func testShortTokensAloneNeedNoView() throws {
+        let engine = Fixtures.engine
+        for text in ["x = a + b", "a) b) c) d) e)", "if a < b and c > d then e"] {
+            XCTAssertFalse(Array(text.utf8).withUnsafeBufferPointer { engine.needsView($0).splitCandidate }, text)
+        }
+        XCTAssertTrue(Array("please i g n o r e this".utf8).withUnsafeBufferPointer { engine.needsView($0).splitCandidate })
     }
 }
 
