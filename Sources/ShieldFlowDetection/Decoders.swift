@@ -32,6 +32,26 @@ enum Decoders {
         return t
     }()
 
+    /// Character classes of `encodedRuns`, one byte each (a raw table: no array checks in the loop).
+    enum RunClass {
+        static let inRun: UInt8 = 1, alphabet: UInt8 = 2, upper: UInt8 = 4, lower: UInt8 = 8, digit: UInt8 = 16, hex: UInt8 = 32
+    }
+    nonisolated(unsafe) static let runClasses: UnsafeMutablePointer<UInt8> = {
+        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        for b in 0..<256 {
+            let c = UInt8(b)
+            var v: UInt8 = 0
+            if base64Alphabet[b] >= 0 { v |= RunClass.inRun | RunClass.alphabet }
+            if c == UInt8(ascii: "=") { v |= RunClass.inRun }
+            if c >= 0x41 && c <= 0x5A { v |= RunClass.upper }
+            if c >= 0x61 && c <= 0x7A { v |= RunClass.lower }
+            if c >= 0x30 && c <= 0x39 { v |= RunClass.digit }
+            if hexValue(c) != nil { v |= RunClass.hex }
+            p[b] = v
+        }
+        return p
+    }()
+
     @inline(__always) static func hexValue(_ b: UInt8) -> UInt8? {
         switch b {
         case 0x30...0x39: return b - 0x30
@@ -96,17 +116,19 @@ enum Decoders {
                let end = hexPairRun(text, from: i) {
                 runs.append((i..<end, true)); i = end; continue
             }
-            guard base64Alphabet[Int(text[i])] >= 0 else { i += 1; continue }
+            let classes = runClasses
+            guard classes[Int(text[i])] & RunClass.alphabet != 0 else { i += 1; continue }
             var j = i
-            var upper = false, lower = false, digit = false, hexOnly = true
-            while j < n && (base64Alphabet[Int(text[j])] >= 0 || text[j] == UInt8(ascii: "=")) {
-                let c = text[j]
-                if c >= 0x41 && c <= 0x5A { upper = true }
-                if c >= 0x61 && c <= 0x7A { lower = true }
-                if c >= 0x30 && c <= 0x39 { digit = true }
-                if hexValue(c) == nil { hexOnly = false }
-                j += 1
+            // What the run has (any) and what all of its characters are (every).
+            var any: UInt8 = 0, every: UInt8 = 0xFF
+            while j < n {
+                let c = classes[Int(text[j])]
+                guard c & RunClass.inRun != 0 else { break }
+                any |= c; every &= c
+                j &+= 1
             }
+            let upper = any & RunClass.upper != 0, lower = any & RunClass.lower != 0, digit = any & RunClass.digit != 0
+            let hexOnly = every & RunClass.hex != 0
             let len = j - i
             if hexOnly && len >= 16 && len % 2 == 0 {
                 runs.append((i..<j, true))
@@ -119,7 +141,7 @@ enum Decoders {
     }
 
     /// Spaced or 0x-prefixed hex byte pairs: "69 67 6e 6f …", "0x69, 0x67, …" (at least eight).
-    private static func hexPairRun(_ text: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+    static func hexPairRun(_ text: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
         let n = text.count
         if start > 0 && isAlnum(text[start - 1]) { return nil }
         var i = start, pairs = 0, end = start

@@ -7,7 +7,7 @@ import KafkaAdapter
 struct PipelineBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pipeline",
-        abstract: "Events/s and produce→decision latency through the embedded cluster, the daemon side by side with a no-op relay; RSS of the daemon over the run.")
+        abstract: "Events/s and produce→decision latency through the embedded cluster, the daemon side by side with a no-op relay and the broker's own one-hop latency; RSS of the daemon over the run.")
 
     @Option(name: .long, help: "Events preloaded for the throughput (and RSS) phase.") var events = 200_000
     @Option(name: .long, help: "Events produced at --rate for the latency phase.") var latencyEvents = 20_000
@@ -15,7 +15,7 @@ struct PipelineBench: ParsableCommand {
     @Option(name: .long) var batchSize = 500
     @Option(name: .long, help: "Pause between the throughput and the latency phase.") var settleSeconds = 2.0
     @Option(name: .long) var rules = "rules"
-    @Flag(name: .long, help: "Only the daemon (no relay baseline).") var noRelay = false
+    @Flag(name: .long, help: "Only the daemon (no relay or direct baseline).") var noRelay = false
 
     static let texts = [
         "What is the capital of Portugal and what should I see there in two days?",
@@ -125,6 +125,18 @@ struct PipelineBench: ParsableCommand {
         // The throughput phase leaves the broker busy for a moment (commits, fetch sessions); the
         // latency phase starts after it settles, for both modes alike.
         Thread.sleep(forTimeInterval: settleSeconds)
+        (result.p50, result.p99, result.max) = try latency(mode: mode, producer: producer, consumer: consumer) { m in
+            m.headers["shieldflow.source"].map { String(decoding: $0, as: UTF8.self) }
+        }
+        child.interrupt()
+        child.waitUntilExit()
+        return result
+    }
+
+    /// Produces `latencyEvents` at `rate` and times each one from its produce call until `consumer`
+    /// sees the record that `source` links back to it ("topic/partition/offset"): p50, p99, max (ms).
+    func latency(mode: String, producer: KafkaProducer, consumer: KafkaConsumer,
+                 source: (ConsumedMessage) -> String?) throws -> (Double, Double, Double) {
         var sent: [Int: (UInt64, String)] = [:]
         var sentAt: [String: UInt64] = [:]
         var latencies: [Double] = []
@@ -137,8 +149,9 @@ struct PipelineBench: ParsableCommand {
                 if let (t, topic) = sent.removeValue(forKey: r.token) { sentAt["\(topic)/\(r.partition)/\(r.offset)"] = t }
             }
         }
-        func source(of m: ConsumedMessage) -> String? { m.headers["shieldflow.source"].map { String(decoding: $0, as: UTF8.self) } }
         var pending: [(String, UInt64)] = []
+        let dump = ProcessInfo.processInfo.environment["BENCH_LATENCY_DUMP"].flatMap { FileHandle(forWritingAtPath: $0) }
+        defer { try? dump?.close() }
         let latencyDeadline = Self.now() + 300_000_000_000
         while latencies.count < latencyEvents && Self.now() < latencyDeadline {
             // Produce what is due.
@@ -150,26 +163,39 @@ struct PipelineBench: ParsableCommand {
             }
             collect(producer.poll(timeoutMs: 0))
             for m in try consumer.poll(max: 1000, timeoutMs: 1) {
-                if let src = source(of: m) { pending.append((src, Self.now())) }
+                if let src = source(m) { pending.append((src, Self.now())) }
             }
             pending.removeAll { src, arrived in
                 guard let t = sentAt.removeValue(forKey: src) else { return false }
                 latencies.append(Double(arrived - t) / 1e6)
-                if let dump = ProcessInfo.processInfo.environment["BENCH_LATENCY_DUMP"] {
-                    if let h = FileHandle(forWritingAtPath: dump) { h.seekToEndOfFile(); h.write(Data("\(mode) \(Double(t - start) / 1e6) \(Double(arrived - t) / 1e6)\n".utf8)); h.closeFile() }
+                if let dump {
+                    dump.seekToEndOfFile()
+                    dump.write(Data("\(mode) \(Double(t - start) / 1e6) \(Double(arrived - t) / 1e6)\n".utf8))
                 }
                 return true
             }
+            // Records read before their delivery report arrived wait in `pending`; anything else
+            // (the preloaded events a direct reader also sees) is dropped.
+            if pending.count > 100_000 { pending.removeFirst(pending.count - 100_000) }
         }
         latencies.sort()
-        if !latencies.isEmpty {
-            result.p50 = latencies[latencies.count / 2]
-            result.p99 = latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.99))]
-            result.max = latencies.last!
-        }
-        child.interrupt()
-        child.waitUntilExit()
-        return result
+        guard !latencies.isEmpty else { return (0, 0, 0) }
+        return (latencies[latencies.count / 2], latencies[min(latencies.count - 1, Int(Double(latencies.count) * 0.99))], latencies.last!)
+    }
+
+    /// The broker's own floor: the same produce-at-rate stream read straight from the input topics by
+    /// a consumer with the same fetch settings, one hop instead of the two every relay or daemon adds.
+    func direct(cluster: MockCluster, producer: KafkaProducer) throws -> (Double, Double, Double) {
+        let consumer = try KafkaConsumer(config: KafkaConfig(["bootstrap.servers": cluster.bootstrapServers, "group.id": "bench-reader-direct",
+                                                              "auto.offset.reset": "latest", "fetch.wait.max.ms": "5"]),
+                                         topics: DevCluster.builtIn.map(\.0).filter { $0.hasSuffix(".in") })
+        defer { consumer.close() }
+        // Join the group and take the end offsets before the first record is produced.
+        let joined = Self.now() + 5_000_000_000
+        while Self.now() < joined && consumer.lag().isEmpty { _ = try consumer.poll(max: 1000, timeoutMs: 100) }
+        Thread.sleep(forTimeInterval: settleSeconds)
+        _ = try consumer.poll(max: 100_000, timeoutMs: 100)
+        return try latency(mode: "direct", producer: producer, consumer: consumer) { m in "\(m.topic)/\(m.partition)/\(m.offset)" }
     }
 
     func run() throws {
@@ -191,6 +217,10 @@ struct PipelineBench: ParsableCommand {
             let r = try measure(mode: mode, output: output, cluster: cluster, producer: producer)
             report[mode] = ["events_per_s": r.eventsPerSecond.rounded(), "cpu_us_per_event": (r.cpuMicrosPerEvent * 10).rounded() / 10, "latency_ms": ["p50": r.p50, "p99": r.p99, "max": r.max],
                             "rss_kib": r.rss.map { [$0.0, $0.1] }] as [String: Any]
+        }
+        if !noRelay {
+            let (p50, p99, max) = try direct(cluster: cluster, producer: producer)
+            report["direct"] = ["latency_ms": ["p50": p50, "p99": p99, "max": max]]
         }
         if let d = report["daemon"] as? [String: Any], let r = report["relay"] as? [String: Any],
            let de = d["events_per_s"] as? Double, let re = r["events_per_s"] as? Double, re > 0 {

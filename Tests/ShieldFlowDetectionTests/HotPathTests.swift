@@ -132,3 +132,52 @@ final class WordSetTests: XCTestCase {
         for w in ["", "w500x", "ignor", "ignores", "x0w", "previously"] { XCTAssertFalse(set.contains(Array(w.utf8)[...]), w) }
     }
 }
+
+final class EncodedRunTests: XCTestCase {
+    /// The class-table loop must find exactly the runs the character-by-character version finds.
+    func reference(_ text: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
+        var runs: [Range<Int>] = []
+        var i = 0
+        let n = text.count
+        while i < n {
+            if Decoders.hexValue(text[i]) != nil && (i == 0 || !Decoders.isAlnum(text[i - 1])) && i + 2 < n
+                && (text[i + 2] == 0x20 || text[i + 2] == 0x2C || (text[i + 1] | 0x20) == 0x78),
+               let end = Decoders.hexPairRun(text, from: i) {
+                runs.append(i..<end); i = end; continue
+            }
+            guard Decoders.base64Alphabet[Int(text[i])] >= 0 else { i += 1; continue }
+            var j = i
+            var upper = false, lower = false, digit = false, hexOnly = true
+            while j < n && (Decoders.base64Alphabet[Int(text[j])] >= 0 || text[j] == UInt8(ascii: "=")) {
+                let c = text[j]
+                if c >= 0x41 && c <= 0x5A { upper = true }
+                if c >= 0x61 && c <= 0x7A { lower = true }
+                if c >= 0x30 && c <= 0x39 { digit = true }
+                if Decoders.hexValue(c) == nil { hexOnly = false }
+                j += 1
+            }
+            let len = j - i
+            if (hexOnly && len >= 16 && len % 2 == 0) || (len >= 16 && ((upper && lower) || (digit && (upper || lower)))) {
+                runs.append(i..<j)
+            }
+            i = j + 1
+        }
+        return runs
+    }
+
+    func testClassTableMatchesTheCharacterChecks() {
+        var rng = RandomizedTests.SplitMix64(state: 41)
+        func next(_ n: Int) -> Int { Int.random(in: 0..<n, using: &rng) }
+        let pieces = ["QmFzZTY0", "aGVsbG8", "==", "=", "deadbeef", "CAFE", "0123", "xyz", "+/", "-_", " ", ".", "é", "ZZ", "9", "g", "G", "de ad be ef 01 02 03 04 ", "0x41, ", "41 "]
+        var found = 0
+        for _ in 0..<20_000 {
+            let text = (0..<next(12)).map { _ in pieces[next(pieces.count)] }.joined(separator: next(4) == 0 ? " " : "")
+            let (ours, theirs) = Array(text.utf8).withUnsafeBufferPointer { buf in
+                (Decoders.encodedRuns(buf).map(\.range), reference(buf))
+            }
+            XCTAssertEqual(ours, theirs, text)
+            found += theirs.count
+        }
+        XCTAssertGreaterThan(found, 2000, "the generator makes runs")
+    }
+}
