@@ -3,7 +3,10 @@
 /// (keys sorted, slashes unescaped, shortest round-trip numbers) straight into bytes.
 public struct JSONBytes {
     public private(set) var bytes: [UInt8] = []
-    private var needsComma: [Bool] = []
+    /// Per open container, whether its next member needs a comma: one bit per level, innermost
+    /// lowest (`depth` levels; deeper than 64 is not something these records do).
+    private var needsComma: UInt64 = 0
+    private var depth = 0
 
     public init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
 
@@ -18,10 +21,23 @@ public struct JSONBytes {
     mutating func appendRaw(_ b: UInt8) { bytes.append(b) }
 
     mutating func separator() {
-        if let last = needsComma.last {
-            if last { bytes.append(UInt8(ascii: ",")) }
-            needsComma[needsComma.count - 1] = true
-        }
+        guard depth > 0 else { return }
+        if needsComma & 1 != 0 { bytes.append(UInt8(ascii: ",")) }
+        needsComma |= 1
+    }
+
+    mutating func open(_ bracket: UInt8) {
+        separatorForValue()
+        bytes.append(bracket)
+        precondition(depth < 64, "JSONBytes nests at most 64 levels")
+        needsComma <<= 1
+        depth += 1
+    }
+
+    mutating func close(_ bracket: UInt8) {
+        needsComma >>= 1
+        depth -= 1
+        bytes.append(bracket)
     }
 
     public mutating func string(_ s: String) {
@@ -55,15 +71,25 @@ public struct JSONBytes {
     }
 
     public mutating func number(_ x: Double) {
-        if x == x.rounded() && abs(x) < 1e15 { bytes.append(contentsOf: String(Int64(x)).utf8) } else { bytes.append(contentsOf: "\(x)".utf8) }
+        if x == x.rounded() && abs(x) < 1e15 { number(Int64(x)) } else { bytes.append(contentsOf: x.description.utf8) }
     }
 
-    public mutating func number(_ x: Int64) { bytes.append(contentsOf: String(x).utf8) }
+    /// Decimal digits written straight into the buffer (no intermediate string).
+    public mutating func number(_ x: Int64) {
+        if x < 0 { bytes.append(UInt8(ascii: "-")) }
+        var v = x.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)   // 24 bytes: enough for 20 digits
+        withUnsafeMutableBytes(of: &digits) { buf in
+            var i = buf.count
+            repeat { i -= 1; buf[i] = UInt8(ascii: "0") + UInt8(v % 10); v /= 10 } while v > 0
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[i...]))
+        }
+    }
 
-    public mutating func beginObject() { separatorForValue(); bytes.append(UInt8(ascii: "{")); needsComma.append(false) }
-    public mutating func endObject() { needsComma.removeLast(); bytes.append(UInt8(ascii: "}")) }
-    public mutating func beginArray() { separatorForValue(); bytes.append(UInt8(ascii: "[")); needsComma.append(false) }
-    public mutating func endArray() { needsComma.removeLast(); bytes.append(UInt8(ascii: "]")) }
+    public mutating func beginObject() { open(UInt8(ascii: "{")) }
+    public mutating func endObject() { close(UInt8(ascii: "}")) }
+    public mutating func beginArray() { open(UInt8(ascii: "[")) }
+    public mutating func endArray() { close(UInt8(ascii: "]")) }
 
     private var afterKey = false
     mutating func separatorForValue() {

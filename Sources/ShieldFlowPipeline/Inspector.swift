@@ -106,7 +106,7 @@ public struct Inspector: Sendable {
     }
 
     public func inspect(_ batch: [InputRecord], scratch: ScanScratch = ScanScratch()) async throws -> [Outcome] {
-        var scanned: [Int: Scanned] = [:]
+        var scanned: [Scanned?] = Array(repeating: nil, count: batch.count)
         var outcomes: [Outcome?] = Array(repeating: nil, count: batch.count)
         for (i, record) in batch.enumerated() {
             let started = DispatchTime.now().uptimeNanoseconds
@@ -139,12 +139,14 @@ public struct Inspector: Sendable {
             }
         }
         // One trust round trip for the whole batch, in input order (a session's events stay ordered).
-        let order = scanned.keys.sorted()
+        let order = scanned.indices.filter { scanned[$0] != nil }
         let now = clock()
         var plans: [ToolPolicy.Plan] = []
         var requests: [TrustRequest] = []
+        plans.reserveCapacity(order.count)
+        requests.reserveCapacity(order.count)
         for i in order {
-            let s = scanned[i]!
+            let s = scanned[i].unsafelyUnwrapped
             let plan = policy.plan(for: s.event, findingsBlock: s.action == .block)
             plans.append(plan)
             requests.append(TrustRequest(sessionId: s.event.sessionId, eventId: s.event.eventId, delta: trustPolicy.delta(for: s.raw),
@@ -162,7 +164,7 @@ public struct Inspector: Sendable {
             }
         }
         for (k, i) in order.enumerated() {
-            let s = scanned[i]!
+            let s = scanned[i].unsafelyUnwrapped
             let result = results?[k]
             let (action, reason) = policy.decide(kind: s.event.kind, findingsAction: s.action, plan: plans[k], result: result)
             let incident = Self.incident(for: s.raw, kind: s.event.kind, action: action, reason: reason)

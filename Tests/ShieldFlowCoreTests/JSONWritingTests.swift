@@ -41,4 +41,18 @@ final class JSONWritingTests: XCTestCase {
             }
         }
     }
+
+    func testNumbersAndNesting() {
+        var w = JSONBytes()
+        w.beginArray()
+        for x: Int64 in [0, 7, -5, 10, 1_234_567_890_123, .max, .min] { w.value(x) }
+        for x: Double in [0, -3, 2.5, 0.1 + 0.2, 1e20, -1e-7] { w.value(x) }
+        w.beginObject(); w.key("a"); w.beginArray(); w.beginArray(); w.endArray(); w.beginObject(); w.endObject(); w.endArray()
+        w.field("b", "x"); w.endObject()
+        w.beginArray(); w.endArray()
+        w.endArray()
+        XCTAssertEqual(String(decoding: w.bytes, as: UTF8.self),
+                       "[0,7,-5,10,1234567890123,9223372036854775807,-9223372036854775808,0,-3,2.5,0.30000000000000004,1e+20,-1e-07,"
+                       + #"{"a":[[],{}],"b":"x"},[]]"#)
+    }
 }
