@@ -162,7 +162,15 @@ public struct ToolPolicy: Sendable, Hashable {
         }
     }
 
-    static func fmt(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(format: "%.3g", x) }
+    /// A number for a reason's text: integers as such, anything else as C's `%.3g` (through
+    /// `vsnprintf`: Foundation's `String(format:)` cost more than the decision it explains).
+    static func fmt(_ x: Double) -> String {
+        if x == x.rounded() && abs(x) < 1e15 { return String(Int(x)) }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: 32) { buf in
+            let n = withVaList([x]) { vsnprintf(buf.baseAddress!, 32, "%.3g", $0) }
+            return String(decoding: UnsafeRawBufferPointer(start: buf.baseAddress!, count: Int(max(0, min(n, 31)))), as: UTF8.self)
+        }
+    }
 
     /// `*` matches any run of characters (including `/`).
     static func glob(_ pattern: String, matches s: String) -> Bool {

@@ -160,18 +160,10 @@ public final class Daemon: @unchecked Sendable {
                         value: m.value, traceparent: m.headers["traceparent"].map { String(decoding: $0, as: UTF8.self) })
         }
         let outcomes = try await inspector.inspect(records, scratch: scratch)
-        // Metrics are counted per batch and added under one lock each.
-        struct ActionKind: Hashable { let action: Action; let kind: EventKind }
-        var decided: [ActionKind: Int] = [:], findings: [Category: Int] = [:], dead: [String: Int] = [:]
-        var latencies: [Double] = []
-        latencies.reserveCapacity(outcomes.count)
-        defer {
-            for (k, n) in decided { metrics.increment("shieldflow_decisions_total", [("action", k.action.rawValue), ("kind", k.kind.rawValue)], by: Double(n)) }
-            for (c, n) in findings { metrics.increment("shieldflow_findings_total", [("category", c.rawValue)], by: Double(n)) }
-            for (r, n) in dead { metrics.increment("shieldflow_dead_letters_total", [("reason", r)], by: Double(n)) }
-            metrics.observe("shieldflow_decision_latency_seconds", values: latencies)
-        }
+        var tally = BatchTally(capacity: outcomes.count)
+        defer { tally.add(to: metrics) }
         for (i, outcome) in outcomes.enumerated() {
+            tally.count(outcome)
             var headers: [(String, [UInt8])] = []
             if let tp = messages[i].headers["traceparent"] { headers.append(("traceparent", tp)) }
             switch outcome {
@@ -181,9 +173,6 @@ public final class Daemon: @unchecked Sendable {
                 headers.append(("shieldflow.source", Array("\(messages[i].topic)/\(messages[i].partition)/\(messages[i].offset)".utf8)))
                 try producer.produce(topic: topics.decisions, key: Array(d.sessionId.utf8), value: d.jsonBytes(), headers: headers, token: token(i))
                 stats.decided += 1
-                decided[ActionKind(action: d.action, kind: d.kind), default: 0] += 1
-                for f in d.findings { findings[f.category, default: 0] += 1 }
-                latencies.append(d.latencyMs / 1000)
             case .deadLetter(let dl):
                 // The original bytes and headers travel unchanged; the reason rides in headers.
                 headers += [("shieldflow.reason", Array(dl.reason.rawValue.utf8)), ("shieldflow.detail", Array(dl.detail.utf8)),
@@ -193,7 +182,6 @@ public final class Daemon: @unchecked Sendable {
                 for (k, v) in messages[i].headers where k != "traceparent" { headers.append((k, v)) }
                 try producer.produce(topic: topics.deadLetter, key: messages[i].key, value: messages[i].value, headers: headers, token: token(i))
                 stats.deadLettered += 1
-                dead[dl.reason.rawValue, default: 0] += 1
             }
         }
         return Batch(sequence: sequence, messages: messages, outcomes: outcomes)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ShieldFlowCore
 
 /// The daemon's metrics, rendered as Prometheus text (exposition format 0.0.4) on `/metrics`.
 /// Label values are bounded: actions, kinds, categories, reasons, topics and partitions; never a
@@ -316,5 +317,35 @@ public struct JSONLogHandler: LogHandler {
         guard var data = try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
         data.append(0x0A)
         Self.lock.withLock { FileHandle.standardError.write(data) }
+    }
+}
+
+/// A batch's decisions, findings, dead letters and latencies, counted locally and added to the
+/// registry once per batch (one lock per series, not one per event).
+public struct BatchTally {
+    struct ActionKind: Hashable { let action: Action; let kind: EventKind }
+    var decided: [ActionKind: Int] = [:]
+    var findings: [Category: Int] = [:]
+    var dead: [String: Int] = [:]
+    var latencies: [Double] = []
+
+    public init(capacity: Int = 0) { latencies.reserveCapacity(capacity) }
+
+    public mutating func count(_ outcome: Outcome) {
+        switch outcome {
+        case .decision(let d):
+            decided[ActionKind(action: d.action, kind: d.kind), default: 0] += 1
+            for f in d.findings { findings[f.category, default: 0] += 1 }
+            latencies.append(d.latencyMs / 1000)
+        case .deadLetter(let dl):
+            dead[dl.reason.rawValue, default: 0] += 1
+        }
+    }
+
+    public func add(to metrics: MetricsRegistry) {
+        for (k, n) in decided { metrics.increment("shieldflow_decisions_total", [("action", k.action.rawValue), ("kind", k.kind.rawValue)], by: Double(n)) }
+        for (c, n) in findings { metrics.increment("shieldflow_findings_total", [("category", c.rawValue)], by: Double(n)) }
+        for (r, n) in dead { metrics.increment("shieldflow_dead_letters_total", [("reason", r)], by: Double(n)) }
+        metrics.observe("shieldflow_decision_latency_seconds", values: latencies)
     }
 }

@@ -41,14 +41,14 @@ struct InspectBench: AsyncParsableCommand {
                 let (topic, value) = PipelineBench.payload(i, tag: "b-", sessions: sessions)
                 return InputRecord(source: SourceRecord(topic: topic, partition: Int32(i % 6), offset: Int64(i / 6)), value: value)
             }
-            for outcome in try await inspector.inspect(records, scratch: scratch) {
-                if case .decision(let d) = outcome {
-                    bytesOut += d.jsonBytes().count
-                    metrics.increment("shieldflow_decisions_total", [("action", d.action.rawValue), ("kind", d.kind.rawValue)])
-                    for f in d.findings { metrics.increment("shieldflow_findings_total", [("category", f.category.rawValue)]) }
-                    metrics.observe("shieldflow_decision_latency_seconds", d.latencyMs / 1000)
-                }
+            // As the daemon does: each decision serialised, the batch's metrics counted together.
+            let outcomes = try await inspector.inspect(records, scratch: scratch)
+            var tally = BatchTally(capacity: outcomes.count)
+            for outcome in outcomes {
+                tally.count(outcome)
+                if case .decision(let d) = outcome { bytesOut += d.jsonBytes().count }
             }
+            tally.add(to: metrics)
             done += n
             if done % max(batchSize, events / 10) < batchSize || done == events { samples.append((done, PipelineBench.rssKiB(getpid()))) }
         }

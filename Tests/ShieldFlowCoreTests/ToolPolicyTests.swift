@@ -1,4 +1,5 @@
-import ShieldFlowCore
+import Foundation
+@testable import ShieldFlowCore
 import XCTest
 
 final class ArgumentCheckTests: XCTestCase {
@@ -127,5 +128,13 @@ final class ToolPolicyTests: XCTestCase {
         XCTAssertEqual(p.plan(for: event("payments/charge", cost: 12.5), findingsBlock: false).admission?.limits.map(\.amount), [1, 12.5])
         XCTAssertEqual(p.plan(for: event("payments/charge"), findingsBlock: false).admission?.limits.map(\.name), ["calls:payments/*"])
         XCTAssertNil(p.plan(for: event("payments/charge"), findingsBlock: true).admission, "a call blocked on findings takes no slot")
+    }
+
+    func testReasonNumbersReadAsPercentThreeG() {
+        for x: Double in [0, 3, -2, 0.1, 0.42, 0.123456, 1 / 3, 12.345, 999.5, 1234.5, 0.00001234, 1e20, -0.75] {
+            XCTAssertEqual(ToolPolicy.fmt(x), x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(format: "%.3g", x), "\(x)")
+        }
+        XCTAssertEqual(ToolPolicy.fmt(0.42), "0.42")
+        XCTAssertEqual(ToolPolicy.fmt(1234.5), "1.23e+03")
     }
 }
