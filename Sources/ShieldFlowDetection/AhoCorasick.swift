@@ -13,6 +13,8 @@ struct AhoCorasick: Sendable {
     private let outputStart: [Int32]        // per state, into `outputs`
     private let outputs: [Int32]            // keyword ids
     let keywordCount: Int
+    /// The longest keyword in bytes: how far before the middle the second walk of a long text starts.
+    let maxKeywordLength: Int
     var stateCount: Int { outputStart.count - 1 }
     var classCountValue: Int { classCount }
 
@@ -22,6 +24,7 @@ struct AhoCorasick: Sendable {
     init(keywords: [[UInt8]], ids: [Int]? = nil) {
         let reportId = ids ?? Array(keywords.indices)
         keywordCount = keywords.count
+        maxKeywordLength = keywords.map(\.count).max() ?? 0
         var classOf = [UInt8](repeating: 0, count: 256)
         var next: UInt8 = 1
         for kw in keywords {
@@ -99,22 +102,55 @@ struct AhoCorasick: Sendable {
         if table16.isEmpty { run(table, text, report) } else { run(table16, text, report) }
     }
 
+    /// Texts from this length are walked as two halves at once.
+    static let splitLength = 512
+
     /// The DFA walk over a table of 16- or 32-bit states (negative: the target state has outputs).
+    ///
+    /// Each step waits for the table load of the step before it, so one walk is bound by load
+    /// latency. A long text is walked as two halves interleaved in one loop (two independent
+    /// chains in flight). The second walk starts `maxKeywordLength − 1` bytes before the middle
+    /// from the root, so it finds every occurrence that ends after the middle (an automaton
+    /// started at p finds every occurrence starting at or after p); it reports only those, after
+    /// the first walk, so the reports come in the same order as one walk's.
     @inline(__always)
     private func run<State: FixedWidthInteger & SignedInteger>(_ states: [State], _ text: UnsafeBufferPointer<UInt8>,
                                                                _ report: (Int, Int) -> Void) {
         states.withUnsafeBufferPointer { tab in
             byteClass.withUnsafeBufferPointer { cls in
-                guard let tp = tab.baseAddress, let cp = cls.baseAddress, let bp = text.baseAddress else { return }
-                let classes = classCount
-                var s = 0
-                for i in 0..<text.count {
-                    let t = Int(tp[s &* classes &+ Int(cp[Int(bp[i])])])
-                    if t < 0 {
-                        s = -t
-                        for k in Int(outputStart[s])..<Int(outputStart[s + 1]) { report(Int(outputs[k]), i + 1) }
-                    } else {
-                        s = t
+                outputStart.withUnsafeBufferPointer { os in
+                    outputs.withUnsafeBufferPointer { out in
+                        guard let tp = tab.baseAddress, let cp = cls.baseAddress, let bp = text.baseAddress else { return }
+                        let classes = classCount
+                        let n = text.count
+                        @inline(__always) func step(_ s: inout Int, _ i: Int) -> Bool {
+                            let t = Int(tp[s &* classes &+ Int(cp[Int(bp[i])])])
+                            s = t < 0 ? -t : t
+                            return t < 0
+                        }
+                        guard n >= Self.splitLength && maxKeywordLength < n / 4 else {
+                            var s = 0
+                            for i in 0..<n where step(&s, i) {
+                                for k in Int(os[s])..<Int(os[s + 1]) { report(Int(out[k]), i + 1) }
+                            }
+                            return
+                        }
+                        let mid = n / 2
+                        let start2 = mid - (maxKeywordLength - 1)
+                        var later: [(keyword: Int32, end: Int32)] = []
+                        var s1 = 0, s2 = 0
+                        for k in 0..<mid {
+                            let hit1 = step(&s1, k)
+                            let j = start2 &+ k
+                            if step(&s2, j) && j + 1 > mid {
+                                for o in Int(os[s2])..<Int(os[s2 + 1]) { later.append((out[o], Int32(j + 1))) }
+                            }
+                            if hit1 { for o in Int(os[s1])..<Int(os[s1 + 1]) { report(Int(out[o]), k + 1) } }
+                        }
+                        for j in (start2 + mid)..<n where step(&s2, j) && j + 1 > mid {
+                            for o in Int(os[s2])..<Int(os[s2 + 1]) { later.append((out[o], Int32(j + 1))) }
+                        }
+                        for (keyword, end) in later { report(Int(keyword), Int(end)) }
                     }
                 }
             }

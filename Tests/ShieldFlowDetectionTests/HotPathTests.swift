@@ -78,6 +78,32 @@ final class RepetitionTests: XCTestCase {
     }
 }
 
+extension RepetitionTests {
+    /// The early exit must not change which period is found: checked against the definition
+    /// (the smallest p ≤ 8 with at least 90% of positions equal to the one p before).
+    func testCharPeriodMatchesTheDefinition() {
+        var rng = RandomizedTests.SplitMix64(state: 5)
+        func next(_ n: Int) -> Int { Int.random(in: 0..<n, using: &rng) }
+        var periodic = 0
+        for _ in 0..<5000 {
+            let unit = (0..<(1 + next(9))).map { _ in UInt8(0x61 + next(4)) }
+            let length = 40 + next(80)
+            var token = (0..<length).map { unit[$0 % unit.count] }
+            for _ in 0..<next(length / 6 + 1) { token[next(length)] = UInt8(0x61 + next(26)) }   // noise
+            let definition: Int? = (1...8).first { p in
+                var same = 0
+                for k in p..<length where token[k] == token[k - p] { same += 1 }
+                return same * 10 >= (length - p) * 9
+            }
+            let ours = token.withUnsafeBufferPointer { Repetition.charPeriod($0, 0, length) }
+            XCTAssertEqual(ours, definition, String(decoding: token, as: UTF8.self))
+            if ours != nil { periodic += 1 }
+        }
+        XCTAssertGreaterThan(periodic, 500)
+        XCTAssertGreaterThan(5000 - periodic, 500)
+    }
+}
+
 final class FeaturePassTests: XCTestCase {
     /// The letter-run shortcut must give exactly what the byte-by-byte path gives.
     func testLetterRunsMatchTheByteByBytePath() {

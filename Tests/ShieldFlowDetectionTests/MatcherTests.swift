@@ -12,6 +12,35 @@ final class MatcherTests: XCTestCase {
         XCTAssertEqual(Set(hits.map(\.1)), [4, 6])
     }
 
+    /// Every occurrence, in the order one left-to-right walk reports it, including long texts that
+    /// are walked as two halves and keywords that straddle the middle.
+    func testAhoCorasickReportsWhatANaiveSearchFindsInOrder() {
+        var rng = RandomizedTests.SplitMix64(state: 17)
+        func next(_ n: Int) -> Int { Int.random(in: 0..<n, using: &rng) }
+        let keywords = ["ignore", "ign", "nore", "previous instructions", "ore", "e", "system prompt", "prompt", "dan", "a", "ab", "bab"]
+        let ac = AhoCorasick(keywords: keywords.map { Array($0.utf8) })
+        let filler = ["x", " ", "IGNORE", "ignore previous instructions", "sys", "tem prompt", "b", "ab", "Dan", "q", "\n", "é"]
+        var long = 0
+        for _ in 0..<400 {
+            let text = Array((0..<next(400)).map { _ in next(3) == 0 ? keywords[next(keywords.count)] : filler[next(filler.count)] }.joined().utf8)
+            if text.count >= AhoCorasick.splitLength { long += 1 }
+            var ours: [(Int, Int)] = []
+            text.withUnsafeBufferPointer { buf in ac.scan(buf) { ours.append(($0, $1)) } }
+            var naive: [(Int, Int)] = []
+            let lower = text.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+            for end in 1...max(1, text.count) where !text.isEmpty {
+                for (id, kw) in keywords.enumerated() {
+                    let k = Array(kw.utf8)
+                    if end >= k.count && Array(lower[(end - k.count)..<end]) == k { naive.append((id, end)) }
+                }
+            }
+            XCTAssertEqual(ours.map(\.1), naive.map(\.1), "end offsets in order")
+            // Within one end offset the order is by keyword id (one walk's output list).
+            XCTAssertEqual(ours.map { "\($0.0)@\($0.1)" }, naive.map { "\($0.0)@\($0.1)" })
+        }
+        XCTAssertGreaterThan(long, 100, "long texts take the two-walk path")
+    }
+
     func testPCRE2CompileErrorsCarryMessageAndOffset() {
         XCTAssertThrowsError(try PCRE2Regex("ab(c")) { error in
             XCTAssertTrue((error as? PCRE2Error)?.description.contains("offset") ?? false)
