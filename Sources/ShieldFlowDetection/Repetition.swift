@@ -8,43 +8,106 @@ enum Repetition {
     static let minPeriodic = 24
 
     /// Byte range of the first flood, or nil. Keeps only the last eight tokens (a ring on the
-    /// stack), so a scan allocates nothing.
+    /// stack), so a scan allocates nothing. Token boundaries are found eight bytes at a time: a
+    /// byte-by-byte tokenizer mispredicts a branch at both ends of every word.
     static func flood(_ buf: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: 26) { mem in
-            // [0, 8): token starts, [8, 16): token ends, [16, 21): run per period, [21, 26): run starts.
+        guard let base = buf.baseAddress else { return nil }
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: 24) { mem -> Range<Int>? in
+            // [0, 8): token starts, [8, 16): token ends, [16, 24): token fingerprints.
             let p = mem.baseAddress!
-            p.initialize(repeating: 0, count: 26)
-            let starts = p, ends = p + 8, run = p + 16, runStart = p + 21
+            p.initialize(repeating: 0, count: 24)
+            let starts = p, ends = p + 8, prints = p + 16
             var count = 0
-            var i = 0
+            // Consecutive matches at each period (1–4) and where each run began.
+            var run1 = 0, run2 = 0, run3 = 0, run4 = 0
+            var from1 = 0, from2 = 0, from3 = 0, from4 = 0
             let n = buf.count
-            while i < n {
-                while i < n && isSpace(buf[i]) { i &+= 1 }
-                guard i < n else { break }
-                let s = i
-                while i < n && !isSpace(buf[i]) { i &+= 1 }
-                starts[count & 7] = s; ends[count & 7] = i
+            // One whitespace-separated token [s, e), in order.
+            func token(_ s: Int, _ e: Int) -> Range<Int>? {
                 let k = count
+                let print = fingerprint(buf, s, e)
+                starts[k & 7] = s; ends[k & 7] = e; prints[k & 7] = Int(bitPattern: UInt(print))
                 count &+= 1
-                if i - s >= 40, let q = charPeriod(buf, s, i), q <= 8, !isDecoration(buf, s, s + q) { return s..<i }
-                var q = 1
-                while q <= 4 && q <= k {
-                    let ps = starts[(k - q) & 7], pe = ends[(k - q) & 7]
-                    if pe - ps == i - s && equal(buf, s, i, ps, pe) && !(q == 1 && isDecoration(buf, s, i)) {
-                        if run[q] == 0 { runStart[q] = ps }
-                        run[q] &+= 1
-                        let needed = q == 1 ? minSame - 1 : minPeriodic - q
-                        if run[q] >= needed {
-                            return runStart[q]..<floodEnd(buf, from: i, period: q, starts: starts, ends: ends, count: count)
+                if e - s >= 40, let q = charPeriod(buf, s, e), q <= 8, !isDecoration(buf, s, s + q) { return s..<e }
+                // Token k against token k − q: equal fingerprints decide for tokens of up to
+                // seven bytes (length and every byte are in it); longer ones are compared.
+                @inline(__always) func period(_ q: Int, _ run: inout Int, _ from: inout Int) -> Range<Int>? {
+                    guard q <= k else { return nil }
+                    let j = (k - q) & 7
+                    if UInt(bitPattern: prints[j]) == UInt(print) && (e - s <= 7 || equal(buf, s, e, starts[j], ends[j]))
+                        && !(q == 1 && isDecoration(buf, s, e)) {
+                        if run == 0 { from = starts[j] }
+                        run &+= 1
+                        if run >= (q == 1 ? minSame - 1 : minPeriodic - q) {
+                            return from..<floodEnd(buf, from: e, period: q, starts: starts, ends: ends, count: count)
                         }
                     } else {
-                        run[q] = 0
+                        run = 0
                     }
-                    q &+= 1
+                    return nil
                 }
+                if let r = period(1, &run1, &from1) { return r }
+                if let r = period(2, &run2, &from2) { return r }
+                if let r = period(3, &run3, &from3) { return r }
+                return period(4, &run4, &from4)
             }
+            var i = 0
+            var tokenStart = 0
+            var previousSpace: UInt64 = 1   // before the text: as if a space
+            let raw = UnsafeRawPointer(base)
+            while i &+ 8 <= n {
+                let space = spaceMask(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                let before = space << 8 | previousSpace << 7   // each byte: was the byte before it a space?
+                let opens = ~space & before & 0x8080_8080_8080_8080
+                let closes = space & ~before & 0x8080_8080_8080_8080
+                var events = opens | closes
+                while events != 0 {
+                    let bit = events.trailingZeroBitCount
+                    let at = i &+ bit >> 3
+                    if opens >> UInt64(bit) & 1 != 0 {
+                        tokenStart = at
+                    } else if let found = token(tokenStart, at) {
+                        return found
+                    }
+                    events &= events &- 1
+                }
+                previousSpace = space >> 63
+                i &+= 8
+            }
+            while i < n {
+                let isSpace: UInt64 = isSpace(buf[i]) ? 1 : 0
+                if isSpace == 0 && previousSpace == 1 { tokenStart = i }
+                if isSpace == 1 && previousSpace == 0, let found = token(tokenStart, i) { return found }
+                previousSpace = isSpace
+                i &+= 1
+            }
+            if previousSpace == 0 { return token(tokenStart, n) }
             return nil
         }
+    }
+
+    /// A token's length (top byte, capped) and first seven bytes: equal for equal tokens, and
+    /// for tokens of up to seven bytes equal only for equal tokens.
+    @inline(__always) static func fingerprint(_ buf: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> UInt64 {
+        let length = e - s
+        var bytes: UInt64 = 0
+        if s &+ 8 <= buf.count {
+            bytes = UnsafeRawPointer(buf.baseAddress!).loadUnaligned(fromByteOffset: s, as: UInt64.self)
+            bytes &= length >= 7 ? 0x00FF_FFFF_FFFF_FFFF : (1 << UInt64(8 * length)) &- 1
+        } else {
+            for k in 0..<min(length, 7) { bytes |= UInt64(buf[s + k]) << UInt64(8 * k) }
+        }
+        return bytes | UInt64(min(length, 255)) << 56
+    }
+
+    /// The high bit of each byte of `w` that is a space, tab, line feed or carriage return (exact
+    /// per byte: no borrow runs from one byte into the next).
+    @inline(__always) static func spaceMask(_ w: UInt64) -> UInt64 {
+        @inline(__always) func zeroBytes(_ x: UInt64) -> UInt64 {
+            ~(((x & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7F7F_7F7F_7F7F_7F7F) | x) & 0x8080_8080_8080_8080
+        }
+        return zeroBytes(w ^ 0x2020_2020_2020_2020) | zeroBytes(w ^ 0x0A0A_0A0A_0A0A_0A0A)
+            | zeroBytes(w ^ 0x0D0D_0D0D_0D0D_0D0D) | zeroBytes(w ^ 0x0909_0909_0909_0909)
     }
 
     /// Separator lines and table rules (`=====`, `---|---`, `• • •`, `↑-↑-↑`): decoration, not a flood.

@@ -60,7 +60,7 @@ final class RepetitionTests: XCTestCase {
     func testRingMatchesTheReferenceOnRandomTokenStreams() {
         var rng = RandomizedTests.SplitMix64(state: 3)
         func next(_ n: Int) -> Int { Int.random(in: 0..<n, using: &rng) }
-        let vocabulary = ["a", "ab", "ha", "}", "foo", "==", "x1", "ö"]
+        let vocabulary = ["a", "ab", "ha", "}", "foo", "==", "x1", "ö", "abcdefgh", "abcdefgx", "abcdefg", "ticket-1234567"]
         var floods = 0
         for _ in 0..<3000 {
             var words: [String] = []
@@ -69,7 +69,11 @@ final class RepetitionTests: XCTestCase {
             for _ in 0..<(next(90)) {
                 if next(3) != 0 { words += unit } else { words.append(vocabulary[next(vocabulary.count)]) }
             }
-            var text = words.joined(separator: next(2) == 0 ? " " : "\n")
+            // Separators of every whitespace kind and width, and whitespace at either end, so token
+            // edges fall anywhere in the tokenizer's eight-byte words.
+            let separators = [" ", "\n", "  ", "\t", "\r\n", " \t  ", "         "]
+            var text = String(separators[next(separators.count)].prefix(next(2)))
+                + String(words.map { $0 + separators[next(separators.count)] }.joined().dropLast(next(2)))
             let (ours, theirs) = text.withUTF8 { (Repetition.flood($0), reference($0)) }
             XCTAssertEqual(ours, theirs, text)
             if ours != nil { floods += 1 }
