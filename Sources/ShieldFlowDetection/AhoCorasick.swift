@@ -103,7 +103,7 @@ struct AhoCorasick: Sendable {
     }
 
     /// Texts from this length are walked as two halves at once.
-    static let splitLength = 512
+    static let splitLength = 128
 
     /// The DFA walk over a table of 16- or 32-bit states (negative: the target state has outputs).
     ///
