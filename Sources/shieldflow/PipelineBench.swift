@@ -135,8 +135,9 @@ struct PipelineBench: ParsableCommand {
 
     /// Produces `latencyEvents` at `rate` and times each one from its produce call until `consumer`
     /// sees the record that `source` links back to it ("topic/partition/offset"): p50, p99, max (ms).
-    func latency(mode: String, producer: KafkaProducer, consumer: KafkaConsumer,
+    func latency(mode: String, producer: KafkaProducer, consumer: KafkaConsumer, count latencyEvents: Int? = nil,
                  source: (ConsumedMessage) -> String?) throws -> (Double, Double, Double) {
+        let latencyEvents = latencyEvents ?? self.latencyEvents
         var sent: [Int: (UInt64, String)] = [:]
         var sentAt: [String: UInt64] = [:]
         var latencies: [Double] = []
@@ -190,15 +191,20 @@ struct PipelineBench: ParsableCommand {
                                                               "auto.offset.reset": "latest", "fetch.wait.max.ms": "5"]),
                                          topics: DevCluster.builtIn.map(\.0).filter { $0.hasSuffix(".in") })
         defer { consumer.close() }
-        // Join the group and take the end offsets before the first record is produced.
+        // Join the group, then a short warm-up stream (every partition fetched at least once, the
+        // way the daemon and the relay are warm from their throughput phase), then the measurement.
         let joined = Self.now() + 5_000_000_000
         while Self.now() < joined && consumer.lag().isEmpty { _ = try consumer.poll(max: 1000, timeoutMs: 100) }
+        let source = { (m: ConsumedMessage) -> String? in "\(m.topic)/\(m.partition)/\(m.offset)" }
+        _ = try latency(mode: "direct-warm-up", producer: producer, consumer: consumer, count: min(latencyEvents, max(100, rate)), source: source)
         Thread.sleep(forTimeInterval: settleSeconds)
-        _ = try consumer.poll(max: 100_000, timeoutMs: 100)
-        return try latency(mode: "direct", producer: producer, consumer: consumer) { m in "\(m.topic)/\(m.partition)/\(m.offset)" }
+        return try latency(mode: "direct", producer: producer, consumer: consumer, source: source)
     }
 
-    func run() throws {
+    /// A fresh embedded cluster with the built-in topics and `events` preloaded input events. Every
+    /// mode gets its own: the mock broker keeps every record and slows down as its logs grow, so a
+    /// shared cluster would favour whichever mode runs first.
+    func preloadedCluster() throws -> (MockCluster, KafkaProducer) {
         let cluster = try MockCluster(brokers: 3)
         for (name, p) in DevCluster.builtIn { try cluster.createTopic(name, partitions: p ?? 6, replicationFactor: 3) }
         try cluster.createTopic("bench.relay.out", partitions: 6, replicationFactor: 3)
@@ -210,17 +216,23 @@ struct PipelineBench: ParsableCommand {
         }
         let failed = producer.flush(timeoutMs: 120_000).filter { $0.error != nil }.count
         guard failed == 0 else { throw CLIError("\(failed) preload deliveries failed") }
+        return (cluster, producer)
+    }
+
+    func run() throws {
         var report: [String: Any] = ["events": events, "latency_events": latencyEvents, "rate": rate, "batch_size": batchSize]
+        if !noRelay {
+            let (cluster, producer) = try preloadedCluster()
+            let (p50, p99, max) = try direct(cluster: cluster, producer: producer)
+            report["direct"] = ["latency_ms": ["p50": p50, "p99": p99, "max": max]]
+        }
         var modes: [(String, String)] = [("daemon", "shieldflow.decisions")]
         if !noRelay { modes.insert(("relay", "bench.relay.out"), at: 0) }
         for (mode, output) in modes {
+            let (cluster, producer) = try preloadedCluster()
             let r = try measure(mode: mode, output: output, cluster: cluster, producer: producer)
             report[mode] = ["events_per_s": r.eventsPerSecond.rounded(), "cpu_us_per_event": (r.cpuMicrosPerEvent * 10).rounded() / 10, "latency_ms": ["p50": r.p50, "p99": r.p99, "max": r.max],
                             "rss_kib": r.rss.map { [$0.0, $0.1] }] as [String: Any]
-        }
-        if !noRelay {
-            let (p50, p99, max) = try direct(cluster: cluster, producer: producer)
-            report["direct"] = ["latency_ms": ["p50": p50, "p99": p99, "max": max]]
         }
         if let d = report["daemon"] as? [String: Any], let r = report["relay"] as? [String: Any],
            let de = d["events_per_s"] as? Double, let re = r["events_per_s"] as? Double, re > 0 {
