@@ -135,11 +135,18 @@ public final class Daemon: @unchecked Sendable {
             failure[batch.sequence] != nil || (acknowledged[batch.sequence] ?? 0) >= batch.messages.count
         }
         mutating func absorb(_ reports: [DeliveryReport]) {
+            // Reports come mostly batch by batch: count a run locally, one dictionary update per run.
+            var batch = -1, run = 0
             for r in reports {
-                let batch = r.token >> 32
-                if let e = r.error, failure[batch] == nil { failure[batch] = e }
-                acknowledged[batch, default: 0] += 1
+                let b = r.token >> 32
+                if b != batch {
+                    if run > 0 { acknowledged[batch, default: 0] += run }
+                    batch = b; run = 0
+                }
+                if let e = r.error, failure[b] == nil { failure[b] = e }
+                run += 1
             }
+            if run > 0 { acknowledged[batch, default: 0] += run }
         }
     }
 
@@ -229,17 +236,20 @@ public final class Daemon: @unchecked Sendable {
         }
         // Every record of the batch is decided and acknowledged: commit past the highest offset
         // of each partition (earlier offsets were committed with earlier batches).
-        var next: [String: (String, Int32, Int64)] = [:]
+        var next: [(topic: String, partition: Int32, offset: Int64)] = []   // a batch spans a few partitions
         for m in batch.messages {
-            let key = "\(m.topic)/\(m.partition)"
-            if (next[key]?.2 ?? -1) < m.offset + 1 { next[key] = (m.topic, m.partition, m.offset + 1) }
+            if let k = next.firstIndex(where: { $0.partition == m.partition && $0.topic == m.topic }) {
+                next[k].offset = max(next[k].offset, m.offset + 1)
+            } else {
+                next.append((m.topic, m.partition, m.offset + 1))
+            }
         }
         // A failed commit loses nothing: the next batch's commit covers these offsets, and a
         // rebalance in between only replays decisions (same ids). So log, count, and go on.
         // Asynchronous while running (failures arrive through `takeCommitFailures`), synchronous
         // when stopping, so the last commit is done before the group is left.
         do {
-            let offsets = next.values.map { ($0.0, $0.1, $0.2) }
+            let offsets = next.map { ($0.topic, $0.partition, $0.offset) }
             if commitNow { try consumer.commit(offsets) } else { try consumer.commitAsync(offsets) }
         } catch {
             metrics.increment("shieldflow_commit_failures_total")
