@@ -322,7 +322,15 @@ public final class DetectionEngine: Sendable {
                     // The commonest case by far: a run of lower-case letters, applied at once
                     // (the same effect as the per-letter path below, letter by letter).
                     let s = i
-                    repeat { i &+= 1 } while i < n && buf[i] &- 0x61 < 26
+                    i &+= 1
+                    // Eight bytes at a time: the end of the run is the first byte outside a–z (a
+                    // byte loop mispredicts its exit once per word).
+                    var open = true
+                    while open && i &+ 8 <= n {
+                        let other = Self.notLowerMask(UnsafeRawPointer(buf + i).loadUnaligned(as: UInt64.self))
+                        if other != 0 { i &+= other.trailingZeroBitCount &>> 3; open = false } else { i &+= 8 }
+                    }
+                    if open { while i < n && buf[i] &- 0x61 < 26 { i &+= 1 } }
                     let run = i &- s
                     // Hex letters (a–f) at the end of the run; the run's first non-hex letter is
                     // looked for only when colons came before (an IPv6 shape in the making).
@@ -461,6 +469,16 @@ public final class DetectionEngine: Sendable {
         scratch.lower.withUnsafeMutableBufferPointer { lower in
             for i in 0..<buf.count { let b = buf[i]; lower[i] = b &- 0x41 < 26 ? b | 0x20 : b }
         }
+    }
+
+    /// The high bit of every byte of `w` that is not a lower-case ASCII letter (exact per byte:
+    /// the sums stay inside each byte).
+    @inline(__always) static func notLowerMask(_ w: UInt64) -> UInt64 {
+        let low7 = w & 0x7F7F_7F7F_7F7F_7F7F
+        let atLeastA = low7 &+ 0x1F1F_1F1F_1F1F_1F1F      // high bit: ≥ 0x61
+        let pastZ = low7 &+ 0x0505_0505_0505_0505         // high bit: ≥ 0x7B
+        let lower = atLeastA & ~pastZ & ~w & 0x8080_8080_8080_8080
+        return ~lower & 0x8080_8080_8080_8080
     }
 
     @inline(__always) static func hexValue(_ b: UInt8) -> Bool {

@@ -154,6 +154,27 @@ final class SplitRunTests: XCTestCase {
     }
 }
 
+final class ByteMaskTests: XCTestCase {
+    /// Each byte value in each lane, among neighbours of every kind: only its own lane answers.
+    func testNotLowerMaskIsExactPerByte() {
+        for neighbour: UInt8 in [0x61, 0x7A, 0x00, 0x60, 0x7B, 0xFF, 0xE1, 0x41] {
+            for lane in 0..<8 {
+                for b in 0...255 {
+                    var bytes = [UInt8](repeating: neighbour, count: 8)
+                    bytes[lane] = UInt8(b)
+                    let w = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+                    var expected: UInt64 = 0
+                    for (k, x) in bytes.enumerated() where !(0x61...0x7A).contains(x) { expected |= 0x80 << UInt64(8 * k) }
+                    XCTAssertEqual(DetectionEngine.notLowerMask(w), expected, "lane \(lane) byte \(b) among \(neighbour)")
+                    var spaces: UInt64 = 0
+                    for (k, x) in bytes.enumerated() where [0x20, 0x0A, 0x0D, 0x09].contains(x) { spaces |= 0x80 << UInt64(8 * k) }
+                    XCTAssertEqual(Repetition.spaceMask(w), spaces, "lane \(lane) byte \(b) among \(neighbour)")
+                }
+            }
+        }
+    }
+}
+
 final class WordSetTests: XCTestCase {
     func testHoldsExactlyItsWords() {
         let words = (0..<500).map { "w\($0)x" } + DetectionEngine.leetVocabulary
