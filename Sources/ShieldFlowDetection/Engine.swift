@@ -356,7 +356,7 @@ public final class DetectionEngine: Sendable {
                 if letterRuns && b >= 0x80 && i > 0 && buf[i &- 1] >= 0x80 {
                     // Inside a run of non-ASCII bytes: its first byte already reset every run and
                     // token counter, so the rest change nothing.
-                    high = 0x80
+                    high |= 0x80
                     repeat { i &+= 1 } while i < n && buf[i] >= 0x80
                     continue
                 }

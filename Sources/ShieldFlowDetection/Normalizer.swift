@@ -285,7 +285,7 @@ enum Normalizer {
 
     /// Whether `rejoinSplitLetters` would rejoin anything in the lower-case form of ASCII `text`:
     /// the same scan without building the view, so text that merely has short tokens ("x = a + b",
-    /// "1. 2. 3.") needs no view.
+    /// "a) b) c) d)") needs no view.
     static func hasSplitRun(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         let n = text.count
         guard n >= 7 else { return false }
