@@ -128,7 +128,8 @@ struct AhoCorasick: Sendable {
                             s = t < 0 ? -t : t
                             return t < 0
                         }
-                        guard n >= Self.splitLength && maxKeywordLength < n / 4 else {
+                        // (With no keywords there is nothing to find, and no overlap to start from.)
+                        guard n >= Self.splitLength && maxKeywordLength >= 1 && maxKeywordLength < n / 4 else {
                             var s = 0
                             for i in 0..<n where step(&s, i) {
                                 for k in Int(os[s])..<Int(os[s + 1]) { report(Int(out[k]), i + 1) }

@@ -41,6 +41,20 @@ final class MatcherTests: XCTestCase {
         XCTAssertGreaterThan(long, 100, "long texts take the two-walk path")
     }
 
+    /// An automaton without keywords (a rule set with no non-ASCII keywords has one) walks long
+    /// texts too, and finds nothing; with one-byte keywords the halves meet exactly.
+    func testAutomatonEdgeSizes() {
+        for n in [0, 1, 127, 128, 129, 255, 256, 1024] {
+            let text = [UInt8](repeating: 0x61, count: n)
+            var none = 0
+            text.withUnsafeBufferPointer { AhoCorasick(keywords: []).scan($0) { _, _ in none += 1 } }
+            XCTAssertEqual(none, 0)
+            var ends: [Int] = []
+            text.withUnsafeBufferPointer { AhoCorasick(keywords: [[0x61]]).scan($0) { _, end in ends.append(end) } }
+            XCTAssertEqual(ends, Array(stride(from: 1, through: n, by: 1)), "n = \(n)")
+        }
+    }
+
     func testPCRE2CompileErrorsCarryMessageAndOffset() {
         XCTAssertThrowsError(try PCRE2Regex("ab(c")) { error in
             XCTAssertTrue((error as? PCRE2Error)?.description.contains("offset") ?? false)
