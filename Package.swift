@@ -13,8 +13,6 @@ import PackageDescription
 // System-library targets for librdkafka, hiredis and libcurl are declared here so that
 // `swift package` knows every native dependency and its apt provider; their adapters
 // arrive with the daemon, trust and Datadog work.
-let hotPath: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
-
 let package = Package(
     name: "ShieldFlow",
     platforms: [.macOS(.v14)],
@@ -46,15 +44,11 @@ let package = Package(
         .target(name: "KafkaAdapter", dependencies: ["CKafkaShim"]),
         .target(name: "CCurlShim", dependencies: ["CCurl"], linkerSettings: [.linkedLibrary("z")]),
         .target(name: "CurlAdapter", dependencies: ["CCurlShim"]),
-        // The engine's scratch state is owned by one scan at a time (a `ScanScratch` is never shared
-        // between threads; the type says so), so the runtime's dynamic exclusivity checks on its
-        // class properties only cost time (about 5% of a scan). Static checks stay on.
-        .target(name: "ShieldFlowCore", swiftSettings: hotPath),
+        .target(name: "ShieldFlowCore"),
         .target(name: "PCRE2Adapter", dependencies: ["CPCRE2"]),
         .target(name: "RedisAdapter", dependencies: ["CHiredis"]),
         .target(name: "ShieldFlowDetection",
-                dependencies: ["ShieldFlowCore", "PCRE2Adapter", .product(name: "Yams", package: "Yams")],
-                swiftSettings: hotPath),
+                dependencies: ["ShieldFlowCore", "PCRE2Adapter", .product(name: "Yams", package: "Yams")]),
         .target(name: "ShieldFlowPipeline", dependencies: ["ShieldFlowCore", "ShieldFlowDetection", "KafkaAdapter", "RedisAdapter", "CurlAdapter",
                                                    .product(name: "Yams", package: "Yams"),
                                                    .product(name: "Logging", package: "swift-log"),
