@@ -99,7 +99,18 @@ struct AhoCorasick: Sendable {
     /// Calls `report(keywordId, endByteOffset)` for every keyword occurrence in `text`.
     @inline(__always)
     func scan(_ text: UnsafeBufferPointer<UInt8>, _ report: (Int, Int) -> Void) {
-        if table16.isEmpty { run(table, text, report) } else { run(table16, text, report) }
+        withoutActuallyEscaping(report) { report in
+            var sink = ClosureSink(report: report)
+            scan(text, into: &sink)
+        }
+    }
+
+    /// Hands every keyword occurrence in `text` to `sink`, in order. The hot path: a sink passed
+    /// `inout` is checked for exclusive access once, at compile time, where a closure capturing
+    /// mutable state pays a runtime check on every access.
+    @inline(__always)
+    func scan<Sink: KeywordSink>(_ text: UnsafeBufferPointer<UInt8>, into sink: inout Sink) {
+        if table16.isEmpty { run(table, text, &sink) } else { run(table16, text, &sink) }
     }
 
     /// Texts from this length are walked as two halves at once.
@@ -114,8 +125,8 @@ struct AhoCorasick: Sendable {
     /// started at p finds every occurrence starting at or after p); it reports only those, after
     /// the first walk, so the reports come in the same order as one walk's.
     @inline(__always)
-    private func run<State: FixedWidthInteger & SignedInteger>(_ states: [State], _ text: UnsafeBufferPointer<UInt8>,
-                                                               _ report: (Int, Int) -> Void) {
+    private func run<State: FixedWidthInteger & SignedInteger, Sink: KeywordSink>(_ states: [State], _ text: UnsafeBufferPointer<UInt8>,
+                                                                                   _ sink: inout Sink) {
         states.withUnsafeBufferPointer { tab in
             byteClass.withUnsafeBufferPointer { cls in
                 outputStart.withUnsafeBufferPointer { os in
@@ -132,7 +143,7 @@ struct AhoCorasick: Sendable {
                         guard n >= Self.splitLength && maxKeywordLength >= 1 && maxKeywordLength < n / 4 else {
                             var s = 0
                             for i in 0..<n where step(&s, i) {
-                                for k in Int(os[s])..<Int(os[s + 1]) { report(Int(out[k]), i + 1) }
+                                for k in Int(os[s])..<Int(os[s + 1]) { sink.keyword(Int(out[k]), end: i + 1) }
                             }
                             return
                         }
@@ -146,15 +157,26 @@ struct AhoCorasick: Sendable {
                             if step(&s2, j) && j + 1 > mid {
                                 for o in Int(os[s2])..<Int(os[s2 + 1]) { later.append((out[o], Int32(j + 1))) }
                             }
-                            if hit1 { for o in Int(os[s1])..<Int(os[s1 + 1]) { report(Int(out[o]), k + 1) } }
+                            if hit1 { for o in Int(os[s1])..<Int(os[s1 + 1]) { sink.keyword(Int(out[o]), end: k + 1) } }
                         }
                         for j in (start2 + mid)..<n where step(&s2, j) && j + 1 > mid {
                             for o in Int(os[s2])..<Int(os[s2 + 1]) { later.append((out[o], Int32(j + 1))) }
                         }
-                        for (keyword, end) in later { report(Int(keyword), Int(end)) }
+                        for (keyword, end) in later { sink.keyword(Int(keyword), end: Int(end)) }
                     }
                 }
             }
         }
     }
+}
+
+/// Receives keyword occurrences from `AhoCorasick.scan(_:into:)`.
+protocol KeywordSink {
+    mutating func keyword(_ id: Int, end: Int)
+}
+
+/// A closure as a sink (tests, benchmarks and other cold paths).
+struct ClosureSink: KeywordSink {
+    let report: (Int, Int) -> Void
+    @inline(__always) mutating func keyword(_ id: Int, end: Int) { report(id, end) }
 }

@@ -46,14 +46,64 @@ public final class ScanScratch {
     func countLayer() { layersScanned += 1 }
 }
 
+/// Keyword hits of one layer, as the automaton reports them: sets the rule bits and widens their
+/// windows. A struct passed `inout`, so the per-hit updates need no runtime exclusivity checks.
+struct HitSink: KeywordSink {
+    let engine: DetectionEngine
+    /// The text the automaton is walking (the raw bytes or the view) and which rules it serves:
+    /// nil for all, true for the normalised (intent) rules only, false for the raw ones only.
+    var subject: UnsafeBufferPointer<UInt8>
+    var normalizedOnly: Bool?
+    var hits = LayerHits()
+    /// A ROT13 marker keyword was seen (the text is decoded as a hidden layer).
+    var rot13 = false
+
+    init(engine: DetectionEngine, subject: UnsafeBufferPointer<UInt8>, normalizedOnly: Bool?) {
+        self.engine = engine
+        self.subject = subject
+        self.normalizedOnly = normalizedOnly
+    }
+
+    @inline(__always) mutating func keyword(_ kw: Int, end: Int) {
+        let e = engine
+        if e.rot13Keywords.contains(kw) { rot13 = true; return }
+        let start = end - Int(e.keywordLength[kw])
+        if e.keywordWhole[kw] {
+            if start > 0 && DetectionEngine.isWordByte(subject[start - 1]) { return }
+            if end < subject.count && DetectionEngine.isWordByte(subject[end]) { return }
+        }
+        for r32 in e.keywordRules[kw] {
+            let r = Int(r32)
+            let normalized = e.rules[r].normalized
+            if let only = normalizedOnly, normalized != only { continue }
+            // Read, update, write back once: each array write checks that the buffer is unique.
+            var w = hits.window[r]
+            w.count &+= 1
+            // An intent rule's window stops growing after `maxKeywordHits`: thousands of decoy
+            // keywords cannot buy unbounded regex work (the flood is reported instead).
+            if normalized && w.count > DetectionEngine.maxKeywordHits { hits.window[r] = w; continue }
+            if Int32(start) < w.lo { w.lo = Int32(start) }
+            if Int32(end) > w.hi { w.hi = Int32(end) }
+            hits.window[r] = w
+            DetectionEngine.set(&hits.raw, r)
+            hits.spans.append(KeywordSpan(rule: r32, start: Int32(start), end: Int32(end)))
+        }
+    }
+}
+
+/// The hull of one rule's keyword hits in a layer, and their number.
+struct RuleWindow {
+    var lo: Int32 = .max
+    var hi: Int32 = 0
+    var count: Int32 = 0
+}
+
 /// Which rules a layer's keywords triggered and where.
 struct LayerHits {
     /// One bit per rule.
     var raw: [UInt64] = []
     /// Per rule, the hull of its keyword hits and their number.
-    var lo: [Int32] = []
-    var hi: [Int32] = []
-    var count: [Int32] = []
+    var window: [RuleWindow] = []
     /// Every (rule, keyword span): a rule's pattern runs on the merged windows around its own hits,
     /// not on the hull from the first hit to the last.
     var spans: [KeywordSpan] = []
@@ -497,35 +547,14 @@ public final class DetectionEngine: Sendable {
         swap(&h, &scratch.hits)
         if h.raw.count != wordCount {
             h.raw = [UInt64](repeating: 0, count: wordCount)
-            h.lo = [Int32](repeating: Int32.max, count: rules.count)
-            h.hi = [Int32](repeating: 0, count: rules.count)
-            h.count = [Int32](repeating: 0, count: rules.count)
-        }
-        var rot13 = false
-        // A keyword hit (id, end offset) in `subject`: set the rule bits and widen their windows.
-        func hit(_ kw: Int, _ end: Int, _ subject: UnsafeBufferPointer<UInt8>, normalizedOnly: Bool?) {
-            if rot13Keywords.contains(kw) { rot13 = true; return }
-            let start = end - Int(keywordLength[kw])
-            if keywordWhole[kw] {
-                if start > 0 && Self.isWordByte(subject[start - 1]) { return }
-                if end < subject.count && Self.isWordByte(subject[end]) { return }
-            }
-            for r32 in keywordRules[kw] {
-                let r = Int(r32)
-                if let only = normalizedOnly, rules[r].normalized != only { continue }
-                h.count[r] &+= 1
-                // An intent rule's window stops growing after `maxKeywordHits`: thousands of decoy
-                // keywords cannot buy unbounded regex work (the flood is reported instead).
-                if rules[r].normalized && h.count[r] > Self.maxKeywordHits { continue }
-                Self.set(&h.raw, r)
-                if Int32(start) < h.lo[r] { h.lo[r] = Int32(start) }
-                if Int32(end) > h.hi[r] { h.hi[r] = Int32(end) }
-                h.spans.append(KeywordSpan(rule: r32, start: Int32(start), end: Int32(end)))
-            }
+            h.window = [RuleWindow](repeating: RuleWindow(), count: rules.count)
         }
         h.spans.removeAll(keepingCapacity: true)
         var viewIsASCII = !f.nonASCII
-        matcher.scan(buf) { kw, end in hit(kw, end, buf, normalizedOnly: useView ? false : nil) }
+        // The hits move into the sink for the keyword passes and back out after them.
+        var sink = HitSink(engine: self, subject: buf, normalizedOnly: useView ? false : nil)
+        swap(&h, &sink.hits)
+        matcher.scan(buf, into: &sink)
         if useView {
             Normalizer.build(buf, into: &scratch.view, vocabulary: vocabulary)
             scratch.viewDepth = depth
@@ -533,18 +562,22 @@ public final class DetectionEngine: Sendable {
                 // Typographic quotes and dashes fold to ASCII: such a view needs neither the
                 // non-ASCII keywords nor the patterns' UTF mode.
                 viewIsASCII = !f.nonASCII || Self.isASCII(v)
-                matcher.scan(v) { kw, end in hit(kw, end, v, normalizedOnly: true) }
-                if !viewIsASCII { unicodeMatcher.scan(v) { kw, end in hit(kw, end, v, normalizedOnly: true) } }
+                sink.subject = v
+                sink.normalizedOnly = true
+                matcher.scan(v, into: &sink)
+                if !viewIsASCII { unicodeMatcher.scan(v, into: &sink) }
             }
         } else if f.hasUpper {
             Self.lowerCase(buf, into: scratch)
             scratch.lowerIsTop = depth == 0
         }
-        for (r, m) in digitRules where f.maxDigits >= m { Self.set(&h.raw, r); h.lo[r] = 0; h.hi[r] = Int32.max }
+        swap(&h, &sink.hits)
+        let rot13 = sink.rot13
+        for (r, m) in digitRules where f.maxDigits >= m { Self.set(&h.raw, r); h.window[r].lo = 0; h.window[r].hi = Int32.max }
         for (r, shape) in shapeRules where shape == .ipv4 ? f.ipv4Shape : f.ipv6Shape {
-            Self.set(&h.raw, r); h.lo[r] = 0; h.hi[r] = Int32.max
+            Self.set(&h.raw, r); h.window[r].lo = 0; h.window[r].hi = Int32.max
         }
-        for r in alwaysRules { Self.set(&h.raw, r); h.lo[r] = 0; h.hi[r] = Int32.max }
+        for r in alwaysRules { Self.set(&h.raw, r); h.window[r].lo = 0; h.window[r].hi = Int32.max }
 
         // Stage two: the triggered rules' patterns, each on a window around its keyword hits.
         let viaView = useView ? scratch.view.transforms : []
@@ -558,11 +591,9 @@ public final class DetectionEngine: Sendable {
                 let r = w << 6 | word.trailingZeroBitCount
                 word &= word - 1
                 let rule = rules[r]
-                let lo = Int(h.lo[r]), hi = Int(h.hi[r])
-                let hits = h.count[r]
-                h.lo[r] = Int32.max
-                h.hi[r] = 0
-                h.count[r] = 0
+                let lo = Int(h.window[r].lo), hi = Int(h.window[r].hi)
+                let hits = h.window[r].count
+                h.window[r] = RuleWindow()
                 if rule.normalized && hits > Self.maxKeywordHits && !floodReported {
                     floodReported = true
                     out.append(Finding(ruleId: "SF-OBF-KEYWORD-FLOOD", category: .obfuscation, severity: .high, confidence: 0.75,
