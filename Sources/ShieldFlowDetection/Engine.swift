@@ -24,9 +24,8 @@ public final class ScanScratch {
     var lower: [UInt8] = []
     /// Whether `lower` holds the top layer's text (a decoded layer may have used it since).
     var lowerIsTop = false
-    /// The top layer's feature pass and whether it needed a view, for the classifier.
+    /// The top layer's (confirmed) feature pass, for the classifier.
     var topFeatures: DetectionEngine.Features?
-    var topNeedsView = true
     /// Depth of the layer whose text `view` holds (−1: none yet in this scan), so the classifier
     /// reuses the top layer's view instead of building it again.
     var viewDepth = -1
@@ -323,6 +322,9 @@ public final class DetectionEngine: Sendable {
         var hasUpper = false
         var ipv4Shape = false
         var ipv6Shape = false
+
+        /// Whether normalisation can change the text (after `needsView` confirmed the candidates).
+        var viewNeeded: Bool { nonASCII || splitCandidate || leetCandidate }
     }
 
     /// `byteFlags` as a raw pointer for the hot loop (allocated once, never freed).
@@ -540,8 +542,8 @@ public final class DetectionEngine: Sendable {
     func scanLayer(_ buf: UnsafeBufferPointer<UInt8>, surface: Surface, depth: Int, scratch: ScanScratch,
                    layers: inout Int, into out: inout [Finding]) {
         let f = needsView(buf)
-        let useView = f.nonASCII || f.splitCandidate || f.leetCandidate
-        if depth == 0 { scratch.topFeatures = f; scratch.topNeedsView = useView }
+        let useView = f.viewNeeded
+        if depth == 0 { scratch.topFeatures = f }
         if scratch.collectStats { scratch.countLayer(); if useView { scratch.countView() } }
         var h = LayerHits()
         swap(&h, &scratch.hits)
@@ -760,14 +762,11 @@ public final class DetectionEngine: Sendable {
                   into out: inout [Finding]) {
         // Plain ASCII text needs no view: its normalised form is its lower-case form (byte offsets are
         // scalar offsets). Everything else is scored on the same view the rules see.
-        var useView = scratch.topNeedsView
-        if scratch.topFeatures == nil {
-            let f = needsView(buf)
-            useView = f.nonASCII || f.splitCandidate || f.leetCandidate
-        }
+        let f = scratch.topFeatures ?? needsView(buf)
         let p: Float, window: Range<Int>, start: Int, end: Int
-        if useView {
-            if scratch.topFeatures == nil || scratch.viewDepth != 0 { Normalizer.build(buf, into: &scratch.view, vocabulary: vocabulary) }
+        if f.viewNeeded {
+            // The rules' view is reused unless a decoded layer's view replaced it (or none was built).
+            if scratch.viewDepth != 0 { Normalizer.build(buf, into: &scratch.view, vocabulary: vocabulary) }
             (p, window) = scratch.view.bytes.withUnsafeBufferPointer { settings.classifier.score($0) }
             guard p >= threshold, !window.isEmpty else { return }
             start = Int(scratch.view.map[window.lowerBound])
@@ -775,11 +774,10 @@ public final class DetectionEngine: Sendable {
         } else {
             // Text without capitals is its own lower-case form; otherwise the rules' copy is reused
             // when no decoded layer has overwritten it.
-            let hasUpper = scratch.topFeatures?.hasUpper ?? true
-            if !hasUpper {
+            if !f.hasUpper {
                 (p, window) = settings.classifier.score(buf)
             } else {
-                if !scratch.lowerIsTop || scratch.topFeatures == nil { Self.lowerCase(buf, into: scratch) }
+                if !scratch.lowerIsTop { Self.lowerCase(buf, into: scratch) }
                 (p, window) = scratch.lower.withUnsafeBufferPointer { settings.classifier.score(UnsafeBufferPointer(rebasing: $0[0..<buf.count])) }
             }
             guard p >= threshold, !window.isEmpty else { return }

@@ -245,32 +245,11 @@ enum Normalizer {
         var keep = [Bool]()
         var rejoined = 0
         view.bytes.withUnsafeBufferPointer { bytes in
-            var i = 0
-            while i < n {
-                // A single alnum character standing alone?
-                guard isAlnum(bytes[i]) else { i &+= 1; continue }
-                guard i == 0 || !isAlnum(bytes[i - 1]), i + 1 >= n || !isAlnum(bytes[i + 1]) else {
-                    // The rest of a longer word.
-                    repeat { i &+= 1 } while i < n && isAlnum(bytes[i])
-                    continue
-                }
-                let first = i
-                var last = i, count = 1
-                var j = i + 1
-                while j < n {
-                    var k = j
-                    while k < n && k - j < 2 && isSplitSeparator(bytes[k]) { k += 1 }
-                    guard k > j, k < n, isAlnum(bytes[k]), k + 1 >= n || !isAlnum(bytes[k + 1]) else { break }
-                    last = k
-                    count += 1
-                    j = k + 1
-                }
-                if count >= 4 {
-                    if keep.isEmpty { keep = [Bool](repeating: true, count: n) }
-                    for p in first..<last where !isAlnum(bytes[p]) { keep[p] = false }
-                    rejoined += 1
-                }
-                i = last + 1
+            forEachSplitRun(n, alnum: { isAlnum(bytes[$0]) }, separator: { isSplitSeparator(bytes[$0]) }) { first, last in
+                if keep.isEmpty { keep = [Bool](repeating: true, count: n) }
+                for p in first..<last where !isAlnum(bytes[p]) { keep[p] = false }
+                rejoined += 1
+                return true
             }
         }
         view.rejoined += rejoined
@@ -287,26 +266,39 @@ enum Normalizer {
     /// the same scan without building the view, so text that merely has short tokens ("x = a + b",
     /// "a) b) c) d)") needs no view.
     static func hasSplitRun(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
-        let n = text.count
-        guard n >= 7 else { return false }
-        @inline(__always) func alnum(_ k: Int) -> Bool { let b = text[k]; return isAlnum(b &- 0x41 < 26 ? b | 0x20 : b) }
+        guard text.count >= 7 else { return false }
+        var found = false
+        forEachSplitRun(text.count, alnum: { let b = text[$0]; return isAlnum(b &- 0x41 < 26 ? b | 0x20 : b) },
+                        separator: { isSplitSeparator(text[$0]) }) { _, _ in found = true; return false }
+        return found
+    }
+
+    /// Runs of at least four single alphanumeric characters, each separated from the next by one or
+    /// two separator characters ("i g n o r e", "i.g.n.o.r.e"): `body(first, last)` gets the
+    /// positions of a run's first and last character, in order, until it returns false.
+    @inline(__always)
+    static func forEachSplitRun(_ n: Int, alnum: (Int) -> Bool, separator: (Int) -> Bool, _ body: (Int, Int) -> Bool) {
         var i = 0
         while i < n {
-            guard alnum(i), i == 0 || !alnum(i - 1), i + 1 >= n || !alnum(i + 1) else { i += 1; continue }
-            var count = 1, last = i
+            guard alnum(i) else { i &+= 1; continue }
+            guard i == 0 || !alnum(i - 1), i + 1 >= n || !alnum(i + 1) else {
+                // The rest of a longer word.
+                repeat { i &+= 1 } while i < n && alnum(i)
+                continue
+            }
+            var last = i, count = 1
             var j = i + 1
             while j < n {
                 var k = j
-                while k < n && k - j < 2 && isSplitSeparator(text[k]) { k += 1 }
+                while k < n && k - j < 2 && separator(k) { k += 1 }
                 guard k > j, k < n, alnum(k), k + 1 >= n || !alnum(k + 1) else { break }
-                count += 1
                 last = k
-                if count >= 4 { return true }
+                count += 1
                 j = k + 1
             }
+            if count >= 4 && !body(i, last) { return }
             i = last + 1
         }
-        return false
     }
 
     @inline(__always) static func leetLetter(_ b: UInt8, oneAs: UInt8) -> UInt8 {

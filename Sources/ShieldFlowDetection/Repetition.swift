@@ -75,10 +75,10 @@ enum Repetition {
                 i &+= 8
             }
             while i < n {
-                let isSpace: UInt64 = isSpace(buf[i]) ? 1 : 0
-                if isSpace == 0 && previousSpace == 1 { tokenStart = i }
-                if isSpace == 1 && previousSpace == 0, let found = token(tokenStart, i) { return found }
-                previousSpace = isSpace
+                let space: UInt64 = isSpace(buf[i]) ? 1 : 0
+                if space == 0 && previousSpace == 1 { tokenStart = i }
+                if space == 1 && previousSpace == 0, let found = token(tokenStart, i) { return found }
+                previousSpace = space
                 i &+= 1
             }
             if previousSpace == 0 { return token(tokenStart, n) }

@@ -170,7 +170,6 @@ public final class Daemon: @unchecked Sendable {
         var tally = BatchTally(capacity: outcomes.count)
         defer { tally.add(to: metrics) }
         for (i, outcome) in outcomes.enumerated() {
-            tally.count(outcome)
             var headers: [(String, [UInt8])] = []
             if let tp = messages[i].headers["traceparent"] { headers.append(("traceparent", tp)) }
             switch outcome {
@@ -190,6 +189,7 @@ public final class Daemon: @unchecked Sendable {
                 try producer.produce(topic: topics.deadLetter, key: messages[i].key, value: messages[i].value, headers: headers, token: token(i))
                 stats.deadLettered += 1
             }
+            tally.count(outcome)   // once enqueued, as before: a produce that throws is not counted
         }
         return Batch(sequence: sequence, messages: messages, outcomes: outcomes)
     }
