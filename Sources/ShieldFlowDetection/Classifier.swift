@@ -45,8 +45,12 @@ public struct TextFeaturizer: Sendable {
     }
 
     @inline(__always) static func wordHash(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> UInt32 {
+        wordHash(bytes.baseAddress.unsafelyUnwrapped, start, end)
+    }
+
+    @inline(__always) static func wordHash(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> UInt32 {
         var h: UInt32 = 2_166_136_261 ^ 0x5757
-        for k in start..<end { h = (h ^ UInt32(bytes[k])) &* 16_777_619 }
+        for k in start..<end { h = (h ^ UInt32(p[k])) &* 16_777_619 }
         return h
     }
 
@@ -153,76 +157,159 @@ public struct LinearClassifier: Sendable {
         return 1 / (1 + exp(-z))
     }
 
-    /// The highest window probability over `bytes`, and that window.
+    /// The highest window probability over `bytes`, and that window: the same result, bit for bit,
+    /// as `probability` (the training featurizer's own walk) on each of `TextFeaturizer.windows`, in
+    /// one tight pass without closures or allocations for a text of one window.
     public func score(_ bytes: UnsafeBufferPointer<UInt8>) -> (probability: Float, window: Range<Int>) {
-        let windows = TextFeaturizer.windows(count: bytes.count)
-        guard windows.count > 1 else { return (probability(bytes), 0..<bytes.count) }
-        return scoreWindows(bytes, windows)
+        let n = bytes.count
+        guard let p = bytes.baseAddress, n > 0 else { return (probability(bytes), 0..<n) }
+        return weights.withUnsafeBufferPointer { wb in
+            let w = wb.baseAddress.unsafelyUnwrapped
+            let mask = UInt32(featurizer.dimension - 1)
+            guard n > TextFeaturizer.window else {
+                let grams = Self.gramSum(p, from: 0, to: n, count: n, weights: w, mask: mask)
+                let words = Self.wordSum(p, from: 0, to: n, weights: w, mask: mask)
+                return (sigmoid(grams &+ words.sum, count: Self.gramCount(n) + words.count), 0..<n)
+            }
+            return scoreWindows(p, count: n, weights: w, mask: mask)
+        }
     }
 
-    /// The same result as scoring each window on its own, with every byte hashed once: windows
-    /// overlap by half, so n-gram weights become prefix sums over start positions and only the
-    /// words cut by a window's edges are hashed again.
-    func scoreWindows(_ bytes: UnsafeBufferPointer<UInt8>, _ windows: [Range<Int>]) -> (probability: Float, window: Range<Int>) {
-        let n = bytes.count
-        let mask = UInt32(featurizer.dimension - 1)
-        // prefix[len - 3][i]: summed weights of the len-grams starting before i.
-        var pre3 = [Int32](repeating: 0, count: n + 1), pre4 = pre3, pre5 = pre3
-        var words: [(start: Int, end: Int, hash: UInt32)] = []
-        weights.withUnsafeBufferPointer { w in
-            pre3.withUnsafeMutableBufferPointer { p3 in
-                pre4.withUnsafeMutableBufferPointer { p4 in
-                    pre5.withUnsafeMutableBufferPointer { p5 in
-                        for i in 0..<n {
-                            var a: Int32 = 0, b: Int32 = 0, c: Int32 = 0
-                            if i + 3 <= n {
-                                featurizer.ngrams(bytes, at: i, count: n) { len, bucket in
-                                    switch len { case 3: a = Int32(w[bucket]); case 4: b = Int32(w[bucket]); default: c = Int32(w[bucket]) }
-                                }
-                            }
-                            p3[i + 1] = p3[i] &+ a; p4[i + 1] = p4[i] &+ b; p5[i + 1] = p5[i] &+ c
-                        }
-                    }
-                }
-            }
+    /// Long texts: windows of 1,024 bytes every 512, so a window's n-gram sum is the sum of two
+    /// 512-byte blocks of start positions, less the grams that run past a window's end. Each
+    /// byte's n-grams are hashed once; words are hashed once and again only where a window's edge
+    /// cuts them.
+    func scoreWindows(_ p: UnsafePointer<UInt8>, count n: Int, weights w: UnsafePointer<Int8>, mask: UInt32) -> (probability: Float, window: Range<Int>) {
+        let stride = TextFeaturizer.stride, span = TextFeaturizer.window
+        let blockCount = (n + stride - 1) / stride
+        var blocks = [Int32](repeating: 0, count: blockCount)
+        for b in 0..<blockCount {
+            blocks[b] = Self.gramSum(p, from: b * stride, to: min(n, b * stride + stride), count: n, weights: w, mask: mask)
         }
+        var words: [(start: Int32, end: Int32, hash: UInt32)] = []
+        words.reserveCapacity(n / 6)
         var i = 0
         while i < n {
-            guard TextFeaturizer.isWordByte(bytes[i]) else { i += 1; continue }
+            guard TextFeaturizer.isWordByte(p[i]) else { i &+= 1; continue }
             let start = i
-            while i < n && TextFeaturizer.isWordByte(bytes[i]) { i += 1 }
-            words.append((start, i, TextFeaturizer.wordHash(bytes, start, i)))
+            while i < n && TextFeaturizer.isWordByte(p[i]) { i &+= 1 }
+            words.append((Int32(start), Int32(i), TextFeaturizer.wordHash(p, start, i)))
         }
-        let prefix = [pre3, pre4, pre5]
         var best: (Float, Range<Int>) = (0, 0..<0)
         var firstWord = 0
-        weights.withUnsafeBufferPointer { w in
-            for win in windows {
-                let (s, e) = (win.lowerBound, win.upperBound)
-                var sum: Int32 = 0, count = 0
-                for (k, len) in [3, 4, 5].enumerated() where e - s >= len {
-                    sum &+= prefix[k][e - len + 1] &- prefix[k][s]
-                    count += e - s - len + 1
+        var s = 0
+        while true {
+            let e = min(n, s + span)
+            let b = s / stride
+            var sum = blocks[b] &+ (b + 1 < blockCount && e > (b + 1) * stride ? blocks[b + 1] : 0)
+            if e < n {
+                // Grams starting in the window's last four bytes that end past it.
+                for k in max(s, e - 4)..<e {
+                    for len in 3...5 where k + len > e && k + len <= n { sum &-= Self.gram(p, at: k, length: len, weights: w, mask: mask) }
                 }
-                while firstWord < words.count && words[firstWord].end <= s { firstWord += 1 }
-                var previous: UInt32 = 0
-                var k = firstWord
-                while k < words.count && words[k].start < e {
-                    let word = words[k]
-                    let h = word.start >= s && word.end <= e ? word.hash : TextFeaturizer.wordHash(bytes, max(word.start, s), min(word.end, e))
-                    count += featurizer.wordFeatures(h, previous: previous, mask: mask) { sum &+= Int32(w[$0]) }
-                    previous = h
-                    k += 1
-                }
-                let p: Float
-                if count == 0 { p = 1 / (1 + exp(-bias)) } else {
-                    let z = bias + scale * Float(sum) / Float(count).squareRoot()
-                    p = 1 / (1 + exp(-z))
-                }
-                if p > best.0 { best = (p, win) }
             }
+            var count = Self.gramCount(e - s)
+            while firstWord < words.count && Int(words[firstWord].end) <= s { firstWord += 1 }
+            var previous: UInt32 = 0
+            var k = firstWord
+            while k < words.count && Int(words[k].start) < e {
+                let word = words[k]
+                let (a, z) = (Int(word.start), Int(word.end))
+                let h = a >= s && z <= e ? word.hash : TextFeaturizer.wordHash(p, max(a, s), min(z, e))
+                sum &+= Int32(w[Int(((h &* 0x85EB_CA6B) >> 5) & mask)])
+                count &+= 1
+                if previous != 0 {
+                    sum &+= Int32(w[Int((((previous &* 31 ^ h) &* 0xC2B2_AE35) >> 9) & mask)])
+                    count &+= 1
+                }
+                previous = h
+                k += 1
+            }
+            let prob = sigmoid(sum, count: count)
+            if prob > best.0 { best = (prob, s..<e) }
+            if e == n { break }
+            s += stride
         }
         return best
+    }
+
+    @inline(__always) func sigmoid(_ sum: Int32, count: Int) -> Float {
+        guard count > 0 else { return 1 / (1 + exp(-bias)) }
+        let z = bias + scale * Float(sum) / Float(count).squareRoot()
+        return 1 / (1 + exp(-z))
+    }
+
+    /// How many byte n-grams a window of `m` bytes has.
+    @inline(__always) static func gramCount(_ m: Int) -> Int { max(0, m - 2) + max(0, m - 3) + max(0, m - 4) }
+
+    static let fnvPrime: UInt32 = 16_777_619
+    /// The first FNV-1a step of every byte value.
+    static let fnvFirst: [UInt32] = (0..<256).map { (2_166_136_261 ^ UInt32($0)) &* fnvPrime }
+
+    /// Summed weights of the 3-, 4- and 5-grams starting at `lo..<hi` that end by `n` (the hashes of
+    /// `TextFeaturizer.ngrams`, one multiply saved by a table for the first byte).
+    @inline(__always)
+    static func gramSum(_ p: UnsafePointer<UInt8>, from lo: Int, to hi: Int, count n: Int, weights w: UnsafePointer<Int8>, mask: UInt32) -> Int32 {
+        let pr = fnvPrime
+        var s3: Int32 = 0, s4: Int32 = 0, s5: Int32 = 0
+        fnvFirst.withUnsafeBufferPointer { first in
+            let t = first.baseAddress.unsafelyUnwrapped
+            var i = lo
+            let full = min(hi, n - 4)   // every start before this has all three grams
+            while i < full {
+                var h = (t[Int(p[i])] ^ UInt32(p[i &+ 1])) &* pr
+                h = (h ^ UInt32(p[i &+ 2])) &* pr
+                s3 &+= Int32(w[Int((h ^ 0x3333) & mask)])
+                h = (h ^ UInt32(p[i &+ 3])) &* pr
+                s4 &+= Int32(w[Int((h ^ 0x4444_4444) & mask)])
+                h = (h ^ UInt32(p[i &+ 4])) &* pr
+                s5 &+= Int32(w[Int(((h &* 0x9E37_79B1) >> 7) & mask)])
+                i &+= 1
+            }
+            while i < min(hi, n - 2) {
+                var h = (t[Int(p[i])] ^ UInt32(p[i &+ 1])) &* pr
+                h = (h ^ UInt32(p[i &+ 2])) &* pr
+                s3 &+= Int32(w[Int((h ^ 0x3333) & mask)])
+                if i + 3 < n {
+                    h = (h ^ UInt32(p[i &+ 3])) &* pr
+                    s4 &+= Int32(w[Int((h ^ 0x4444_4444) & mask)])
+                }
+                i &+= 1
+            }
+        }
+        return s3 &+ s4 &+ s5
+    }
+
+    /// The weight of the one `length`-gram at `i`.
+    static func gram(_ p: UnsafePointer<UInt8>, at i: Int, length: Int, weights w: UnsafePointer<Int8>, mask: UInt32) -> Int32 {
+        var h: UInt32 = 2_166_136_261
+        for k in 0..<length { h = (h ^ UInt32(p[i + k])) &* fnvPrime }
+        switch length {
+        case 3: return Int32(w[Int((h ^ 0x3333) & mask)])
+        case 4: return Int32(w[Int((h ^ 0x4444_4444) & mask)])
+        default: return Int32(w[Int(((h &* 0x9E37_79B1) >> 7) & mask)])
+        }
+    }
+
+    /// Summed weights and number of the word unigrams and bigrams of `lo..<hi`.
+    @inline(__always)
+    static func wordSum(_ p: UnsafePointer<UInt8>, from lo: Int, to hi: Int, weights w: UnsafePointer<Int8>, mask: UInt32) -> (sum: Int32, count: Int) {
+        var sum: Int32 = 0, count = 0
+        var previous: UInt32 = 0
+        var i = lo
+        while i < hi {
+            guard TextFeaturizer.isWordByte(p[i]) else { i &+= 1; continue }
+            var h: UInt32 = 2_166_136_261 ^ 0x5757
+            repeat { h = (h ^ UInt32(p[i])) &* fnvPrime; i &+= 1 } while i < hi && TextFeaturizer.isWordByte(p[i])
+            sum &+= Int32(w[Int(((h &* 0x85EB_CA6B) >> 5) & mask)])
+            count &+= 1
+            if previous != 0 {
+                sum &+= Int32(w[Int((((previous &* 31 ^ h) &* 0xC2B2_AE35) >> 9) & mask)])
+                count &+= 1
+            }
+            previous = h
+        }
+        return (sum, count)
     }
 }
 
