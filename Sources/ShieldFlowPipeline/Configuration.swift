@@ -9,6 +9,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var brokers: String?
     public var groupId = "shieldflow-inspectors"
     public var batchSize = 500
+    /// Threads deciding a batch's events (`Workers.defaultCount` when nil).
+    public var workers: Int?
     public var rulesDirectory: String?
     public var model: String?
     public var maxRecordBytes = EventDecoder.defaultMaxBytes
@@ -78,7 +80,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
             guard let i = Int(v), range.contains(i) else { throw Invalid(description: "`\(key)` must be an integer in \(range), got \(v)") }
             return i
         }
-        let known: Set<String> = ["brokers", "group_id", "batch_size", "rules", "model", "max_record_bytes", "redis_url", "fail_mode", "policy", "assignment", "http_port"]
+        let known: Set<String> = ["brokers", "group_id", "batch_size", "workers", "rules", "model", "max_record_bytes", "redis_url", "fail_mode", "policy", "assignment", "http_port"]
         let datadogKeys: Set<String> = ["datadog_spool", "datadog_flush_seconds", "datadog_incident_window_seconds", "datadog_spool_max_bytes", "datadog_audit_logs", "datadog_timeout_ms"]
         for key in flat.keys where !known.contains(key) && !datadogKeys.contains(key) && key != "webhook_secret" && !key.hasPrefix("kafka.consumer.") && !key.hasPrefix("kafka.producer.")
             && !key.hasPrefix("kafka.common.") {
@@ -87,6 +89,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
         c.brokers = flat["brokers"]
         if let g = flat["group_id"] { c.groupId = g }
         c.batchSize = try int("batch_size", 1...100_000) ?? c.batchSize
+        c.workers = try int("workers", 1...256)
         c.httpPort = try int("http_port", -1...65535) ?? c.httpPort
         c.maxRecordBytes = try int("max_record_bytes", 1_024...(64 << 20)) ?? c.maxRecordBytes
         c.rulesDirectory = flat["rules"]

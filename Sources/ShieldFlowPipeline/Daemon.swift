@@ -18,6 +18,9 @@ public final class Daemon: @unchecked Sendable {
         public var pollTimeoutMs: Int32 = 100
         /// Batches produced and awaiting acknowledgement before the loop waits for the oldest.
         public var maxBatchesInFlight = 4
+        /// Threads that decode, scan, decide and serialise a batch's events (the trust round trip
+        /// and producing stay on the loop's thread, in order).
+        public var workers = Workers.defaultCount
         public var consumerProperties: [String: String] = [:]
         public var producerProperties: [String: String] = [:]
         /// Benchmark baseline only: re-produce every record unchanged to this topic instead of
@@ -77,8 +80,9 @@ public final class Daemon: @unchecked Sendable {
         let consumer = try KafkaConsumer(config: KafkaConfig(consumerProps), topics: [topics.prompts, topics.responses, topics.tools])
         let producer = try KafkaProducer(config: KafkaConfig(producerProps))
         defer { consumer.close() }
-        let scratch = ScanScratch()
-        logger.info("consuming", metadata: ["group": "\(settings.groupId)", "topics": "\(topics.prompts),\(topics.responses),\(topics.tools)"])
+        let workers = Workers(count: settings.workers)
+        logger.info("consuming", metadata: ["group": "\(settings.groupId)", "topics": "\(topics.prompts),\(topics.responses),\(topics.tools)",
+                                            "workers": .stringConvertible(workers.count)])
         var lastLag = DispatchTime.now().uptimeNanoseconds
         defer { health.setReady(false); metrics.set("shieldflow_ready", [], 0) }
         // Batches overlap: while the broker acknowledges earlier batches, the next ones are polled,
@@ -106,7 +110,7 @@ public final class Daemon: @unchecked Sendable {
             }
             if !messages.isEmpty {
                 sequence += 1
-                inFlight.append(try await decideAndProduce(messages, sequence: sequence, producer: producer, scratch: scratch))
+                inFlight.append(try await decideAndProduce(messages, sequence: sequence, producer: producer, workers: workers))
             }
             deliveries.absorb(producer.poll(timeoutMs: 0))
             while let first = inFlight.first, inFlight.count > settings.maxBatchesInFlight || deliveries.isComplete(first) {
@@ -151,7 +155,7 @@ public final class Daemon: @unchecked Sendable {
     }
 
     /// Decides a batch and enqueues its decisions and dead letters (or, as the relay, the records).
-    func decideAndProduce(_ messages: [ConsumedMessage], sequence: Int, producer: KafkaProducer, scratch: ScanScratch) async throws -> Batch {
+    func decideAndProduce(_ messages: [ConsumedMessage], sequence: Int, producer: KafkaProducer, workers: Workers) async throws -> Batch {
         metrics.increment("shieldflow_events_consumed_total", by: Double(messages.count))
         let topics = inspector.topics
         let token = { (i: Int) in sequence << 32 | i }
@@ -166,7 +170,10 @@ public final class Daemon: @unchecked Sendable {
             InputRecord(source: SourceRecord(topic: m.topic, partition: m.partition, offset: m.offset, timestamp: m.timestamp),
                         value: m.value, traceparent: m.headers["traceparent"].map { String(decoding: $0, as: UTF8.self) })
         }
-        let outcomes = try await inspector.inspect(records, scratch: scratch)
+        let outcomes = try await inspector.inspect(records, workers: workers)
+        let values = workers.map(outcomes.count) { i -> [UInt8] in
+            if case .decision(let d) = outcomes[i] { d.jsonBytes() } else { [] }
+        }
         var tally = BatchTally(capacity: outcomes.count)
         defer { tally.add(to: metrics) }
         for (i, outcome) in outcomes.enumerated() {
@@ -177,7 +184,7 @@ public final class Daemon: @unchecked Sendable {
                 // The source offset also rides in a header, so consumers can route or join
                 // without parsing the value.
                 headers.append(("shieldflow.source", Array("\(messages[i].topic)/\(messages[i].partition)/\(messages[i].offset)".utf8)))
-                try producer.produce(topic: topics.decisions, key: Array(d.sessionId.utf8), value: d.jsonBytes(), headers: headers, token: token(i))
+                try producer.produce(topic: topics.decisions, key: Array(d.sessionId.utf8), value: values[i], headers: headers, token: token(i))
                 stats.decided += 1
             case .deadLetter(let dl):
                 // The original bytes and headers travel unchanged; the reason rides in headers.

@@ -79,6 +79,12 @@ public struct Inspector: Sendable {
         var masked: (field: String, text: String)?
         var tokenHealth: Double?
         var started: UInt64
+        var plan: ToolPolicy.Plan
+    }
+
+    enum Examined {
+        case scanned(Scanned)
+        case deadLetter(DeadLetter)
     }
 
     /// The fields of an event to scan, with the surface each belongs to.
@@ -106,52 +112,36 @@ public struct Inspector: Sendable {
     }
 
     public func inspect(_ batch: [InputRecord], scratch: ScanScratch = ScanScratch()) async throws -> [Outcome] {
-        var scanned: [Scanned?] = Array(repeating: nil, count: batch.count)
-        var outcomes: [Outcome?] = Array(repeating: nil, count: batch.count)
-        for (i, record) in batch.enumerated() {
-            let started = DispatchTime.now().uptimeNanoseconds
-            guard let kind = topics.kind(of: record.source.topic) else {
-                outcomes[i] = .deadLetter(DeadLetter(reason: .invalidValue, detail: "unknown input topic \(record.source.topic)", source: record.source))
-                continue
-            }
-            switch EventDecoder.decode(record.value, kind: kind, maxBytes: maxRecordBytes) {
-            case .failure(let reason):
-                outcomes[i] = .deadLetter(DeadLetter(reason: reason.code, detail: reason.detail, source: record.source))
-            case .success(let event):
-                var all: [DecisionFinding] = [], raw: [Finding] = []
-                var actions: [Action] = []
-                var masked: (String, String)?
-                var health: Double?
-                for field in Self.fields(of: event) {
-                    if field.surface == .response || field.surface == .toolOutput { health = min(health ?? 1, 1) }
-                    let r = engine.scan(field.text, surface: field.surface, scratch: scratch)
-                    all += r.findings.map { DecisionFinding($0, field: field.name) }
-                    raw += r.findings
-                    actions.append(r.action)
-                    if field.surface == .response || field.surface == .toolOutput { health = min(health ?? 1, r.tokenHealth) }
-                    if let m = r.maskedText, masked == nil { masked = (field.name, m) }
+        try await inspect(batch, workers: Workers(scratches: [scratch]))
+    }
+
+    /// Decides a batch: decode and scan every record (in parallel over `workers`), one trust round
+    /// trip for the batch in input order, then each decision (in parallel again).
+    public func inspect(_ batch: [InputRecord], workers: Workers) async throws -> [Outcome] {
+        var scanned = [Scanned?](repeating: nil, count: batch.count)
+        var outcomes = [Outcome?](repeating: nil, count: batch.count)
+        scanned.withUnsafeMutableBufferPointer { scannedOut in
+            outcomes.withUnsafeMutableBufferPointer { outcomesOut in
+                workers.forEachChunk(batch.count) { range, scratch in
+                    for i in range {
+                        switch examine(batch[i], scratch: scratch) {
+                        case .scanned(let s): scannedOut[i] = s
+                        case .deadLetter(let deadLetter): outcomesOut[i] = .deadLetter(deadLetter)
+                        }
+                    }
                 }
-                let action: Action = actions.contains(.block) ? .block : actions.contains(.allowMasked) ? .allowMasked : .allow
-                let trace = event.traceId ?? record.traceparent.flatMap(Self.traceId(fromTraceparent:))
-                scanned[i] = Scanned(event: event, source: record.source, traceId: trace, findings: all, raw: raw, action: action,
-                                     masked: action == .allowMasked ? masked : nil,
-                                     tokenHealth: health.map { ($0 * 1000).rounded() / 1000 }, started: started)
             }
         }
         // One trust round trip for the whole batch, in input order (a session's events stay ordered).
         let order = scanned.indices.filter { scanned[$0] != nil }
         let now = clock()
-        var plans: [ToolPolicy.Plan] = []
         var requests: [TrustRequest] = []
-        plans.reserveCapacity(order.count)
         requests.reserveCapacity(order.count)
         for i in order {
             let s = scanned[i].unsafelyUnwrapped
-            let plan = policy.plan(for: s.event, findingsBlock: s.action == .block)
-            plans.append(plan)
             requests.append(TrustRequest(sessionId: s.event.sessionId, eventId: s.event.eventId, delta: trustPolicy.delta(for: s.raw),
                                          at: now, agentId: s.event.kind == .toolCall ? s.event.agentId : nil,
-                                         admission: plan.admission, counters: plan.counters))
+                                         admission: s.plan.admission, counters: s.plan.counters))
         }
         var results: [TrustResult]?
         if !requests.isEmpty {
@@ -163,20 +153,62 @@ public struct Inspector: Sendable {
                 results = nil
             }
         }
-        for (k, i) in order.enumerated() {
-            let s = scanned[i].unsafelyUnwrapped
-            let result = results?[k]
-            let (action, reason) = policy.decide(kind: s.event.kind, findingsAction: s.action, plan: plans[k], result: result)
-            let incident = Self.incident(for: s.raw, kind: s.event.kind, action: action, reason: reason)
-            let latency = Double(DispatchTime.now().uptimeNanoseconds - s.started) / 1e6
-            outcomes[i] = .decision(DecisionRecord(
-                decisionId: s.source.decisionId, eventId: s.event.eventId, sessionId: s.event.sessionId, kind: s.event.kind,
-                action: action, findings: s.findings, maskedText: action == .allowMasked ? s.masked?.text : nil,
-                maskedField: action == .allowMasked ? s.masked?.field : nil,
-                trust: result?.change ?? .unavailable, source: s.source, traceId: s.traceId, inspector: info, incident: incident,
-                policy: reason, tokenHealth: s.tokenHealth, latencyMs: (latency * 1000).rounded() / 1000))
+        outcomes.withUnsafeMutableBufferPointer { outcomesOut in
+            workers.forEachChunk(order.count) { range, _ in
+                for k in range {
+                    let i = order[k]
+                    outcomesOut[i] = .decision(decide(scanned[i].unsafelyUnwrapped, result: results?[k]))
+                }
+            }
         }
-        return outcomes.map { $0! }
+        return outcomes.map { $0.unsafelyUnwrapped }
+    }
+
+    /// Decodes and scans one record (no shared state: runs on any worker).
+    func examine(_ record: InputRecord, scratch: ScanScratch) -> Examined {
+        let started = DispatchTime.now().uptimeNanoseconds
+        guard let kind = topics.kind(of: record.source.topic) else {
+            return .deadLetter(DeadLetter(reason: .invalidValue, detail: "unknown input topic \(record.source.topic)", source: record.source))
+        }
+        let event: InspectionEvent
+        switch EventDecoder.decode(record.value, kind: kind, maxBytes: maxRecordBytes) {
+        case .failure(let reason):
+            return .deadLetter(DeadLetter(reason: reason.code, detail: reason.detail, source: record.source))
+        case .success(let e):
+            event = e
+        }
+        var all: [DecisionFinding] = [], raw: [Finding] = []
+        var actions: [Action] = []
+        var masked: (String, String)?
+        var health: Double?
+        for field in Self.fields(of: event) {
+            if field.surface == .response || field.surface == .toolOutput { health = min(health ?? 1, 1) }
+            let r = engine.scan(field.text, surface: field.surface, scratch: scratch)
+            all += r.findings.map { DecisionFinding($0, field: field.name) }
+            raw += r.findings
+            actions.append(r.action)
+            if field.surface == .response || field.surface == .toolOutput { health = min(health ?? 1, r.tokenHealth) }
+            if let m = r.maskedText, masked == nil { masked = (field.name, m) }
+        }
+        let action: Action = actions.contains(.block) ? .block : actions.contains(.allowMasked) ? .allowMasked : .allow
+        let trace = event.traceId ?? record.traceparent.flatMap(Self.traceId(fromTraceparent:))
+        return .scanned(Scanned(event: event, source: record.source, traceId: trace, findings: all, raw: raw, action: action,
+                                masked: action == .allowMasked ? masked : nil,
+                                tokenHealth: health.map { ($0 * 1000).rounded() / 1000 }, started: started,
+                                plan: policy.plan(for: event, findingsBlock: action == .block)))
+    }
+
+    /// The decision for a scanned event, given its trust result (nil: the store was unavailable).
+    func decide(_ s: Scanned, result: TrustResult?) -> DecisionRecord {
+        let (action, reason) = policy.decide(kind: s.event.kind, findingsAction: s.action, plan: s.plan, result: result)
+        let incident = Self.incident(for: s.raw, kind: s.event.kind, action: action, reason: reason)
+        let latency = Double(DispatchTime.now().uptimeNanoseconds - s.started) / 1e6
+        return DecisionRecord(
+            decisionId: s.source.decisionId, eventId: s.event.eventId, sessionId: s.event.sessionId, kind: s.event.kind,
+            action: action, findings: s.findings, maskedText: action == .allowMasked ? s.masked?.text : nil,
+            maskedField: action == .allowMasked ? s.masked?.field : nil,
+            trust: result?.change ?? .unavailable, source: s.source, traceId: s.traceId, inspector: info, incident: incident,
+            policy: reason, tokenHealth: s.tokenHealth, latencyMs: (latency * 1000).rounded() / 1000)
     }
 
     /// An incident for `block`, `deny_tool` and `review` at high severity: from the findings, or from
@@ -209,3 +241,4 @@ public struct Inspector: Sendable {
         return String(parts[1]).lowercased()
     }
 }
+

@@ -21,6 +21,8 @@ struct Bench: AsyncParsableCommand {
         var ruleStats = false
         @Flag(name: .long, help: "Nanoseconds per byte in each stage (features, keywords, view, whole scan).")
         var phases = false
+        @Option(name: .long, help: "Also scan the corpus on this many threads at once (one engine, a scratch each) and report the combined MB/s.")
+        var threads = 1
         @OptionGroup var ruleOptions: RuleOptions
 
         func run() throws {
@@ -65,6 +67,18 @@ struct Bench: AsyncParsableCommand {
                     "mean_us": Double(totalNs) / Double(k) / 1000, "findings_checksum": sink,
                 ]
             }
+            if threads > 1 && !texts.isEmpty {
+                let bytes = texts.reduce(0) { $0 + $1.utf8.count }
+                let passes = max(1, iterations - 1)
+                let corpus = texts
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                DispatchQueue.concurrentPerform(iterations: threads) { _ in
+                    let own = ScanScratch()
+                    for _ in 0..<passes { for t in corpus { _ = engine.scan(t, surface: surface, scratch: own) } }
+                }
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+                report["threads"] = ["threads": threads, "combined_mb_per_s": Double(bytes * passes * threads) / seconds / 1e6]
+            }
             if phases {
                 _ = engine.profilePhases(texts, surface: surface)
                 for (k, v) in engine.profilePhases(texts, surface: surface).sorted(by: { $0.key < $1.key }) where k != "checksum" {
@@ -102,6 +116,9 @@ struct Bench: AsyncParsableCommand {
                                      c["p50_us"] as! Double, c["p99_us"] as! Double, c["max_us"] as! Double))
                     writeLine(String(format: "best of the passes per text: %.0f MB/s per core; p50 %.2f µs, p99 %.2f µs",
                                      c["best_mb_per_s"] as! Double, c["best_p50_us"] as! Double, c["best_p99_us"] as! Double))
+                }
+                if let t = report["threads"] as? [String: Any] {
+                    writeLine(String(format: "%d threads at once: %.0f MB/s combined", t["threads"] as! Int, t["combined_mb_per_s"] as! Double))
                 }
                 for (name, ms) in adversarial.sorted(by: { $0.key < $1.key }) {
                     writeLine(String(format: "adversarial 64 KiB %-28@ %.2f ms", name as NSString, ms))

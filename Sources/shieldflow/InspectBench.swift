@@ -17,11 +17,12 @@ struct InspectBench: AsyncParsableCommand {
     @Option(name: .long) var events = 1_000_000
     @Option(name: .long) var batchSize = 500
     @Option(name: .long, help: "Distinct sessions in the stream.") var sessions = 997
+    @Option(name: .long, help: "Threads deciding a batch's events, as the daemon's `workers`.") var workers = 1
     @OptionGroup var ruleOptions: RuleOptions
 
     func validate() throws {
-        guard events >= 1, batchSize >= 1, sessions >= 1 else {
-            throw ValidationError("--events, --batch-size and --sessions must be at least 1")
+        guard events >= 1, batchSize >= 1, sessions >= 1, (1...256).contains(workers) else {
+            throw ValidationError("--events, --batch-size, --sessions and --workers must be at least 1 (--workers at most 256)")
         }
     }
 
@@ -29,7 +30,7 @@ struct InspectBench: AsyncParsableCommand {
         let engine = try ruleOptions.engine()
         let inspector = Inspector(engine: engine, trust: InMemoryTrustStore(), instance: "bench", version: ShieldFlowVersion.string)
         let metrics = MetricsRegistry()
-        let scratch = ScanScratch()
+        let pool = Workers(count: workers)
         var samples: [(Int, Int)] = [(0, PipelineBench.rssKiB(getpid()))]
         var bytesOut = 0
         let cpu0 = PipelineBench.cpuSeconds(getpid())
@@ -42,11 +43,14 @@ struct InspectBench: AsyncParsableCommand {
                 return InputRecord(source: SourceRecord(topic: topic, partition: Int32(i % 6), offset: Int64(i / 6)), value: value)
             }
             // As the daemon does: each decision serialised, the batch's metrics counted together.
-            let outcomes = try await inspector.inspect(records, scratch: scratch)
+            let outcomes = try await inspector.inspect(records, workers: pool)
+            let values = pool.map(outcomes.count) { i -> [UInt8] in
+                if case .decision(let d) = outcomes[i] { d.jsonBytes() } else { [] }
+            }
             var tally = BatchTally(capacity: outcomes.count)
-            for outcome in outcomes {
+            for (outcome, value) in zip(outcomes, values) {
                 tally.count(outcome)
-                if case .decision(let d) = outcome { bytesOut += d.jsonBytes().count }
+                bytesOut += value.count
             }
             tally.add(to: metrics)
             done += n
@@ -55,7 +59,7 @@ struct InspectBench: AsyncParsableCommand {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
         let cpu = PipelineBench.cpuSeconds(getpid()) - cpu0
         let report: [String: Any] = [
-            "events": events, "events_per_s": (Double(events) / seconds).rounded(),
+            "events": events, "workers": workers, "events_per_s": (Double(events) / seconds).rounded(),
             "cpu_us_per_event": (cpu * 1e6 / Double(events) * 10).rounded() / 10,
             "decision_bytes": bytesOut, "rss_kib": samples.map { [$0.0, $0.1] },
         ]

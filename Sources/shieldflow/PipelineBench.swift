@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KafkaAdapter
+import ShieldFlowPipeline
 
 /// `bench pipeline`: the inspector daemon against a no-op relay with the same consumer, producer,
 /// batching and commit path, both as child processes on one embedded cluster, in the same run.
@@ -13,6 +14,7 @@ struct PipelineBench: ParsableCommand {
     @Option(name: .long, help: "Events produced at --rate for the latency phase.") var latencyEvents = 20_000
     @Option(name: .long, help: "Events/s in the latency phase.") var rate = 5_000
     @Option(name: .long) var batchSize = 500
+    @Option(name: .long, help: "The daemon's worker threads (default: the daemon's, 1).") var workers: Int?
     @Option(name: .long, help: "Pause between the throughput and the latency phase.") var settleSeconds = 2.0
     @Option(name: .long) var rules = "rules"
     @Flag(name: .long, help: "Only the daemon (no relay or direct baseline).") var noRelay = false
@@ -94,6 +96,7 @@ struct PipelineBench: ParsableCommand {
         var args = ["run", "--brokers", cluster.bootstrapServers, "--group-id", "bench-\(mode)", "--batch-size", String(batchSize),
                     "--http-port=-1", "--rules", rules]
         if mode == "relay" { args += ["--relay-to", output] }
+        if let workers { args += ["--workers", String(workers)] }
         let child = try spawn(args)
         defer { if child.isRunning { child.terminate(); child.waitUntilExit() } }
         let consumer = try KafkaConsumer(config: KafkaConfig(["bootstrap.servers": cluster.bootstrapServers, "group.id": "bench-reader-\(mode)",
@@ -220,7 +223,8 @@ struct PipelineBench: ParsableCommand {
     }
 
     func run() throws {
-        var report: [String: Any] = ["events": events, "latency_events": latencyEvents, "rate": rate, "batch_size": batchSize]
+        var report: [String: Any] = ["events": events, "latency_events": latencyEvents, "rate": rate, "batch_size": batchSize,
+                                     "workers": workers ?? Workers.defaultCount]
         if !noRelay {
             let (cluster, producer) = try preloadedCluster()
             let (p50, p99, max) = try direct(cluster: cluster, producer: producer)

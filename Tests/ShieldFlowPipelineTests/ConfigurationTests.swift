@@ -5,6 +5,7 @@ final class ConfigurationTests: XCTestCase {
     let yaml = """
     brokers: k1:9092,k2:9092
     batch_size: 250
+    workers: 3
     kafka:
       common:
         security.protocol: SASL_SSL
@@ -20,6 +21,7 @@ final class ConfigurationTests: XCTestCase {
         ])
         XCTAssertEqual(c.brokers, "k1:9092,k2:9092")
         XCTAssertEqual(c.batchSize, 100, "the environment overrides the file")
+        XCTAssertEqual(c.workers, 3)
         XCTAssertEqual(c.consumer["security.protocol"], "SASL_SSL")
         XCTAssertEqual(c.producer["security.protocol"], "SASL_SSL")
         XCTAssertEqual(c.consumer["session.timeout.ms"], "10000")
@@ -33,11 +35,13 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertNil(c.brokers, "no brokers: the embedded cluster")
         XCTAssertEqual(c.groupId, "shieldflow-inspectors")
         XCTAssertEqual(c.batchSize, 500)
+        XCTAssertNil(c.workers, "the daemon's default (Workers.defaultCount)")
     }
 
     func testMistakesAreClearErrors() {
         for (y, env, needle) in [("batch_size: lots", [:], "batch_size"), ("brokerz: x", [:], "brokerz"),
-                                 ("a: [", [:], "YAML"), (nil, ["SHIELDFLOW_BATCH_SIZE": "0"], "batch_size")] as [(String?, [String: String], String)] {
+                                 ("a: [", [:], "YAML"), (nil, ["SHIELDFLOW_BATCH_SIZE": "0"], "batch_size"),
+                                 (nil, ["SHIELDFLOW_WORKERS": "0"], "workers"), ("workers: two", [:], "workers")] as [(String?, [String: String], String)] {
             XCTAssertThrowsError(try DaemonConfiguration.load(yaml: y, environment: env)) { error in
                 XCTAssertTrue("\(error)".contains(needle), "\(error)")
             }
