@@ -18,7 +18,7 @@ assert "container_name" not in insp and "ports" not in insp, "a fixed name or ho
 assert insp["depends_on"]["topics"]["condition"] == "service_completed_successfully", "inspectors start after topics apply"
 assert "topics apply" in " ".join(s["topics"]["command"]) and s["topics"]["restart"] == "no", "one-shot topics apply"
 # Every SHIELDFLOW_* variable the compose file sets is one the daemon knows.
-known = {"brokers", "group_id", "batch_size", "rules", "model", "max_record_bytes", "redis_url", "fail_mode", "policy", "assignment", "http_port"}
+known = {"brokers", "group_id", "batch_size", "workers", "rules", "model", "max_record_bytes", "redis_url", "fail_mode", "policy", "assignment", "http_port"}
 extra = {"webhook_secret", "datadog_spool", "datadog_flush_seconds", "datadog_incident_window_seconds", "datadog_spool_max_bytes", "datadog_audit_logs", "datadog_timeout_ms"}
 for svc in s.values():
     for k in (svc.get("environment") or {}):
