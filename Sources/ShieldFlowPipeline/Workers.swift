@@ -3,7 +3,8 @@ import ShieldFlowDetection
 
 /// Threads for a batch's independent per-event work (decode and scan, then decide and serialise),
 /// each with its own scan scratch. The batch's order-dependent step, the trust round trip, stays on
-/// the caller's thread between the two parallel steps.
+/// the caller's thread between the two parallel steps. One batch at a time: the scratches are
+/// reused by every call, so a `Workers` value serves one loop (the daemon's, or a benchmark's).
 public final class Workers: @unchecked Sendable {
     let scratches: [ScanScratch]
     /// Fewest events a thread is given: below this, handing work over costs more than it saves.
