@@ -16,6 +16,20 @@ public struct TextFeaturizer: Sendable {
 
     public init(dimensionBits: Int = 18) { self.dimensionBits = dimensionBits }
 
+    // FNV-1a, and the step from a hash to its bucket for each kind of feature: the one definition
+    // that training (through `forEachFeature`) and inference (`LinearClassifier.score`) share.
+    static let fnvOffset: UInt32 = 2_166_136_261
+    static let fnvPrime: UInt32 = 16_777_619
+    /// Words hash from their own seed, apart from byte n-grams.
+    static let wordSeed: UInt32 = fnvOffset ^ 0x5757
+    @inline(__always) static func gram3Bucket(_ h: UInt32, _ mask: UInt32) -> Int { Int((h ^ 0x3333) & mask) }
+    @inline(__always) static func gram4Bucket(_ h: UInt32, _ mask: UInt32) -> Int { Int((h ^ 0x4444_4444) & mask) }
+    @inline(__always) static func gram5Bucket(_ h: UInt32, _ mask: UInt32) -> Int { Int(((h &* 0x9E37_79B1) >> 7) & mask) }
+    @inline(__always) static func unigramBucket(_ h: UInt32, _ mask: UInt32) -> Int { Int(((h &* 0x85EB_CA6B) >> 5) & mask) }
+    @inline(__always) static func bigramBucket(_ previous: UInt32, _ h: UInt32, _ mask: UInt32) -> Int {
+        Int((((previous &* 31 ^ h) &* 0xC2B2_AE35) >> 9) & mask)
+    }
+
     @inline(__always) static func isWordByte(_ b: UInt8) -> Bool {
         (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b >= 0x80
     }
@@ -49,16 +63,16 @@ public struct TextFeaturizer: Sendable {
     }
 
     @inline(__always) static func wordHash(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> UInt32 {
-        var h: UInt32 = 2_166_136_261 ^ 0x5757
-        for k in start..<end { h = (h ^ UInt32(p[k])) &* 16_777_619 }
+        var h = wordSeed
+        for k in start..<end { h = (h ^ UInt32(p[k])) &* fnvPrime }
         return h
     }
 
     /// A word's unigram bucket and, after another word, the bigram's; returns how many.
     @inline(__always) func wordFeatures(_ h: UInt32, previous: UInt32, mask: UInt32, _ body: (Int) -> Void) -> Int {
-        body(Int(((h &* 0x85EB_CA6B) >> 5) & mask))
+        body(Self.unigramBucket(h, mask))
         guard previous != 0 else { return 1 }
-        body(Int((((previous &* 31 ^ h) &* 0xC2B2_AE35) >> 9) & mask))
+        body(Self.bigramBucket(previous, h, mask))
         return 2
     }
 
@@ -66,17 +80,18 @@ public struct TextFeaturizer: Sendable {
     /// `forEachFeature` visits them.
     @inline(__always) func ngrams(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int, count n: Int, _ body: (_ length: Int, _ bucket: Int) -> Void) {
         let mask = UInt32(dimension - 1)
-        var h: UInt32 = 2_166_136_261
-        h = (h ^ UInt32(bytes[i])) &* 16_777_619
-        h = (h ^ UInt32(bytes[i + 1])) &* 16_777_619
-        h = (h ^ UInt32(bytes[i + 2])) &* 16_777_619
-        body(3, Int((h ^ 0x3333) & mask))
+        let pr = Self.fnvPrime
+        var h = Self.fnvOffset
+        h = (h ^ UInt32(bytes[i])) &* pr
+        h = (h ^ UInt32(bytes[i + 1])) &* pr
+        h = (h ^ UInt32(bytes[i + 2])) &* pr
+        body(3, Self.gram3Bucket(h, mask))
         guard i + 3 < n else { return }
-        h = (h ^ UInt32(bytes[i + 3])) &* 16_777_619
-        body(4, Int((h ^ 0x4444_4444) & mask))
+        h = (h ^ UInt32(bytes[i + 3])) &* pr
+        body(4, Self.gram4Bucket(h, mask))
         guard i + 4 < n else { return }
-        h = (h ^ UInt32(bytes[i + 4])) &* 16_777_619
-        body(5, Int(((h &* 0x9E37_79B1) >> 7) & mask))
+        h = (h ^ UInt32(bytes[i + 4])) &* pr
+        body(5, Self.gram5Bucket(h, mask))
     }
 
     /// Byte windows over `count` bytes: one window for short texts, overlapping ones for long texts.
@@ -216,12 +231,7 @@ public struct LinearClassifier: Sendable {
                 let word = words[k]
                 let (a, z) = (Int(word.start), Int(word.end))
                 let h = a >= s && z <= e ? word.hash : TextFeaturizer.wordHash(p, max(a, s), min(z, e))
-                sum &+= Int32(w[Int(((h &* 0x85EB_CA6B) >> 5) & mask)])
-                count &+= 1
-                if previous != 0 {
-                    sum &+= Int32(w[Int((((previous &* 31 ^ h) &* 0xC2B2_AE35) >> 9) & mask)])
-                    count &+= 1
-                }
+                Self.addWord(h, previous: previous, weights: w, mask: mask, sum: &sum, count: &count)
                 previous = h
                 k += 1
             }
@@ -242,15 +252,14 @@ public struct LinearClassifier: Sendable {
     /// How many byte n-grams a window of `m` bytes has.
     @inline(__always) static func gramCount(_ m: Int) -> Int { max(0, m - 2) + max(0, m - 3) + max(0, m - 4) }
 
-    static let fnvPrime: UInt32 = 16_777_619
     /// The first FNV-1a step of every byte value.
-    static let fnvFirst: [UInt32] = (0..<256).map { (2_166_136_261 ^ UInt32($0)) &* fnvPrime }
+    static let fnvFirst: [UInt32] = (0..<256).map { (TextFeaturizer.fnvOffset ^ UInt32($0)) &* TextFeaturizer.fnvPrime }
 
     /// Summed weights of the 3-, 4- and 5-grams starting at `lo..<hi` that end by `n` (the hashes of
     /// `TextFeaturizer.ngrams`, one multiply saved by a table for the first byte).
     @inline(__always)
     static func gramSum(_ p: UnsafePointer<UInt8>, from lo: Int, to hi: Int, count n: Int, weights w: UnsafePointer<Int8>, mask: UInt32) -> Int32 {
-        let pr = fnvPrime
+        let pr = TextFeaturizer.fnvPrime
         var s3: Int32 = 0, s4: Int32 = 0, s5: Int32 = 0
         fnvFirst.withUnsafeBufferPointer { first in
             let t = first.baseAddress.unsafelyUnwrapped
@@ -259,20 +268,20 @@ public struct LinearClassifier: Sendable {
             while i < full {
                 var h = (t[Int(p[i])] ^ UInt32(p[i &+ 1])) &* pr
                 h = (h ^ UInt32(p[i &+ 2])) &* pr
-                s3 &+= Int32(w[Int((h ^ 0x3333) & mask)])
+                s3 &+= Int32(w[TextFeaturizer.gram3Bucket(h, mask)])
                 h = (h ^ UInt32(p[i &+ 3])) &* pr
-                s4 &+= Int32(w[Int((h ^ 0x4444_4444) & mask)])
+                s4 &+= Int32(w[TextFeaturizer.gram4Bucket(h, mask)])
                 h = (h ^ UInt32(p[i &+ 4])) &* pr
-                s5 &+= Int32(w[Int(((h &* 0x9E37_79B1) >> 7) & mask)])
+                s5 &+= Int32(w[TextFeaturizer.gram5Bucket(h, mask)])
                 i &+= 1
             }
             while i < min(hi, n - 2) {
                 var h = (t[Int(p[i])] ^ UInt32(p[i &+ 1])) &* pr
                 h = (h ^ UInt32(p[i &+ 2])) &* pr
-                s3 &+= Int32(w[Int((h ^ 0x3333) & mask)])
+                s3 &+= Int32(w[TextFeaturizer.gram3Bucket(h, mask)])
                 if i + 3 < n {
                     h = (h ^ UInt32(p[i &+ 3])) &* pr
-                    s4 &+= Int32(w[Int((h ^ 0x4444_4444) & mask)])
+                    s4 &+= Int32(w[TextFeaturizer.gram4Bucket(h, mask)])
                 }
                 i &+= 1
             }
@@ -282,13 +291,23 @@ public struct LinearClassifier: Sendable {
 
     /// The weight of the one `length`-gram at `i`.
     static func gram(_ p: UnsafePointer<UInt8>, at i: Int, length: Int, weights w: UnsafePointer<Int8>, mask: UInt32) -> Int32 {
-        var h: UInt32 = 2_166_136_261
-        for k in 0..<length { h = (h ^ UInt32(p[i + k])) &* fnvPrime }
+        var h = TextFeaturizer.fnvOffset
+        for k in 0..<length { h = (h ^ UInt32(p[i + k])) &* TextFeaturizer.fnvPrime }
         switch length {
-        case 3: return Int32(w[Int((h ^ 0x3333) & mask)])
-        case 4: return Int32(w[Int((h ^ 0x4444_4444) & mask)])
-        default: return Int32(w[Int(((h &* 0x9E37_79B1) >> 7) & mask)])
+        case 3: return Int32(w[TextFeaturizer.gram3Bucket(h, mask)])
+        case 4: return Int32(w[TextFeaturizer.gram4Bucket(h, mask)])
+        default: return Int32(w[TextFeaturizer.gram5Bucket(h, mask)])
         }
+    }
+
+    /// Adds a word's unigram and, after another word, the bigram.
+    @inline(__always)
+    static func addWord(_ h: UInt32, previous: UInt32, weights w: UnsafePointer<Int8>, mask: UInt32, sum: inout Int32, count: inout Int) {
+        sum &+= Int32(w[TextFeaturizer.unigramBucket(h, mask)])
+        count &+= 1
+        guard previous != 0 else { return }
+        sum &+= Int32(w[TextFeaturizer.bigramBucket(previous, h, mask)])
+        count &+= 1
     }
 
     /// Summed weights and number of the word unigrams and bigrams of `lo..<hi`.
@@ -299,14 +318,9 @@ public struct LinearClassifier: Sendable {
         var i = lo
         while i < hi {
             guard TextFeaturizer.isWordByte(p[i]) else { i &+= 1; continue }
-            var h: UInt32 = 2_166_136_261 ^ 0x5757
-            repeat { h = (h ^ UInt32(p[i])) &* fnvPrime; i &+= 1 } while i < hi && TextFeaturizer.isWordByte(p[i])
-            sum &+= Int32(w[Int(((h &* 0x85EB_CA6B) >> 5) & mask)])
-            count &+= 1
-            if previous != 0 {
-                sum &+= Int32(w[Int((((previous &* 31 ^ h) &* 0xC2B2_AE35) >> 9) & mask)])
-                count &+= 1
-            }
+            var h = TextFeaturizer.wordSeed
+            repeat { h = (h ^ UInt32(p[i])) &* TextFeaturizer.fnvPrime; i &+= 1 } while i < hi && TextFeaturizer.isWordByte(p[i])
+            addWord(h, previous: previous, weights: w, mask: mask, sum: &sum, count: &count)
             previous = h
         }
         return (sum, count)

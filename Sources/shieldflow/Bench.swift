@@ -25,6 +25,12 @@ struct Bench: AsyncParsableCommand {
         var threads = 1
         @OptionGroup var ruleOptions: RuleOptions
 
+        func validate() throws {
+            guard iterations >= 1, (1...256).contains(threads) else {
+                throw ValidationError("--iterations must be at least 1 and --threads 1–256")
+            }
+        }
+
         func run() throws {
             let engine = try ruleOptions.engine()
             let scratch = ScanScratch()

@@ -31,8 +31,9 @@ struct PipelineBench: ParsableCommand {
     ]
 
     func validate() throws {
-        guard events >= 1, latencyEvents >= 1, rate >= 1, (1...100_000).contains(batchSize), settleSeconds >= 0 else {
-            throw ValidationError("--events, --latency-events and --rate must be at least 1, --batch-size 1–100000, --settle-seconds ≥ 0")
+        guard events >= 1, latencyEvents >= 1, rate >= 1, (1...100_000).contains(batchSize), settleSeconds >= 0,
+              (1...256).contains(workers ?? 1) else {
+            throw ValidationError("--events, --latency-events and --rate must be at least 1, --batch-size 1–100000, --settle-seconds ≥ 0, --workers 1–256")
         }
     }
 
