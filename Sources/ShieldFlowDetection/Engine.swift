@@ -611,6 +611,7 @@ public final class DetectionEngine: Sendable {
                 let t0 = scratch.collectStats ? DispatchTime.now().uptimeNanoseconds : 0
                 func run(_ subject: UnsafeBufferPointer<UInt8>, unicode: Bool, onView: Bool) {
                     let regex = unicode ? rule.unicodeRegex : rule.regex
+                    assert(unicode || Self.isASCII(subject), "the ASCII regex searches only ASCII text")
                     let after = Int(ruleWindow[r])
                     func window(_ lo: Int, _ hi: Int) {
                         // Snap the window to scalar boundaries: PCRE2's JIT does not re-check UTF-8.

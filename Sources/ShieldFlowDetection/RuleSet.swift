@@ -67,7 +67,8 @@ public final class CompiledRule: Sendable {
     /// True when the rule matches on the normalised view (intent rules); false for PII/secrets,
     /// which match the original bytes.
     public let normalized: Bool
-    /// ASCII semantics for ASCII subjects; Unicode properties (UCP) for non-ASCII views.
+    /// For ASCII subjects only (compiled without UTF mode where the pattern allows); UTF mode with
+    /// Unicode properties (UCP) for non-ASCII ones.
     let regex: PCRE2Regex
     let unicodeRegex: PCRE2Regex
     let validator: Validators.Check?
@@ -95,9 +96,6 @@ public final class CompiledRule: Sendable {
         id = spec.id
         type = spec.type ?? category.rawValue
     }
-}
-
-extension CompiledRule {
 }
 
 /// Built-in shape prefilters, computed in the engine's single feature pass.
@@ -238,8 +236,10 @@ public struct RuleSet: Sendable {
             // Intent rules match the NFKC view: normalise the pattern's literals the same way (ASCII,
             // and so every regex metacharacter, is unchanged by NFKC).
             let source = normalized ? pattern.precomposedStringWithCompatibilityMapping : pattern
-            regex = try PCRE2Regex(source, options: options)
             unicodeRegex = try PCRE2Regex(source, options: options.union(.ucp))
+            // `regex` only ever searches ASCII text (see `scanLayer`): without UTF mode where the
+            // pattern allows it, because PCRE2's JIT code is faster so.
+            regex = try (try? PCRE2Regex(source, options: options, asciiSubjects: true)) ?? PCRE2Regex(source, options: options)
         } catch {
             return fail("pattern does not compile: \(error)")
         }

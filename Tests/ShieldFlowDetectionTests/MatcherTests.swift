@@ -71,4 +71,38 @@ final class MatcherTests: XCTestCase {
         let outcome = text.withUTF8 { re.forEachMatch(in: $0, scratch: PCRE2Scratch()) { _, _ in true } }
         XCTAssertEqual(outcome, .limitExceeded)
     }
+
+    /// Each rule's pattern for ASCII text, compiled without UTF mode, finds exactly what the same
+    /// pattern in UTF mode finds, on the rules' own examples and on all of them joined.
+    func testASCIIPatternsMatchExactlyAsInUTFMode() throws {
+        let rules = Fixtures.engine.ruleSet.rules
+        var texts: [String] = []
+        for rule in rules {
+            for example in (rule.spec.examples?.match ?? []) + (rule.spec.examples?.noMatch ?? []) where example.utf8.allSatisfy({ $0 < 0x80 }) {
+                texts.append(example)
+                texts.append(example.lowercased())
+            }
+        }
+        texts.append(texts.joined(separator: " "))
+        texts.append(texts.joined(separator: "\n").lowercased())
+        XCTAssertGreaterThan(texts.count, 200)
+        let scratch = PCRE2Scratch()
+        var asciiCompiled = 0
+        for rule in rules {
+            var options: PCRE2Regex.Options = []
+            if !rule.normalized && rule.spec.caseSensitive == false { options.insert(.caseless) }
+            let utf = try PCRE2Regex(rule.regex.pattern, options: options)
+            if !rule.regex.isUTF { asciiCompiled += 1 }
+            for var text in texts {
+                let shown = text.prefix(80)
+                text.withUTF8 { buf in
+                    var a: [Range<Int>] = [], b: [Range<Int>] = []
+                    utf.forEachMatch(in: buf, scratch: scratch, maxMatches: .max) { m, g in a.append(g ?? m); return true }
+                    rule.regex.forEachMatch(in: buf, scratch: scratch, maxMatches: .max) { m, g in b.append(g ?? m); return true }
+                    XCTAssertEqual(a, b, "\(rule.id) on \(shown)")
+                }
+            }
+        }
+        XCTAssertEqual(asciiCompiled, rules.count, "every shipped pattern compiles for ASCII text")
+    }
 }
