@@ -241,4 +241,3 @@ public struct Inspector: Sendable {
         return String(parts[1]).lowercased()
     }
 }
-
