@@ -64,8 +64,23 @@ public enum EventDecoder {
 
     /// The top-level fields the decoder reads: a second copy of any of them is refused, since a
     /// consumer that takes the first and one that takes the last would see different events.
-    static let knownFields: Set<String> = ["event_id", "session_id", "agent_id", "user_id", "trace_id", "timestamp", "prompt",
-                                           "messages", "response", "in_reply_to", "tool", "cost", "idempotent"]
+    static let knownFields = ["event_id", "session_id", "agent_id", "user_id", "trace_id", "timestamp", "prompt",
+                              "messages", "response", "in_reply_to", "tool", "cost", "idempotent"]
+
+    /// The index of a known field in `knownFields`, or nil. Every member of every record passes
+    /// here, so it compares lengths before strings instead of hashing the key.
+    static func fieldIndex(_ key: String) -> Int? {
+        switch key.utf8.count {
+        case 4: return key == "tool" ? 10 : key == "cost" ? 11 : nil
+        case 6: return key == "prompt" ? 6 : nil
+        case 7: return key == "user_id" ? 3 : nil
+        case 8: return key == "event_id" ? 0 : key == "agent_id" ? 2 : key == "trace_id" ? 4 : key == "messages" ? 7 : key == "response" ? 8 : nil
+        case 9: return key == "timestamp" ? 5 : nil
+        case 10: return key == "session_id" ? 1 : key == "idempotent" ? 12 : nil
+        case 11: return key == "in_reply_to" ? 9 : nil
+        default: return nil
+        }
+    }
 
     /// Decodes a record value. Never throws anything but a `DeadLetterReason`, never traps.
     public static func decode(_ bytes: [UInt8], kind: EventKind, maxBytes: Int = defaultMaxBytes) -> Result<InspectionEvent, DeadLetterReason> {
@@ -79,16 +94,17 @@ public enum EventDecoder {
             return fail(.notJSON, "record value is not JSON (\(error))")
         }
         guard case .object(let members) = doc else { return fail(.notAnObject, "record value is not a JSON object") }
-        var o: [String: JSONValue] = [:]
-        o.reserveCapacity(members.count)
+        // The known fields' values by index; other members are ignored (duplicates of them too).
+        var known = [JSONValue?](repeating: nil, count: knownFields.count)
         for m in members {
-            if o.updateValue(m.value, forKey: m.key) != nil && knownFields.contains(m.key) {
-                return fail(.invalidValue, "`\(m.key)` appears more than once")
-            }
+            guard let k = fieldIndex(m.key) else { continue }
+            if known[k] != nil { return fail(.invalidValue, "`\(m.key)` appears more than once") }
+            known[k] = m.value
         }
+        func field(_ key: String) -> JSONValue? { fieldIndex(key).flatMap { known[$0] } }
 
         func string(_ key: String, required: Bool) -> Result<String?, DeadLetterReason> {
-            guard let v = o[key], v != .null else {
+            guard let v = field(key), v != .null else {
                 return required ? .failure(DeadLetterReason(code: .missingField, detail: "`\(key)` is required")) : .success(nil)
             }
             guard case .string(let s) = v else { return .failure(DeadLetterReason(code: .wrongType, detail: "`\(key)` must be a string")) }
@@ -105,7 +121,7 @@ public enum EventDecoder {
             e.agentId = try string("agent_id", required: false).get()
             e.userId = try string("user_id", required: false).get()
             e.traceId = try string("trace_id", required: false).get()
-            switch o["timestamp"] {
+            switch field("timestamp") {
             case nil, .null?: break
             case .string(let s)?: e.timestamp = s
             case .number(let n)?: e.timestamp = n
@@ -114,7 +130,7 @@ public enum EventDecoder {
             switch kind {
             case .prompt:
                 e.prompt = try string("prompt", required: false).get()
-                switch o["messages"] {
+                switch field("messages") {
                 case nil, .null?: break
                 case .array(let arr)?:
                     guard arr.count <= 1024 else { return fail(.invalidValue, "`messages` has more than 1024 entries") }
@@ -132,7 +148,7 @@ public enum EventDecoder {
                 e.response = r
                 e.inReplyTo = try string("in_reply_to", required: false).get()
             case .toolCall:
-                guard let tool = o["tool"] else { return fail(.missingField, "`tool` is required") }
+                guard let tool = field("tool") else { return fail(.missingField, "`tool` is required") }
                 guard case .object = tool else { return fail(.wrongType, "`tool` must be an object") }
                 guard case .string(let name)? = tool["name"], !name.isEmpty else { return fail(.missingField, "`tool.name` must be a non-empty string") }
                 e.toolName = name
@@ -140,14 +156,14 @@ public enum EventDecoder {
                     e.toolArguments = args.canonicalText
                     e.toolArgumentStrings = args.strings()
                 }
-                switch o["cost"] {
+                switch field("cost") {
                 case nil, .null?: break
                 case .number?:
-                    guard let c = o["cost"]?.double, c.isFinite, c >= 0 else { return fail(.wrongType, "`cost` must be a non-negative number") }
+                    guard let c = field("cost")?.double, c.isFinite, c >= 0 else { return fail(.wrongType, "`cost` must be a non-negative number") }
                     e.cost = c
                 default: return fail(.wrongType, "`cost` must be a non-negative number")
                 }
-                switch o["idempotent"] {
+                switch field("idempotent") {
                 case nil, .null?: break
                 case .bool(let b)?: e.idempotent = b
                 default: return fail(.wrongType, "`idempotent` must be a boolean")

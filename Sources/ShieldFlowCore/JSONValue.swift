@@ -4,7 +4,7 @@
 /// Every input record goes through this parser, so it works on bytes and allocates only the
 /// values it returns (Foundation's `JSONSerialization` builds bridged `NSDictionary`/`NSNumber`
 /// graphs and cost more per event than the detection engine on a short prompt).
-public indirect enum JSONValue: Sendable, Equatable {
+public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     /// The number's literal text, validated against the JSON grammar.

@@ -1,34 +1,75 @@
 /// A small JSON writer for the records ShieldFlow produces on the hot path. Foundation's
 /// JSONEncoder spent more time per decision than the detection engine; this writes the same JSON
 /// (keys sorted, slashes unescaped, shortest round-trip numbers) straight into bytes.
-public struct JSONBytes {
-    public private(set) var bytes: [UInt8] = []
+public struct JSONBytes: ~Copyable {
+    /// The output so far: one growable allocation written through a pointer, so a key or a
+    /// string is one capacity check and one copy rather than a checked append per piece.
+    private var base: UnsafeMutablePointer<UInt8>
+    private var count = 0
+    private var capacity: Int
     /// Per open container, whether its next member needs a comma: one bit per level, innermost
     /// lowest (`depth` levels; deeper than 64 is not something these records do).
     private var needsComma: UInt64 = 0
     private var depth = 0
 
-    public init(capacity: Int = 512) { bytes.reserveCapacity(capacity) }
+    public init(capacity: Int = 512) {
+        self.capacity = max(16, capacity)
+        base = .allocate(capacity: self.capacity)
+    }
 
-    static let hex = Array("0123456789abcdef".utf8)
+    deinit { base.deallocate() }
+
+    /// The JSON written so far.
+    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    /// Room for `n` more bytes.
+    @inline(__always) private mutating func reserve(_ n: Int) {
+        if count + n > capacity { grow(count + n) }
+    }
+
+    private mutating func grow(_ needed: Int) {
+        let bigger = max(needed, capacity * 2)
+        let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: bigger)
+        fresh.update(from: base, count: count)
+        base.deallocate()
+        base = fresh
+        capacity = bigger
+    }
+
+    @inline(__always) private mutating func put(_ b: UInt8) {
+        reserve(1)
+        base[count] = b
+        count += 1
+    }
+
+    private mutating func put(_ p: UnsafeRawBufferPointer) {
+        guard let src = p.baseAddress, p.count > 0 else { return }
+        reserve(p.count)
+        UnsafeMutableRawPointer(base + count).copyMemory(from: src, byteCount: p.count)
+        count += p.count
+    }
 
     mutating func raw(_ s: StaticString) {
-        s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        if s.hasPointerRepresentation {
+            put(UnsafeRawBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount))
+        } else {
+            for b in s.description.utf8 { put(b) }
+        }
     }
 
     /// Bytes that are already JSON (a validated number literal, punctuation).
-    mutating func appendRaw<S: Sequence<UInt8>>(_ b: S) { bytes.append(contentsOf: b) }
-    mutating func appendRaw(_ b: UInt8) { bytes.append(b) }
+    mutating func appendRaw<S: Sequence<UInt8>>(_ b: S) { for x in b { put(x) } }
+    mutating func appendRaw(_ b: UInt8) { put(b) }
 
     mutating func separator() {
         guard depth > 0 else { return }
-        if needsComma & 1 != 0 { bytes.append(UInt8(ascii: ",")) }
+        if needsComma & 1 != 0 { put(UInt8(ascii: ",")) }
         needsComma |= 1
     }
 
     mutating func open(_ bracket: UInt8) {
         separatorForValue()
-        bytes.append(bracket)
+        put(bracket)
         precondition(depth < 64, "JSONBytes nests at most 64 levels")
         needsComma <<= 1
         depth += 1
@@ -37,53 +78,88 @@ public struct JSONBytes {
     mutating func close(_ bracket: UInt8) {
         needsComma >>= 1
         depth -= 1
-        bytes.append(bracket)
+        put(bracket)
     }
 
     public mutating func string(_ s: String) {
-        bytes.append(UInt8(ascii: "\""))
         var s = s
-        s.withUTF8 { u in
+        // At most six bytes out per byte in (`\u00XX`), plus the quotes: one capacity check.
+        reserve(s.utf8.count * 6 + 2)
+        let out = base, at = count
+        count = s.withUTF8 { Self.escape($0, into: out, at: at) }
+    }
+
+    /// Writes `u` as a quoted JSON string at `out + at` (room checked by the caller) and returns
+    /// the new end. No captured state: the loop pays no exclusivity checks.
+    private static func escape(_ u: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>, at: Int) -> Int {
+        var n = at
+        out[n] = UInt8(ascii: "\""); n += 1
+        if let src = u.baseAddress {
             // Runs that need no escape are copied whole.
             var run = 0
             for i in 0..<u.count {
-                let b = u[i]
+                let b = src[i]
                 guard b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") else { continue }
-                if run < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: u[run..<i])) }
+                if run < i { (out + n).update(from: src + run, count: i - run); n += i - run }
                 run = i + 1
+                out[n] = 0x5C
                 switch b {
-                case UInt8(ascii: "\""): raw("\\\"")
-                case UInt8(ascii: "\\"): raw("\\\\")
-                case 0x0A: raw("\\n")
-                case 0x0D: raw("\\r")
-                case 0x09: raw("\\t")
-                case 0x08: raw("\\b")
-                case 0x0C: raw("\\f")
+                case UInt8(ascii: "\""): out[n + 1] = 0x22
+                case UInt8(ascii: "\\"): out[n + 1] = 0x5C
+                case 0x0A: out[n + 1] = UInt8(ascii: "n")
+                case 0x0D: out[n + 1] = UInt8(ascii: "r")
+                case 0x09: out[n + 1] = UInt8(ascii: "t")
+                case 0x08: out[n + 1] = UInt8(ascii: "b")
+                case 0x0C: out[n + 1] = UInt8(ascii: "f")
                 default:
-                    raw("\\u00")
-                    bytes.append(Self.hex[Int(b >> 4)])
-                    bytes.append(Self.hex[Int(b & 0xF)])
+                    out[n + 1] = UInt8(ascii: "u"); out[n + 2] = 0x30; out[n + 3] = 0x30
+                    out[n + 4] = hexDigit(b >> 4); out[n + 5] = hexDigit(b & 0xF)
+                    n += 4
                 }
+                n += 2
             }
-            if run < u.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: u[run..<u.count])) }
+            if run < u.count { (out + n).update(from: src + run, count: u.count - run); n += u.count - run }
         }
-        bytes.append(UInt8(ascii: "\""))
+        out[n] = UInt8(ascii: "\""); n += 1
+        return n
     }
 
+    @inline(__always) private static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
+
     public mutating func number(_ x: Double) {
-        if x == x.rounded() && abs(x) < 1e15 { number(Int64(x)) } else { bytes.append(contentsOf: x.description.utf8) }
+        if x == x.rounded() && abs(x) < 1e15 { number(Int64(x)); return }
+        // Most of the numbers in a decision are rounded to thousandths (trust, latency, token
+        // health). Such a number is written as its thousandths, trailing zeros trimmed: the
+        // shortest decimal that reads back as `x`, which is what `description` would print
+        // (between 0.001 and 1e9 it uses no exponent), without its general algorithm.
+        let thousandths = (x * 1000).rounded()
+        if abs(x) >= 0.001 && abs(x) < 1e9 && thousandths / 1000 == x {
+            let m = Int64(thousandths)
+            var frac = Int(m.magnitude % 1000), digits = 3
+            while frac % 10 == 0 { frac /= 10; digits -= 1 }
+            if m < 0 { put(UInt8(ascii: "-")) }
+            number(Int64(m.magnitude / 1000))
+            put(UInt8(ascii: "."))
+            reserve(digits)
+            var i = count + digits
+            repeat { i -= 1; base[i] = UInt8(ascii: "0") + UInt8(frac % 10); frac /= 10 } while i > count
+            count += digits
+            return
+        }
+        appendRaw(x.description.utf8)
     }
 
     /// Decimal digits written straight into the buffer (no intermediate string).
     public mutating func number(_ x: Int64) {
-        if x < 0 { bytes.append(UInt8(ascii: "-")) }
+        if x < 0 { put(UInt8(ascii: "-")) }
         var v = x.magnitude
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)   // 24 bytes: enough for 20 digits
-        withUnsafeMutableBytes(of: &digits) { buf in
-            var i = buf.count
-            repeat { i -= 1; buf[i] = UInt8(ascii: "0") + UInt8(v % 10); v /= 10 } while v > 0
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buf[i...]))
-        }
+        var digits = 0
+        var probe = v
+        repeat { digits += 1; probe /= 10 } while probe > 0
+        reserve(digits)
+        var i = count + digits
+        repeat { i -= 1; base[i] = UInt8(ascii: "0") + UInt8(v % 10); v /= 10 } while v > 0
+        count += digits
     }
 
     public mutating func beginObject() { open(UInt8(ascii: "{")) }
@@ -98,7 +174,7 @@ public struct JSONBytes {
 
     public mutating func key(_ k: StaticString) {
         separator()
-        bytes.append(UInt8(ascii: "\""))
+        put(UInt8(ascii: "\""))
         raw(k)
         raw("\":")
         afterKey = true

@@ -105,6 +105,11 @@ public enum Masker {
             }
             truncated = true
         }
-        return (lo > 0 ? "…" : "") + String(decoding: bytes, as: UTF8.self) + (truncated ? "…" : "") + (hi < scalars.count ? "…" : "")
+        // The ellipses go into the bytes: one string is made, not four joined.
+        let ellipsis: [UInt8] = [0xE2, 0x80, 0xA6]
+        if lo > 0 { bytes.insert(contentsOf: ellipsis, at: 0) }
+        if truncated { bytes.append(contentsOf: ellipsis) }
+        if hi < scalars.count { bytes.append(contentsOf: ellipsis) }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -34,7 +34,7 @@ public struct ToolRule: Sendable, Hashable {
     public init(name: String) { self.name = name }
 
     func matches(_ tool: String) -> Bool {
-        guard name.contains("*") else { return name == tool }
+        guard name.utf8.contains(0x2A) else { return name == tool }
         return ToolPolicy.glob(name, matches: tool)
     }
 }
@@ -69,7 +69,7 @@ public struct ToolPolicy: Sendable, Hashable {
         lists.append(tools)
         for list in lists {
             if let exact = list.first(where: { $0.name == tool }) { return exact }
-            if let g = list.first(where: { $0.name.contains("*") && $0.matches(tool) }) { return g }
+            if let g = list.first(where: { $0.name.utf8.contains(0x2A) && $0.matches(tool) }) { return g }
         }
         return nil
     }
@@ -299,11 +299,20 @@ public enum ArgumentChecker {
         for c in v.unicodeScalars {
             switch c {
             case ";", "|", "&", "`", ">", "<", "\n", "\r": return "shell metacharacter `\(c == "\n" ? "\\n" : c == "\r" ? "\\r" : String(c))`"
-            case "$": if v.contains("$(") || v.contains("${") { return "shell substitution" }
+            case "$": if hasSubstitution(v) { return "shell substitution" }
             default: continue
             }
         }
         return nil
+    }
+
+    /// `$(` or `${` somewhere in `v`.
+    static func hasSubstitution(_ v: String) -> Bool {
+        var previous: UInt8 = 0
+        return v.utf8.contains { b in
+            defer { previous = b }
+            return previous == 0x24 && (b == 0x28 || b == 0x7B)
+        }
     }
 
     static func urlProblem(_ v: String, allow: [String]) -> String? {
@@ -350,7 +359,11 @@ public enum ArgumentChecker {
     }
 
     static func isURLEnd(_ c: Unicode.Scalar) -> Bool {
-        c == "\"" || c == "'" || c == "<" || c == ">" || c.properties.isWhitespace
+        if c.isASCII {
+            // ASCII whitespace is 0x09–0x0D and space; the Unicode property lookup is for the rest.
+            return c == "\"" || c == "'" || c == "<" || c == ">" || c == " " || (c.value >= 0x09 && c.value <= 0x0D)
+        }
+        return c.properties.isWhitespace
     }
 
     static func find(_ u: ArraySlice<Unicode.Scalar>, _ needle: String, from: Int) -> Int? {
@@ -421,7 +434,7 @@ public enum ArgumentChecker {
     public static func privateHost(_ host: String) -> String? {
         if metadataNames.contains(host) || host.hasSuffix(".localhost") || host.hasSuffix(".internal") { return "local or metadata" }
         if let v4 = ipv4(host) { return privateIPv4(v4) }
-        if host.contains(":") {
+        if host.utf8.contains(0x3A) {
             let h = host.split(separator: "%").first.map(String.init) ?? host
             if h == "::1" || h == "::" || h.hasPrefix("fe8") || h.hasPrefix("fe9") || h.hasPrefix("fea") || h.hasPrefix("feb") { return "loopback or link-local" }
             if h.hasPrefix("fc") || h.hasPrefix("fd") { return "private (unique local)" }

@@ -132,16 +132,25 @@ public struct Inspector: Sendable {
                 }
             }
         }
+        // The scanned events, moved (not copied) into a dense array in input order, with the
+        // index of each in the batch.
+        var events: [Scanned] = []
+        var order: [Int] = []
+        events.reserveCapacity(batch.count)
+        order.reserveCapacity(batch.count)
+        for i in scanned.indices {
+            if let s = scanned[i].take() { events.append(s); order.append(i) }
+        }
         // One trust round trip for the whole batch, in input order (a session's events stay ordered).
-        let order = scanned.indices.filter { scanned[$0] != nil }
         let now = clock()
         var requests: [TrustRequest] = []
-        requests.reserveCapacity(order.count)
-        for i in order {
-            let s = scanned[i].unsafelyUnwrapped
-            requests.append(TrustRequest(sessionId: s.event.sessionId, eventId: s.event.eventId, delta: trustPolicy.delta(for: s.raw),
-                                         at: now, agentId: s.event.kind == .toolCall ? s.event.agentId : nil,
-                                         admission: s.plan.admission, counters: s.plan.counters))
+        requests.reserveCapacity(events.count)
+        for k in events.indices {
+            // Read in place: copying a `Scanned` retains every string and array in it.
+            requests.append(TrustRequest(sessionId: events[k].event.sessionId, eventId: events[k].event.eventId,
+                                         delta: trustPolicy.delta(for: events[k].raw), at: now,
+                                         agentId: events[k].event.kind == .toolCall ? events[k].event.agentId : nil,
+                                         admission: events[k].plan.admission, counters: events[k].plan.counters))
         }
         var results: [TrustResult]?
         if !requests.isEmpty {
@@ -154,14 +163,18 @@ public struct Inspector: Sendable {
             }
         }
         outcomes.withUnsafeMutableBufferPointer { outcomesOut in
-            workers.forEachChunk(order.count) { range, _ in
-                for k in range {
-                    let i = order[k]
-                    outcomesOut[i] = .decision(decide(scanned[i].unsafelyUnwrapped, result: results?[k]))
+            events.withUnsafeBufferPointer { events in
+                workers.forEachChunk(events.count) { range, _ in
+                    for k in range {
+                        outcomesOut[order[k]] = .decision(decide(events[k], result: results?[k]))
+                    }
                 }
             }
         }
-        return outcomes.map { $0.unsafelyUnwrapped }
+        var all: [Outcome] = []
+        all.reserveCapacity(outcomes.count)
+        for i in outcomes.indices { all.append(outcomes[i].take().unsafelyUnwrapped) }
+        return all
     }
 
     /// Decodes and scans one record (no shared state: runs on any worker).

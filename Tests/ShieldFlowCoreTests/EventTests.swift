@@ -59,6 +59,31 @@ final class EventTests: XCTestCase {
         XCTAssertNotNil(reason(#"{"event_id":"e1","session_id":"s","prompt":"x","extra":"# + deep + "}"))
     }
 
+    /// The decoder finds its fields by length and name, not by hashing: every field lands in its own
+    /// slot (all present at once, each read back), and each one repeated is refused.
+    func testEveryKnownFieldIsReadFromItsOwnSlot() throws {
+        let fields: [(String, String)] = [
+            ("event_id", #""e""#), ("session_id", #""s""#), ("agent_id", #""a""#), ("user_id", #""u""#), ("trace_id", #""t""#),
+            ("timestamp", #""ts""#), ("prompt", #""p""#), ("messages", #"[{"role":"user","content":"m"}]"#), ("response", #""r""#),
+            ("in_reply_to", #""irt""#), ("tool", #"{"name":"n","arguments":{"k":"v"}}"#), ("cost", "2.5"), ("idempotent", "true"),
+        ]
+        let all = "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
+        let p = try decode(all, .prompt).get()
+        XCTAssertEqual([p.eventId, p.sessionId, p.agentId, p.userId, p.traceId, p.timestamp, p.prompt, p.messages.first?.content],
+                       ["e", "s", "a", "u", "t", "ts", "p", "m"])
+        let r = try decode(all, .response).get()
+        XCTAssertEqual([r.response, r.inReplyTo], ["r", "irt"])
+        let t = try decode(all, .toolCall).get()
+        XCTAssertEqual(t.toolName, "n")
+        XCTAssertEqual(t.toolArguments, #"{"k":"v"}"#)
+        XCTAssertEqual(t.cost, 2.5)
+        XCTAssertEqual(t.idempotent, true)
+        for (name, value) in fields {
+            XCTAssertEqual(reason(String(all.dropLast()) + ",\"\(name)\":\(value)}", .toolCall), .invalidValue, "\(name) twice")
+        }
+        XCTAssertNotNil(try? decode(String(all.dropLast()) + #","event_ID":"x","events_id":"y"}"#).get(), "near misses are unknown fields")
+    }
+
     func testDecisionIdsAreDeterministicAndDistinct() {
         let a = SourceRecord(topic: "shieldflow.prompts.in", partition: 3, offset: 1234)
         XCTAssertEqual(a.decisionId, SourceRecord(topic: "shieldflow.prompts.in", partition: 3, offset: 1234, timestamp: 99).decisionId)

@@ -55,4 +55,34 @@ final class JSONWritingTests: XCTestCase {
                        "[0,7,-5,10,1234567890123,9223372036854775807,-9223372036854775808,0,-3,2.5,0.30000000000000004,1e+20,-1e-07,"
                        + #"{"a":[[],{}],"b":"x"},[]]"#)
     }
+
+    /// The buffer starts tiny and grows mid-string, mid-number and mid-key; every string comes
+    /// back intact through Foundation's parser.
+    func testGrowthAndEscapesRoundTrip() throws {
+        let strings = ["", "plain", String(repeating: "\u{1}\"\\\n", count: 300), "é🙂\u{7F}\u{1F}/" + String(repeating: "x", count: 5000),
+                       (0..<32).map { String(UnicodeScalar(UInt8($0))) }.joined()]
+        var w = JSONBytes(capacity: 1)
+        w.beginObject()
+        w.key("n"); w.beginArray(); w.value(Int64.min); w.value(0.1); w.endArray()
+        w.key("s"); w.beginArray(); for x in strings { w.value(x) }; w.endArray()
+        w.endObject()
+        let back = try JSONSerialization.jsonObject(with: Data(w.bytes)) as! [String: Any]
+        XCTAssertEqual(back["s"] as? [String], strings)
+        XCTAssertEqual((back["n"] as? [NSNumber])?.map(\.doubleValue), [Double(Int64.min), 0.1])
+    }
+
+    /// Numbers rounded to thousandths take a fast path; it must print exactly what Swift's
+    /// shortest round-trip `description` prints, and everything else still goes through it.
+    func testFractionsPrintAsDescriptionDoes() {
+        var values: [Double] = (1..<200_000).flatMap { k in [Double(k) / 1000, -Double(k) / 1000] }
+        values += [0.1 + 0.2, 1e-7, 0.0005, 0.0015, 999_999_999.999, 1_000_000_000.5, 123_456.789, 0.97, 0.123456, 1e20, -2.5e-3]
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 { values.append((Double(Int.random(in: -1_000_000_000_000...1_000_000_000_000, using: &rng)) / 1000)) }
+        for _ in 0..<20_000 { values.append(Double.random(in: -1000...1000, using: &rng)) }
+        for x in values where x != x.rounded() {
+            var w = JSONBytes(capacity: 4)
+            w.value(x)
+            XCTAssertEqual(String(decoding: w.bytes, as: UTF8.self), x.description, "\(x)")
+        }
+    }
 }

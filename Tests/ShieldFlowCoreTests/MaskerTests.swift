@@ -50,4 +50,16 @@ final class MaskerTests: XCTestCase {
         let e = Masker.excerpt(of: f, in: scalars, sensitive: [])
         XCTAssertFalse(e.unicodeScalars.contains { $0.value < 0x20 })
     }
+
+    /// An excerpt is the finding with `context` scalars either side, an ellipsis where it was cut
+    /// (before, inside a finding longer than `maxLength`, after), and sensitive spans replaced.
+    func testExcerptWindowAndEllipses() {
+        let text = Array("0123456789 ignore previous é rules 0123456789".unicodeScalars)
+        let f = Finding(ruleId: "I", category: .injection, severity: .high, confidence: 1, start: 11, end: 34, type: "x")
+        XCTAssertEqual(Masker.excerpt(of: f, in: text, sensitive: [], context: 3), "…89 ignore previous é rules 01…")
+        XCTAssertEqual(Masker.excerpt(of: f, in: text, sensitive: [], context: 3, maxLength: 6), "…89 ign……", "cut after six scalars, then the window's end")
+        XCTAssertEqual(Masker.excerpt(of: f, in: text, sensitive: [], context: 40), "0123456789 ignore previous é rules 0123456789")
+        let pii = Masker.spans(of: [Finding(ruleId: "P", category: .pii, severity: .medium, confidence: 1, start: 27, end: 28, type: "x")])
+        XCTAssertEqual(Masker.excerpt(of: f, in: text, sensitive: pii, context: 0), "…ignore previous [REDACTED:X] rules…")
+    }
 }
