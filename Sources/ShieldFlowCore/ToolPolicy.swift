@@ -201,11 +201,13 @@ public enum ArgumentChecker {
         // split only at `/ . :` (so `run_command` counts whole). Runs for every tool call: bytes.
         var out: Set<ArgumentCheck> = [.path]
         let name = Array(tool.utf8).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        var shell = false, url = false
         func check(_ word: ArraySlice<UInt8>) {
-            guard !word.isEmpty else { return }
+            // Names are at most 11 bytes: longer words are neither (and need no string).
+            guard (2...11).contains(word.count) else { return }
             let w = String(decoding: word, as: UTF8.self)
-            if shellNames.contains(w) { out.insert(.shell) }
-            if fetchNames.contains(w) { out.insert(.url) }
+            if !shell && isShellName(w) { shell = true }
+            if !url && isFetchName(w) { url = true }
         }
         var start = 0
         for (i, b) in name.enumerated() where b == 0x2F || b == 0x5F || b == 0x2D || b == 0x2E || b == 0x20 || b == 0x3A {
@@ -214,7 +216,28 @@ public enum ArgumentChecker {
         check(name[start...])
         let lastStart = (name.lastIndex(where: { $0 == 0x2F || $0 == 0x2E || $0 == 0x3A }) ?? -1) + 1
         check(name[lastStart...])
+        if shell { out.insert(.shell) }
+        if url { out.insert(.url) }
         return out
+    }
+
+    /// Membership in `shellNames` and `fetchNames` by comparison: these run for every tool call,
+    /// and comparing a few short strings costs less than hashing one. A test keeps them equal to
+    /// the sets.
+    static func isShellName(_ w: String) -> Bool {
+        switch w {
+        case "shell", "bash", "sh", "zsh", "exec", "execute", "terminal", "command", "cmd",
+             "powershell", "subprocess", "run_command", "run_shell", "system": true
+        default: false
+        }
+    }
+
+    static func isFetchName(_ w: String) -> Bool {
+        switch w {
+        case "fetch", "http", "https", "request", "browse", "browser", "curl", "wget", "download",
+             "web", "url", "open_url", "get_url", "scrape", "crawl", "navigate", "webhook": true
+        default: false
+        }
     }
 
     /// The first problem with a call's arguments (compact JSON), or nil.
@@ -225,10 +248,11 @@ public enum ArgumentChecker {
     /// The first problem among a call's argument strings (as `EventDecoder` collected them), or nil.
     public static func check(values: [String], tool: String, rule: ToolRule?) -> String? {
         let checks = checks(for: tool, rule: rule)
+        let path = checks.contains(.path), shell = checks.contains(.shell), url = checks.contains(.url)
         for v in values {
-            if checks.contains(.path), let p = pathProblem(v) { return p }
-            if checks.contains(.shell), let p = shellProblem(v) { return p }
-            if checks.contains(.url), let p = urlProblem(v, allow: rule?.urlAllow ?? []) { return p }
+            if path, let p = pathProblem(v) { return p }
+            if shell, let p = shellProblem(v) { return p }
+            if url, let p = urlProblem(v, allow: rule?.urlAllow ?? []) { return p }
         }
         return nil
     }

@@ -66,6 +66,15 @@ final class ArgumentCheckTests: XCTestCase {
         XCTAssertEqual(ArgumentChecker.checks(for: "MCP:Browser.Navigate", rule: nil), [.path, .url])
         XCTAssertEqual(ArgumentChecker.checks(for: "ops/Run_Command", rule: nil), [.path, .shell])
         XCTAssertEqual(ArgumentChecker.checks(for: "kb/shellfish-facts", rule: nil), [.path], "words, not substrings")
+        // The comparisons stand in for the sets; they must say the same for every name and near miss.
+        let names = ArgumentChecker.shellNames.union(ArgumentChecker.fetchNames)
+        for w in names.union(names.map { $0 + "s" }).union(names.map { String($0.dropLast()) }).union(["", "SHELL", "x"]) {
+            XCTAssertEqual(ArgumentChecker.isShellName(w), ArgumentChecker.shellNames.contains(w), w)
+            XCTAssertEqual(ArgumentChecker.isFetchName(w), ArgumentChecker.fetchNames.contains(w), w)
+        }
+        XCTAssertEqual(ArgumentChecker.checks(for: "ops/run_command/curl", rule: nil), [.path, .shell, .url])
+        XCTAssertEqual(ArgumentChecker.checks(for: "subprocess.run", rule: nil), [.path, .shell])
+        XCTAssertEqual(ArgumentChecker.checks(for: "powershell_x", rule: nil), [.path, .shell], "an 11-byte word still counts")
         var explicit = ToolRule(name: "mcp/runner")
         explicit.checks = [.shell]
         XCTAssertNotNil(ArgumentChecker.check(arguments: #"{"x":"a && b"}"#, tool: "mcp/runner", rule: explicit), "checks from the policy")
