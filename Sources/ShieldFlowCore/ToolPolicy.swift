@@ -221,21 +221,33 @@ public enum ArgumentChecker {
         return out
     }
 
-    /// Membership in `shellNames` and `fetchNames` by comparison: these run for every tool call,
-    /// and comparing a few short strings costs less than hashing one. A test keeps them equal to
-    /// the sets.
+    /// Membership in `shellNames` and `fetchNames` by length, then comparison: these run for every
+    /// tool call, and comparing one or two short strings costs less than hashing one. A test keeps
+    /// them equal to the sets.
     static func isShellName(_ w: String) -> Bool {
-        switch w {
-        case "shell", "bash", "sh", "zsh", "exec", "execute", "terminal", "command", "cmd",
-             "powershell", "subprocess", "run_command", "run_shell", "system": true
+        switch w.utf8.count {
+        case 2: w == "sh"
+        case 3: w == "zsh" || w == "cmd"
+        case 4: w == "bash" || w == "exec"
+        case 5: w == "shell"
+        case 6: w == "system"
+        case 7: w == "execute" || w == "command"
+        case 8: w == "terminal"
+        case 9: w == "run_shell"
+        case 10: w == "powershell" || w == "subprocess"
+        case 11: w == "run_command"
         default: false
         }
     }
 
     static func isFetchName(_ w: String) -> Bool {
-        switch w {
-        case "fetch", "http", "https", "request", "browse", "browser", "curl", "wget", "download",
-             "web", "url", "open_url", "get_url", "scrape", "crawl", "navigate", "webhook": true
+        switch w.utf8.count {
+        case 3: w == "web" || w == "url"
+        case 4: w == "http" || w == "curl" || w == "wget"
+        case 5: w == "fetch" || w == "https" || w == "crawl"
+        case 6: w == "browse" || w == "scrape"
+        case 7: w == "request" || w == "browser" || w == "get_url" || w == "webhook"
+        case 8: w == "download" || w == "open_url" || w == "navigate"
         default: false
         }
     }
