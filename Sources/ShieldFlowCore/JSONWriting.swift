@@ -83,10 +83,25 @@ public struct JSONBytes: ~Copyable {
 
     public mutating func string(_ s: String) {
         var s = s
-        // At most six bytes out per byte in (`\u00XX`), plus the quotes: one capacity check.
-        reserve(s.utf8.count * 6 + 2)
+        // The exact escaped length first (one cheap pass), so a long string reserves what it
+        // needs rather than six times its size.
+        let needed = s.withUTF8 { Self.escapedCount($0) }
+        reserve(needed)
         let out = base, at = count
         count = s.withUTF8 { Self.escape($0, into: out, at: at) }
+        assert(count == at + needed, "escapedCount and escape disagree")
+    }
+
+    /// Bytes `escape` writes for `u`, quotes included.
+    private static func escapedCount(_ u: UnsafeBufferPointer<UInt8>) -> Int {
+        var n = u.count + 2
+        for b in u where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
+            switch b {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x0A, 0x0D, 0x09, 0x08, 0x0C: n += 1
+            default: n += 5
+            }
+        }
+        return n
     }
 
     /// Writes `u` as a quoted JSON string at `out + at` (room checked by the caller) and returns

@@ -203,8 +203,8 @@ public enum ArgumentChecker {
         let name = Array(tool.utf8).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
         var shell = false, url = false
         func check(_ word: ArraySlice<UInt8>) {
-            // Names are at most 11 bytes: longer words are neither (and need no string).
-            guard (2...11).contains(word.count) else { return }
+            // Longer than every name: neither (and needs no string).
+            guard !word.isEmpty, word.count < max(shellByLength.count, fetchByLength.count) else { return }
             let w = String(decoding: word, as: UTF8.self)
             if !shell && isShellName(w) { shell = true }
             if !url && isFetchName(w) { url = true }
@@ -221,35 +221,23 @@ public enum ArgumentChecker {
         return out
     }
 
-    /// Membership in `shellNames` and `fetchNames` by length, then comparison: these run for every
-    /// tool call, and comparing one or two short strings costs less than hashing one. A test keeps
-    /// them equal to the sets.
-    static func isShellName(_ w: String) -> Bool {
-        switch w.utf8.count {
-        case 2: w == "sh"
-        case 3: w == "zsh" || w == "cmd"
-        case 4: w == "bash" || w == "exec"
-        case 5: w == "shell"
-        case 6: w == "system"
-        case 7: w == "execute" || w == "command"
-        case 8: w == "terminal"
-        case 9: w == "run_shell"
-        case 10: w == "powershell" || w == "subprocess"
-        case 11: w == "run_command"
-        default: false
-        }
+    /// `shellNames` and `fetchNames` grouped by length (built once): a tool-name word, looked up
+    /// for every tool call, is compared with the one or two names of its length instead of hashed.
+    static let shellByLength = byLength(shellNames)
+    static let fetchByLength = byLength(fetchNames)
+
+    static func byLength(_ names: Set<String>) -> [[String]] {
+        var table = [[String]](repeating: [], count: (names.map(\.utf8.count).max() ?? 0) + 1)
+        for name in names.sorted() { table[name.utf8.count].append(name) }
+        return table
     }
 
-    static func isFetchName(_ w: String) -> Bool {
-        switch w.utf8.count {
-        case 3: w == "web" || w == "url"
-        case 4: w == "http" || w == "curl" || w == "wget"
-        case 5: w == "fetch" || w == "https" || w == "crawl"
-        case 6: w == "browse" || w == "scrape"
-        case 7: w == "request" || w == "browser" || w == "get_url" || w == "webhook"
-        case 8: w == "download" || w == "open_url" || w == "navigate"
-        default: false
-        }
+    static func isShellName(_ w: String) -> Bool { isName(w, in: shellByLength) }
+    static func isFetchName(_ w: String) -> Bool { isName(w, in: fetchByLength) }
+
+    @inline(__always) static func isName(_ w: String, in table: [[String]]) -> Bool {
+        let n = w.utf8.count
+        return n < table.count && table[n].contains(w)
     }
 
     /// The first problem with a call's arguments (compact JSON), or nil.
