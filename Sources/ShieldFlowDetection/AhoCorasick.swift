@@ -5,6 +5,13 @@
 /// Bytes are first mapped to equivalence classes (bytes that occur in no keyword share class 0), so
 /// the transition table is `states × classes` instead of `states × 256`. A transition whose target
 /// state has outputs is stored negated, so the inner loop tests one sign bit per byte.
+///
+/// With `flexibleWhitespace`, a space in a keyword matches any run of ASCII whitespace (space, tab,
+/// line feed, vertical tab, form feed, carriage return): "ignore previous" also occurs in
+/// "ignore\t\tprevious" or across a line break. The automaton then matches the text with each
+/// whitespace run read as one space: whitespace bytes share the space's class, and a state reached
+/// by a space stays where it is on further whitespace (without reporting its keywords again). An
+/// occurrence can then be longer than its keyword; `start(of:end:in:)` finds where it begins.
 struct AhoCorasick: Sendable {
     private let byteClass: [UInt8]          // 256 entries
     private let classCount: Int
@@ -15,13 +22,15 @@ struct AhoCorasick: Sendable {
     let keywordCount: Int
     /// The longest keyword in bytes: how far before the middle the second walk of a long text starts.
     let maxKeywordLength: Int
+    let flexibleWhitespace: Bool
     var stateCount: Int { outputStart.count - 1 }
     var classCountValue: Int { classCount }
 
     /// - Parameters:
     ///   - keywords: lowercase UTF-8 keywords.
     ///   - ids: the id reported for each keyword (default: its index).
-    init(keywords: [[UInt8]], ids: [Int]? = nil) {
+    ///   - flexibleWhitespace: a space in a keyword matches any run of ASCII whitespace.
+    init(keywords: [[UInt8]], ids: [Int]? = nil, flexibleWhitespace: Bool = false) {
         let reportId = ids ?? Array(keywords.indices)
         keywordCount = keywords.count
         maxKeywordLength = keywords.map(\.count).max() ?? 0
@@ -36,6 +45,10 @@ struct AhoCorasick: Sendable {
         }
         // ASCII case folding: an upper-case letter shares its lower-case letter's class.
         for u in UInt8(ascii: "A")...UInt8(ascii: "Z") { classOf[Int(u)] = classOf[Int(u | 0x20)] }
+        let spaceClass = Int(classOf[0x20])
+        let flexible = flexibleWhitespace && spaceClass != 0
+        self.flexibleWhitespace = flexible
+        if flexible { for b in 0x09...0x0D { classOf[b] = UInt8(spaceClass) } }
         byteClass = classOf
         let classes = Int(next)
         classCount = classes
@@ -43,6 +56,7 @@ struct AhoCorasick: Sendable {
         // Trie.
         var goto: [[Int32]] = [[Int32](repeating: -1, count: classes)]
         var out: [[Int32]] = [[]]
+        var endsInSpace = [false]
         for (id, kw) in keywords.enumerated() where !kw.isEmpty {
             var s = 0
             for b in kw {
@@ -51,6 +65,7 @@ struct AhoCorasick: Sendable {
                     goto[s][c] = Int32(goto.count)
                     goto.append([Int32](repeating: -1, count: classes))
                     out.append([])
+                    endsInSpace.append(flexible && c == spaceClass)
                 }
                 s = Int(goto[s][c])
             }
@@ -88,6 +103,8 @@ struct AhoCorasick: Sendable {
                 let t = Int(goto[s][c])
                 flat[s * classes + c] = out[t].isEmpty ? Int32(t) : -Int32(t)
             }
+            // More whitespace after a space is the same space: stay, and report nothing new.
+            if endsInSpace[s] { flat[s * classes + spaceClass] = Int32(s) }
         }
         starts[goto.count] = Int32(outs.count)
         table16 = goto.count < Int(Int16.max) ? flat.map { Int16($0) } : []
@@ -148,7 +165,17 @@ struct AhoCorasick: Sendable {
                             return
                         }
                         let mid = n / 2
-                        let start2 = mid - (maxKeywordLength - 1)
+                        // Back from the middle by one keyword length less one byte, where a run of
+                        // whitespace counts once when spaces are flexible.
+                        var start2 = mid - (maxKeywordLength - 1)
+                        if flexibleWhitespace {
+                            start2 = mid
+                            var need = maxKeywordLength - 1
+                            while need > 0 && start2 > 0 {
+                                start2 -= 1
+                                if !(Self.isWhitespace(bp[start2]) && start2 > 0 && Self.isWhitespace(bp[start2 - 1])) { need -= 1 }
+                            }
+                        }
                         var later: [(keyword: Int32, end: Int32)] = []
                         var s1 = 0, s2 = 0
                         for k in 0..<mid {
@@ -167,6 +194,21 @@ struct AhoCorasick: Sendable {
                 }
             }
         }
+    }
+}
+
+extension AhoCorasick {
+    @inline(__always) static func isWhitespace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
+
+    /// Where an occurrence of `keyword` (lower-case bytes) that ends at `end` in `text` begins: its
+    /// length back, except that with flexible whitespace each space in it spans a whole run.
+    static func start(of keyword: [UInt8], end: Int, in text: UnsafeBufferPointer<UInt8>) -> Int {
+        var p = end
+        for b in keyword.reversed() {
+            p -= 1
+            if b == 0x20 { while p > 0 && isWhitespace(text[p - 1]) { p -= 1 } }
+        }
+        return p
     }
 }
 

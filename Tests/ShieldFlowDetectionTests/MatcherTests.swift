@@ -41,6 +41,72 @@ final class MatcherTests: XCTestCase {
         XCTAssertGreaterThan(long, 100, "long texts take the two-walk path")
     }
 
+    /// With flexible whitespace, a space in a keyword matches any run of ASCII whitespace, and an
+    /// occurrence is reported once, where its last keyword byte is: the same hits, in the same
+    /// order, as a naive search of every keyword at every end offset, on short texts and on long
+    /// ones walked as two halves (whose second walk must start further back over whitespace runs).
+    func testFlexibleWhitespaceMatchesRunsOfWhitespaceAsOneSpace() {
+        var rng = RandomizedTests.SplitMix64(state: 23)
+        func next(_ n: Int) -> Int { Int.random(in: 0..<n, using: &rng) }
+        let keywords = ["ignore", "previous instructions", "system prompt", "prompt", " ai", "unut ", "a b", "b", "ab", "set aside"]
+        let ac = AhoCorasick(keywords: keywords.map { Array($0.utf8) }, flexibleWhitespace: true)
+        let filler = ["x", " ", "  ", "\t", "\n", "\r\n", " \t\n ", String(repeating: " ", count: 90), "IGNORE", "Previous\tInstructions",
+                      "previous\n\ninstructions", "system  prompt", "sys", "tem\tprompt", "b", "a", "é", "set\u{0B}aside", "unut"]
+        @inline(__always) func ws(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
+        var long = 0, flexibleHits = 0
+        for _ in 0..<500 {
+            let text = Array((0..<next(300)).map { _ in next(4) == 0 ? keywords[next(keywords.count)] : filler[next(filler.count)] }.joined().utf8)
+            if text.count >= AhoCorasick.splitLength { long += 1 }
+            var ours: [String] = []
+            text.withUnsafeBufferPointer { buf in
+                ac.scan(buf) { id, end in
+                    let start = AhoCorasick.start(of: Array(keywords[id].utf8), end: end, in: buf)
+                    ours.append("\(id)@\(start)..<\(end)")
+                }
+            }
+            var naive: [String] = []
+            let lower = text.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+            for end in stride(from: 1, through: text.count, by: 1) {
+                for (id, kw) in keywords.enumerated() {
+                    // Walk the keyword back from `end`: a space takes a whole run of whitespace.
+                    var p = end, ok = true
+                    let k = Array(kw.utf8)
+                    for (j, b) in k.enumerated().reversed() {
+                        guard p > 0 else { ok = false; break }
+                        if b == 0x20 {
+                            guard ws(lower[p - 1]) else { ok = false; break }
+                            // A trailing space is reported at the first byte of its run.
+                            if j == k.count - 1 && p >= 2 && ws(lower[p - 2]) { ok = false; break }
+                            p -= 1
+                            while p > 0 && ws(lower[p - 1]) { p -= 1 }
+                        } else {
+                            guard lower[p - 1] == b else { ok = false; break }
+                            p -= 1
+                        }
+                    }
+                    if ok {
+                        naive.append("\(id)@\(p)..<\(end)")
+                        if text[p..<end].contains(where: { ws($0) && $0 != 0x20 }) || text[p..<end].count > k.count { flexibleHits += 1 }
+                    }
+                }
+            }
+            XCTAssertEqual(ours, naive, String(decoding: text, as: UTF8.self))
+        }
+        XCTAssertGreaterThan(long, 100, "long texts take the two-walk path")
+        XCTAssertGreaterThan(flexibleHits, 200, "occurrences across tabs, line breaks and runs of spaces")
+    }
+
+    /// Without the option, a keyword's space is one space byte and nothing else.
+    func testStrictWhitespaceIsTheDefault() {
+        let ac = AhoCorasick(keywords: [Array("set aside".utf8)])
+        var hits = 0
+        for text in ["set  aside", "set\taside", "set\naside"] {
+            Array(text.utf8).withUnsafeBufferPointer { ac.scan($0) { _, _ in hits += 1 } }
+        }
+        Array("Set Aside".utf8).withUnsafeBufferPointer { ac.scan($0) { _, _ in hits += 10 } }
+        XCTAssertEqual(hits, 10)
+    }
+
     /// An automaton without keywords (a rule set with no non-ASCII keywords has one) walks long
     /// texts too, and finds nothing; with one-byte keywords the halves meet exactly.
     func testAutomatonEdgeSizes() {
