@@ -66,7 +66,8 @@ struct HitSink: KeywordSink {
     @inline(__always) mutating func keyword(_ kw: Int, end: Int) {
         let e = engine
         if e.rot13Keywords.contains(kw) { rot13 = true; return }
-        let start = end - Int(e.keywordLength[kw])
+        var start = end - Int(e.keywordLength[kw])
+        if let spaced = e.spacedKeywords[kw] { start = AhoCorasick.start(of: spaced, end: end, in: subject) }
         if e.keywordWhole[kw] {
             if start > 0 && DetectionEngine.isWordByte(subject[start - 1]) { return }
             if end < subject.count && DetectionEngine.isWordByte(subject[end]) { return }
@@ -149,6 +150,9 @@ public final class DetectionEngine: Sendable {
     let keywordRules: [[Int32]]
     let keywordLength: [Int32]
     let keywordWhole: [Bool]
+    /// The bytes of each keyword with a space in it (nil for the others): a space matches a run of
+    /// whitespace, so such an occurrence's start is found by walking back over it.
+    let spacedKeywords: [[UInt8]?]
     let ruleWindow: [Int32]
     let rot13Keywords: Range<Int>
     let digitRules: [(rule: Int, minDigits: Int)]
@@ -227,8 +231,9 @@ public final class DetectionEngine: Sendable {
         rot13Keywords = rotStart..<keywords.count
         let asciiIds = keywords.indices.filter { keywords[$0].allSatisfy { $0 < 0x80 } }
         let unicodeIds = keywords.indices.filter { !keywords[$0].allSatisfy { $0 < 0x80 } }
-        matcher = AhoCorasick(keywords: asciiIds.map { keywords[$0] }, ids: asciiIds)
-        unicodeMatcher = AhoCorasick(keywords: unicodeIds.map { keywords[$0] }, ids: unicodeIds)
+        matcher = AhoCorasick(keywords: asciiIds.map { keywords[$0] }, ids: asciiIds, flexibleWhitespace: true)
+        unicodeMatcher = AhoCorasick(keywords: unicodeIds.map { keywords[$0] }, ids: unicodeIds, flexibleWhitespace: true)
+        spacedKeywords = keywords.map { $0.contains(0x20) ? $0 : nil }
         keywordRules = mapping
         keywordLength = keywords.map { Int32($0.count) }
         keywordWhole = whole
@@ -651,11 +656,21 @@ public final class DetectionEngine: Sendable {
         swap(&h, &scratch.hits)
 
         // Repeated-token floods (prompts and tool arguments: the surfaces an attacker types into).
-        if surface == .prompt || surface == .toolArgs, buf.count >= 20, let flood = Repetition.flood(buf) {
-            let start = f.nonASCII ? Self.scalarCount(buf, upTo: flood.lowerBound) : flood.lowerBound
-            let end = f.nonASCII ? start + Self.scalarCount(UnsafeBufferPointer(rebasing: buf[flood]), upTo: flood.count) : flood.upperBound
-            out.append(Finding(ruleId: "SF-OBF-REPEAT", category: .obfuscation, severity: .high, confidence: 0.8,
-                               start: start, end: end, type: "repeated_tokens"))
+        if surface == .prompt || surface == .toolArgs, buf.count >= 20 {
+            if let flood = Repetition.flood(buf) {
+                let start = f.nonASCII ? Self.scalarCount(buf, upTo: flood.lowerBound) : flood.lowerBound
+                let end = f.nonASCII ? start + Self.scalarCount(UnsafeBufferPointer(rebasing: buf[flood]), upTo: flood.count) : flood.upperBound
+                out.append(Finding(ruleId: "SF-OBF-REPEAT", category: .obfuscation, severity: .high, confidence: 0.8,
+                                   start: start, end: end, type: "repeated_tokens"))
+            } else if f.nonASCII && useView,
+                      let flood = scratch.view.bytes.withUnsafeBufferPointer({ Repetition.flood($0) }), !flood.isEmpty {
+                // Tokens separated by no-break or ideographic spaces, or written in full-width or
+                // look-alike letters: the view reads them as the plain tokens they imitate.
+                let map = scratch.view.map
+                out.append(Finding(ruleId: "SF-OBF-REPEAT", category: .obfuscation, severity: .high, confidence: 0.8,
+                                   start: Int(map[flood.lowerBound]), end: Int(map[flood.upperBound - 1]) + 1,
+                                   type: "repeated_tokens", via: scratch.view.transforms))
+            }
         }
         // A match that only normalisation exposed (look-alike letters, spaced or leet letters) is
         // itself evasion.
