@@ -2,7 +2,7 @@
 """Detection-quality gate on the labelled development corpus (read in place, never copied).
 Fails when a target of the foundation issue is missed, so a rule change that costs recall or adds
 false positives does not land unnoticed."""
-import json, os, subprocess, sys
+import json, os, subprocess, sys, tempfile, textwrap
 
 binary, corpus = sys.argv[1], sys.argv[2]
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -10,6 +10,11 @@ root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def evaluate(name):
     p = subprocess.run([binary, "eval", "--format", "json", "--rules", os.path.join(root, "rules"),
                         "--input", os.path.join(corpus, name)], capture_output=True, text=True, check=True)
+    return json.loads(p.stdout)
+
+def evaluate_file(path):
+    p = subprocess.run([binary, "eval", "--format", "json", "--rules", os.path.join(root, "rules"),
+                        "--surface", "prompt", "--input", path], capture_output=True, text=True, check=True)
     return json.loads(p.stdout)
 
 rows, failures = [], []
@@ -31,6 +36,26 @@ if "modes" in a:
             rows.append(f"  {'  ' + source:<44} {v['blocked'] / v['rows'] * 100:6.2f}%")
 else:
     target("explicit attacks blocked", explicit_recall(a), ">=", 0.90)
+# Spacing is not an evasion: the explicit attacks rewritten with other whitespace (a temporary
+# file, deleted after) keep their rules-only recall within 1.5 points.
+spacing = {
+    "doubled spaces": lambda t: t.replace(" ", "  "),
+    "tabs for spaces": lambda t: t.replace(" ", "\t"),
+    "wrapped at 60 columns": lambda t: "\n".join(textwrap.wrap(t, 60)) if len(t) > 60 else t,
+    "no-break spaces": lambda t: t.replace(" ", "\u00a0"),
+}
+if "modes" in a:
+    base = explicit_recall(a["modes"]["rules"])
+    explicit_rows = [r for r in map(json.loads, open(os.path.join(corpus, "attacks.jsonl"))) if r.get("tier") == "explicit"]
+    with tempfile.TemporaryDirectory() as work:
+        for name, rewrite in spacing.items():
+            path = os.path.join(work, "variant.jsonl")
+            with open(path, "w") as out:
+                for r in explicit_rows:
+                    out.write(json.dumps(dict(r, text=rewrite(r["text"]))) + "\n")
+            v = evaluate_file(path)
+            target(f"explicit, {name}, rules only", explicit_recall(v["modes"]["rules"]), ">=", round(base - 0.015, 4))
+            rows.append(f"  {'  ' + name + ', rules + classifier':<44} {explicit_recall(v) * 100:6.2f}%")
 contextual = a["tiers"].get("injection/contextual", {"rows": 0, "blocked": 0})
 rows.append(f"  {'contextual attacks blocked (reported)':<44} {contextual['blocked'] / max(1, contextual['rows']) * 100:6.2f}%")
 target("benign prompts blocked", evaluate("benign_prompts.jsonl")["benign_block_rate"], "<=", 0.01)
