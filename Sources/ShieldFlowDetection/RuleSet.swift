@@ -247,7 +247,7 @@ public struct RuleSet: Sendable {
         if !regex.isJIT {
             warnings.append(RuleProblem(level: .warning, file: file, ruleId: spec.id, message: "pattern is not JIT-compiled"))
         }
-        let fold: (String) -> [UInt8] = { normalized ? foldKeyword($0) : Array($0.lowercased().utf8) }
+        let fold: (String) -> [UInt8] = { collapseWhitespace(normalized ? foldKeyword($0) : Array($0.lowercased().utf8)) }
         let keywords = (spec.keywords ?? []).map(fold)
         let words = (spec.words ?? []).map(fold)
         if keywords.contains(where: { $0.isEmpty || ($0.count == 1 && Decoders.isAlnum($0[0])) }) {
@@ -288,6 +288,17 @@ public struct RuleSet: Sendable {
     }
 
     /// A keyword folded exactly as the normaliser folds text, so it matches the view.
+    /// A keyword as the keyword automaton reads text: each run of whitespace is one space (a
+    /// keyword written with a tab or two spaces would otherwise never match).
+    static func collapseWhitespace(_ keyword: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(keyword.count)
+        for b in keyword {
+            if !AhoCorasick.isWhitespace(b) { out.append(b) } else if out.last != 0x20 { out.append(0x20) }
+        }
+        return out
+    }
+
     static func foldKeyword(_ keyword: String) -> [UInt8] {
         var view = NormalizedView()
         var bytes = Array(keyword.utf8)
