@@ -68,6 +68,44 @@ s = evaluate("pii_secrets.jsonl")
 gold = sum(v["gold"] for v in s["span_recall"].values())
 found = sum(v["found"] for v in s["span_recall"].values())
 target("PII/secret span recall", found / gold, ">=", 0.99)
+# The same personal data written in the other ways people write it: every value rewritten, with
+# its span moved, keeps span recall at 99% (a temporary file, deleted after).
+def digits(v): return "".join(c for c in v if c.isdigit())
+def grouped(v, sizes, sep):
+    d, out = digits(v), []
+    for n in sizes:
+        out.append(d[:n]); d = d[n:]
+    return sep.join(out + ([d] if d else []))
+def card(v, sep): return grouped(v, [4, 6] if len(digits(v)) == 15 else [4, 4, 4], sep)
+formats = {
+    "phone": [lambda v: "+1" + digits(v)[-10:], lambda v: "1-" + grouped(digits(v)[-10:], [3, 3], "-"),
+              lambda v: grouped(digits(v)[-10:], [3, 3], ".")],
+    "ssn": [lambda v: grouped(v, [3, 2], " "), lambda v: grouped(v, [3, 2], ".")],
+    "credit_card": [lambda v: card(v, "."), lambda v: card(v, " "), lambda v: digits(v)],
+    "iban": [lambda v: v.lower(), lambda v: " ".join(v.replace(" ", "")[i:i + 4] for i in range(0, len(v.replace(" ", "")), 4))],
+}
+def rewrite_values(r, k):
+    text, spans, shift, pos, out = r["text"], [], 0, 0, []
+    for start, end, kind in sorted(r["spans"]):
+        value = text[start:end]
+        ways = formats.get(kind)
+        new = ways[k % len(ways)](value) if ways else value
+        out.append(text[pos:start]); out.append(new); pos = end
+        spans.append([start + shift, start + shift + len(new), kind]); shift += len(new) - len(value)
+    out.append(text[pos:])
+    return dict(r, text="".join(out), spans=spans)
+pii_rows = [r for r in map(json.loads, open(os.path.join(corpus, "pii_secrets.jsonl")))
+            if any(kind in formats for _, _, kind in r.get("spans", []))]
+with tempfile.TemporaryDirectory() as work:
+    for k in range(3):
+        path = os.path.join(work, "values.jsonl")
+        with open(path, "w") as out:
+            for r in pii_rows:
+                out.write(json.dumps(rewrite_values(r, k)) + "\n")
+        v = evaluate_file(path)
+        gold = sum(x["gold"] for x in v["span_recall"].values())
+        found = sum(x["found"] for x in v["span_recall"].values())
+        target(f"PII values in other formats ({k + 1} of 3)", found / gold, ">=", 0.99)
 target("look-alike negatives flagged", s["lookalikes"]["flagged"] / max(1, s["lookalikes"]["rows"]), "<=", 0.02)
 print("\n".join(rows))
 if failures:

@@ -85,9 +85,11 @@ public final class PCRE2Regex: @unchecked Sendable {
 
     /// Calls `body` with the byte range of each successive non-overlapping match in `subject`
     /// (valid UTF-8), until `body` returns false, `maxMatches` is reached or the limits stop it.
+    /// `group` is the first capture group that took part in the match, if any: a pattern whose
+    /// alternatives each capture the value (`a(\d+)|(\d+)b`) gets the value from whichever matched.
     @discardableResult
     public func forEachMatch(in subject: UnsafeBufferPointer<UInt8>, from startOffset: Int = 0, scratch: PCRE2Scratch,
-                             maxMatches: Int = 64, _ body: (_ match: Range<Int>, _ group1: Range<Int>?) -> Bool) -> Outcome {
+                             maxMatches: Int = 64, _ body: (_ match: Range<Int>, _ group: Range<Int>?) -> Bool) -> Outcome {
         guard let base = subject.baseAddress ?? UnsafePointer(bitPattern: 1) else { return .completed }
         var start = startOffset
         var found = 0
@@ -100,8 +102,15 @@ public final class PCRE2Regex: @unchecked Sendable {
             let ov = pcre2_get_ovector_pointer_8(scratch.matchData)!
             let lo = ov[0], hi = ov[1]
             found += 1
-            let g1: Range<Int>? = rc > 1 && ov[2] != Int.max && ov[2] != -1 && ov[2] != Int(bitPattern: UInt.max) && ov[3] >= ov[2] ? ov[2]..<ov[3] : nil
-            if !body(lo..<hi, g1) { return .completed }
+            // Unset groups hold PCRE2_UNSET (~0) in both slots; `rc` is one more than the highest set group.
+            var group: Range<Int>? = nil
+            var g = 1
+            while g < Int(rc) {
+                let a = ov[2 * g], b = ov[2 * g + 1]
+                if a >= 0 && b >= a { group = a..<b; break }
+                g += 1
+            }
+            if !body(lo..<hi, group) { return .completed }
             if hi > lo {
                 start = hi
             } else {

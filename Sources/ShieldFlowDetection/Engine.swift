@@ -745,8 +745,8 @@ public final class DetectionEngine: Sendable {
                        onView: Bool, nonASCII: Bool, via: [String], scratch: ScanScratch, into out: inout [Finding]) {
         // Every value is masked, however many there are; intent rules need only a few matches.
         let cap = rule.category.isSensitiveValue ? Int.max : 64
-        let outcome = regex.forEachMatch(in: subject, from: from, scratch: scratch.pcre, maxMatches: cap) { m, g1 in
-            let range = g1 ?? m
+        let outcome = regex.forEachMatch(in: subject, from: from, scratch: scratch.pcre, maxMatches: cap) { m, group in
+            let range = group ?? m
             if let validate = rule.validator {
                 let value = String(decoding: UnsafeBufferPointer(rebasing: subject[range]), as: UTF8.self)
                 guard validate(value[...]) else { return true }

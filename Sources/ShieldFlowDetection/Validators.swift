@@ -142,17 +142,15 @@ enum Validators {
         return tld.count >= 2 && tld.allSatisfy(\.isLetter) && !exampleDomains.contains(domain)
     }
 
-    /// Phone numbers: 10–15 digits, not one repeated digit, NANP area/exchange not starting with 0/1.
+    /// Phone numbers: 10–15 digits, not one repeated digit. Country code 1 and numbers written
+    /// without one are NANP: ten digits after the 1, area and exchange not starting with 0 or 1.
     static func phone(_ s: Substring) -> Bool {
         let d = digits(s)
         guard (10...15).contains(d.count), Set(d).count > 2 else { return false }
-        let international = s.first == "+"
-        if !international || (d.first == 1 && d.count == 11) {
-            let national = d.count == 11 && d[0] == 1 ? Array(d.dropFirst()) : d
-            guard national.count == 10 else { return international }
-            return national[0] >= 2 && national[3] >= 2
-        }
-        return true
+        if s.first == "+" && d[0] != 1 { return true }
+        let national = d.count == 11 && d[0] == 1 ? Array(d.dropFirst()) : d
+        guard national.count == 10 else { return false }
+        return national[0] >= 2 && national[3] >= 2
     }
 
     static let placeholderMarkers = ["example", "your", "xxxx", "placeholder", "changeme", "dummy", "sample",

@@ -82,6 +82,34 @@ final class DetectionTests: XCTestCase {
         }
     }
 
+    /// The same values written the other ways people write them: each finding covers exactly the
+    /// value, never the context word before or after it, and masking keeps the words around it.
+    func testPIIFormatVariantsCoverExactlyTheValue() {
+        let cases: [(String, String, String)] = [
+            ("phone", "WhatsApp +14093920122 any time", "+14093920122"),
+            ("phone", "Call 1-409-392-0122 tomorrow", "1-409-392-0122"),
+            ("phone", "Ruf mich an: +49 30 12345678", "+49 30 12345678"),
+            ("phone", "My number is +91 98765 43210.", "+91 98765 43210"),
+            ("ssn", "SSN: 343.32.9564", "343.32.9564"),
+            ("ssn", "Fill the W-2 form with 343329564 as the SSN.", "343329564"),
+            ("ssn", "social security number 343329564", "343329564"),
+            ("credit_card", "Card: 4539.1488.0343.6467", "4539.1488.0343.6467"),
+            ("iban", "iban de89 3704 0044 0532 0130 00 please", "de89 3704 0044 0532 0130 00"),
+            ("iban", "to gb82west12345698765432 today", "gb82west12345698765432"),
+        ]
+        for (type, text, value) in cases {
+            let found = scan(text).findings.filter { $0.type == type }
+            XCTAssertEqual(found.count, 1, text)
+            XCTAssertEqual(found.first.map { covered(text, $0) }, value, text)
+        }
+        let bearer = "Authorization: Bearer Zq3v9Hk2LmP8xR4tYw7uBn1cDf6gJs0a"
+        XCTAssertEqual(scan(bearer).maskedText, "Authorization: Bearer [REDACTED:GENERIC_SECRET]")
+        for text in ["Epoch +1234567890 seconds", "Ticket 343329564 was closed.", "Build 2024.1105.3311.0042 is out",
+                     "Version 343.32.9564 is out", "sha de89370400440532013001"] {
+            XCTAssertEqual(scan(text).findings.filter { $0.category.isSensitiveValue }, [], text)
+        }
+    }
+
     func testSecretsOfEveryKind() {
         let cases: [(String, String)] = [
             ("aws_access_key", "Use AKIA3BO47OWOO5SB2GLS here"),

@@ -131,6 +131,16 @@ final class MatcherTests: XCTestCase {
         XCTAssertFalse(re.matches("abd"))
     }
 
+    /// A pattern whose alternatives each capture the value reports the group that took part.
+    func testFirstParticipatingGroupIsReported() throws {
+        let re = try PCRE2Regex(#"id:\s*(\d+)|(\d+)\s+is the id|\bnone\b"#)
+        var text = "id: 42, then 77 is the id, then none"
+        var found: [(Range<Int>, Range<Int>?)] = []
+        _ = text.withUTF8 { re.forEachMatch(in: $0, scratch: PCRE2Scratch()) { m, g in found.append((m, g)); return true } }
+        XCTAssertEqual(found.map(\.0), [0..<6, 13..<25, 32..<36])
+        XCTAssertEqual(found.map(\.1), [4..<6, 13..<15, nil])
+    }
+
     func testMatchLimitStopsCatastrophicBacktracking() throws {
         let re = try PCRE2Regex("(a+)+$", matchLimit: 10_000)
         var text = String(repeating: "a", count: 5_000) + "b"

@@ -24,6 +24,16 @@ final class ValidatorTests: XCTestCase {
         XCTAssertFalse(Validators.iban("DE8937040044053201300"))         // length for DE
     }
 
+    func testPhoneNumbersUseNANPRulesForCountryCodeOne() {
+        for good in ["+1 792 769 2057", "+14093920122", "1-409-392-0122", "(607) 938-3774", "+44 20 7946 0958", "+4930123456789"] {
+            XCTAssertTrue(Validators.phone(Substring(good)), good)
+        }
+        // +1 with nine digits, a NANP area code starting with 0 or 1, an exchange starting with 1, one repeated digit.
+        for bad in ["+1234567890", "+1 123 456 7890", "(212) 123-4567", "+1 555 055 5555", "+44 11 1111 1111"] {
+            XCTAssertFalse(Validators.phone(Substring(bad)), bad)
+        }
+    }
+
     func testJWTNeedsJSONHeaderAndPayload() {
         XCTAssertTrue(Validators.jwt("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl"))
         XCTAssertFalse(Validators.jwt("eyJub3QganNvbg.eyJzdWIiOiIxMjM0NTY3ODkwIn0.c2lnbmF0dXJl"))
