@@ -10,6 +10,10 @@ struct DecodedLayer {
     let encoding: String
     let text: String
     let mapping: Mapping
+    /// Escapes decoded (a JSON document's layer: zero when its strings are written out plainly).
+    var escapes = 0
+    /// A JSON document with `"role"` keys: chat messages, each starting a line of the layer.
+    var messages = false
 
     func parentRange(_ start: Int, _ end: Int) -> (Int, Int) {
         switch mapping {
@@ -164,9 +168,14 @@ enum Decoders {
         (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A)
     }
 
-    /// Decodes URL (%XX), HTML (&#NN; &#xHH; &name;), \xHH and \uHHHH escapes in one pass over the
-    /// UTF-8 bytes, keeping for every decoded scalar the range of original scalars it came from.
-    /// Nil when fewer than two escapes.
+    /// Decodes URL (%XX), HTML (&#NN; &#xHH; &name;), \xHH, \uHHHH (surrogate pairs joined) and
+    /// JSON's `\n \r \t \" \\ \/ \b \f` in one pass over the UTF-8 bytes, keeping for every decoded
+    /// scalar the range of original scalars it came from. Nil when fewer than two escapes.
+    ///
+    /// The layer's encoding is `json` when every escape is one a JSON encoder writes: the simple
+    /// escapes, and `\u` for anything but an ASCII letter or digit (non-ASCII text from an encoder
+    /// that escapes it, `\u003c` from one that escapes HTML). That is transport, not hiding.
+    /// Otherwise it names the hiding escapes (`escape`, `html`, `url`), as before.
     static func decodeEscapes(_ text: UnsafeBufferPointer<UInt8>) -> DecodedLayer? {
         let n = text.count
         var out: [UInt8] = []
@@ -176,6 +185,7 @@ enum Decoders {
         byteStart.reserveCapacity(n); byteEnd.reserveCapacity(n)
         var count = 0
         var kinds: Set<String> = []
+        var lines = 0, escapedLines = 0
         var i = 0
         var scalar: Int32 = 0           // original scalar index of text[i]
         @inline(__always) func hexAt(_ k: Int, _ len: Int) -> UInt32? {
@@ -195,11 +205,26 @@ enum Decoders {
                 count += 1; kinds.insert("url"); i += 3; scalar += 3
                 continue
             }
-            if c == 0x5C, i + 1 < n, text[i + 1] == 0x78 || text[i + 1] == 0x75 {  // \xHH, \uHHHH
-                let len = text[i + 1] == 0x78 ? 2 : 4
-                if let v = hexAt(i + 2, len) {
-                    emit(v, from: scalar, to: scalar + Int32(2 + len))
-                    count += 1; kinds.insert("escape"); i += 2 + len; scalar += Int32(2 + len)
+            if c == 0x5C, i + 1 < n {
+                let e = text[i + 1]
+                if e == 0x78 || e == 0x75 {                                   // \xHH, \uHHHH
+                    let len = e == 0x78 ? 2 : 4
+                    if var v = hexAt(i + 2, len) {
+                        var used = 2 + len
+                        if e == 0x75 && (0xD800...0xDBFF).contains(v), i + 12 <= n, text[i + 6] == 0x5C, text[i + 7] == 0x75,
+                           let low = hexAt(i + 8, 4), (0xDC00...0xDFFF).contains(low) {
+                            v = 0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00)
+                            used = 12
+                        }
+                        emit(v, from: scalar, to: scalar + Int32(used))
+                        let alnum = v < 0x80 && isAlnum(UInt8(v))
+                        count += 1; kinds.insert(e == 0x78 || alnum ? "escape" : "json"); i += used; scalar += Int32(used)
+                        continue
+                    }
+                } else if let v = jsonEscape(e) {                              // \n \" …
+                    out.append(v); byteStart.append(scalar); byteEnd.append(scalar + 2)
+                    count += 1; kinds.insert("json"); i += 2; scalar += 2
+                    if v == 0x0A { escapedLines += 1 }
                     continue
                 }
             }
@@ -209,11 +234,17 @@ enum Decoders {
                 continue
             }
             // Copy one original scalar.
+            if c == 0x0A { lines += 1 }
             let len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4
             for j in i..<min(n, i + len) { out.append(text[j]); byteStart.append(scalar); byteEnd.append(scalar + 1) }
             i += len; scalar += 1
         }
         guard count >= 2 else { return nil }
+        // Only JSON's escapes, in text with as many real line breaks as escaped ones: source code
+        // with "\n" in its string literals, not text still inside a JSON string.
+        if kinds == ["json"] && lines > 0 && lines >= escapedLines { return nil }
+        if kinds.count > 1 { kinds.remove("json") }
+        let encoding = kinds.sorted().joined(separator: "+")
         // Per decoded scalar, the original range of its first and last byte.
         let decoded = String(decoding: out, as: UTF8.self)
         var starts: [Int32] = [], ends: [Int32] = []
@@ -226,9 +257,144 @@ enum Decoders {
             }
         } else {
             // Escapes that do not form UTF-8: the decoded text maps to the whole input.
-            return DecodedLayer(encoding: kinds.sorted().joined(separator: "+"), text: decoded, mapping: .collapse(0, Int(scalar)))
+            return DecodedLayer(encoding: encoding, text: decoded, mapping: .collapse(0, Int(scalar)))
         }
-        return DecodedLayer(encoding: kinds.sorted().joined(separator: "+"), text: decoded, mapping: .table(starts, ends))
+        return DecodedLayer(encoding: encoding, text: decoded, mapping: .table(starts, ends))
+    }
+
+    /// The string values of a JSON document (`{…}` or `[…]`), decoded, one per line: a chat
+    /// request (`{"messages": [{"role": …, "content": …}]}`) or an API response read as the text it
+    /// carries. Keys are left out. Nil when the text is not shaped like JSON or holds no string value.
+    /// Only the shape is checked (strings, punctuation, numbers, literals), not the grammar: a
+    /// document cut off at the size limit still reads.
+    static func jsonDocument(_ text: UnsafeBufferPointer<UInt8>) -> DecodedLayer? {
+        let n = text.count
+        var first = 0, last = n - 1
+        while first < n && isJSONSpace(text[first]) { first += 1 }
+        while last > first && isJSONSpace(text[last]) { last -= 1 }
+        guard first < last, text[first] == 0x7B || text[first] == 0x5B, text[last] == 0x7D || text[last] == 0x5D,
+              let src = text.baseAddress else { return nil }
+        // The decoded text is never longer than the original: an escape shrinks, and a value's two
+        // quotes become one line break. One start/end pair per decoded scalar.
+        let out = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
+        let starts = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+        let ends = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+        defer { out.deallocate(); starts.deallocate(); ends.deallocate() }
+        var o = 0, s = 0                 // bytes and scalars written
+        @inline(__always) func hexAt(_ k: Int) -> UInt32? {
+            guard k + 4 <= n else { return nil }
+            var v: UInt32 = 0
+            for j in k..<k + 4 { guard let h = hexValue(src[j]) else { return nil }; v = v << 4 | UInt32(h) }
+            return v
+        }
+        var values = 0, escapes = 0, messages = false
+        var i = 0
+        var scalar: Int32 = 0
+        var metadataValue = false      // the string after a metadata key is not text
+        while i < n {
+            let c = src[i]
+            if c != 0x22 {
+                if c != 0x3A && !isJSONSpace(c) { metadataValue = false }
+                // Outside strings only JSON's punctuation, numbers and literals.
+                guard isJSONSpace(c) || c == 0x7B || c == 0x7D || c == 0x5B || c == 0x5D || c == 0x2C || c == 0x3A
+                        || (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x2B || c == 0x2E || c == 0x65 || c == 0x45
+                        || jsonLiteralLetter(c) else { return nil }
+                i += 1; scalar += 1
+                continue
+            }
+            // A string: decode it, then drop it again if it was a key.
+            let markBytes = o, markScalars = s
+            i += 1; scalar += 1
+            var closed = false
+            while i < n {
+                let b = src[i]
+                if b < 0x80 {
+                    if b == 0x22 { closed = true; break }
+                    if b == 0x5C, i + 1 < n {
+                        let e = src[i + 1]
+                        if e == 0x75, var v = hexAt(i + 2) {
+                            var used = 6
+                            if (0xD800...0xDBFF).contains(v), i + 12 <= n, src[i + 6] == 0x5C, src[i + 7] == 0x75,
+                               let low = hexAt(i + 8), (0xDC00...0xDFFF).contains(low) {
+                                v = 0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00)
+                                used = 12
+                            }
+                            for u in String(Unicode.Scalar(v) ?? "\u{FFFD}").utf8 { out[o] = u; o += 1 }
+                            starts[s] = scalar; ends[s] = scalar + Int32(used); s += 1
+                            i += used; scalar += Int32(used); escapes += 1
+                            continue
+                        }
+                        if let v = jsonEscape(e) {
+                            out[o] = v; o += 1
+                            starts[s] = scalar; ends[s] = scalar + 2; s += 1
+                            i += 2; scalar += 2; escapes += 1
+                            continue
+                        }
+                    }
+                    out[o] = b; o += 1
+                    starts[s] = scalar; ends[s] = scalar + 1; s += 1
+                    i += 1; scalar += 1
+                } else {
+                    let len = b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4
+                    let end = min(n, i + len)
+                    while i < end { out[o] = src[i]; o += 1; i += 1 }
+                    starts[s] = scalar; ends[s] = scalar + 1; s += 1
+                    scalar += 1
+                }
+            }
+            guard closed else { return nil }
+            i += 1; scalar += 1
+            var k = i
+            while k < n && isJSONSpace(src[k]) { k += 1 }
+            let isKey = k < n && src[k] == 0x3A
+            if isKey || o == markBytes || metadataValue {
+                let key = UnsafeBufferPointer(start: out + markBytes, count: o - markBytes)
+                metadataValue = isKey && isMetadataKey(key)
+                if metadataValue && key.elementsEqual(metadataKeys[0]) { messages = true }
+                o = markBytes; s = markScalars
+                continue
+            }
+            // One value per line; the line break stands for the closing quote.
+            out[o] = 0x0A; o += 1
+            starts[s] = scalar - 1; ends[s] = scalar; s += 1
+            values += 1
+        }
+        guard values > 0 else { return nil }
+        return DecodedLayer(encoding: "json", text: String(decoding: UnsafeBufferPointer(start: out, count: o), as: UTF8.self),
+                            mapping: .table(Array(UnsafeBufferPointer(start: starts, count: s)), Array(UnsafeBufferPointer(start: ends, count: s))),
+                            escapes: escapes, messages: messages)
+    }
+
+    /// Keys whose values label a message rather than carry text (`"role": "user"`), so a chat
+    /// message's text starts its own line as it would on its own.
+    static let metadataKeys: [[UInt8]] = ["role", "type", "name", "id", "model", "object"].map { Array($0.utf8) }
+
+    static func isMetadataKey(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard key.count <= 6 else { return false }
+        return metadataKeys.contains { $0.elementsEqual(key) }
+    }
+
+    @inline(__always) static func isJSONSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 }
+
+    /// Letters of `true`, `false` and `null`.
+    @inline(__always) static func jsonLiteralLetter(_ b: UInt8) -> Bool {
+        switch b {
+        case 0x74, 0x72, 0x75, 0x65, 0x66, 0x61, 0x6C, 0x73, 0x6E: return true
+        default: return false
+        }
+    }
+
+    /// The byte a JSON simple escape `\e` stands for. Backspace and form feed become spaces: they
+    /// separate words and nothing else in the text depends on them.
+    @inline(__always) static func jsonEscape(_ e: UInt8) -> UInt8? {
+        switch e {
+        case 0x6E: return 0x0A            // n
+        case 0x72: return 0x0D            // r
+        case 0x74: return 0x09            // t
+        case 0x22, 0x5C, 0x2F: return e   // " \ /
+        case 0x62, 0x66: return 0x20      // b f
+        default: return nil
+        }
     }
 
     static let namedEntities: [String: UInt32] = [

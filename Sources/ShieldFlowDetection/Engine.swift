@@ -29,6 +29,8 @@ public final class ScanScratch {
     /// Depth of the layer whose text `view` holds (−1: none yet in this scan), so the classifier
     /// reuses the top layer's view instead of building it again.
     var viewDepth = -1
+    /// The top layer's JSON-escape layer, when it has one, for the classifier.
+    var transport: DecodedLayer?
     /// Per-rule pattern runs and time, collected when `collectStats` is on (`bench --rule-stats`).
     public var collectStats = false
     public private(set) var ruleRuns: [String: (runs: Int, findings: Int, nanoseconds: UInt64)] = [:]
@@ -268,6 +270,7 @@ public final class DetectionEngine: Sendable {
                                         start: at, end: at + 1, type: "nul_byte"))
             }
             var layers = 0
+            scratch.transport = nil
             scratch.topFeatures = nil
             scratch.viewDepth = -1
             scratch.lowerIsTop = false
@@ -275,8 +278,23 @@ public final class DetectionEngine: Sendable {
                 scanLayer(buf, surface: surface, depth: 0, scratch: scratch, layers: &layers, into: &findings)
             }
             if mode != .rules, let settings = classifier, surface == .prompt || surface == .toolOutput {
-                classify(buf, settings: settings, threshold: surface == .prompt ? settings.threshold : settings.toolOutputThreshold,
-                         scratch: scratch, into: &findings)
+                let threshold = surface == .prompt ? settings.threshold : settings.toolOutputThreshold
+                let before = findings.count
+                // Text in JSON (a document, or escapes) is scored as the text it stands for: the
+                // model never saw `\n` or `\u0438` as characters, nor keys and braces.
+                if let layer = scratch.transport ?? jsonTransport(buf) {
+                    var decoded = layer.text
+                    scratch.topFeatures = nil
+                    scratch.viewDepth = -1
+                    scratch.lowerIsTop = false
+                    decoded.withUTF8 { classify($0, settings: settings, threshold: threshold, scratch: scratch, into: &findings) }
+                    for i in before..<findings.count {
+                        (findings[i].start, findings[i].end) = layer.parentRange(findings[i].start, findings[i].end)
+                        findings[i].via = [layer.encoding]
+                    }
+                } else {
+                    classify(buf, settings: settings, threshold: threshold, scratch: scratch, into: &findings)
+                }
             }
             if surface != .prompt && mode != .classifier {
                 let e = EntropyAnalysis.analyse(buf)
@@ -327,6 +345,8 @@ public final class DetectionEngine: Sendable {
         var hasUpper = false
         var ipv4Shape = false
         var ipv6Shape = false
+        /// Starts with `{` or `[` and ends with `}` or `]` (whitespace aside): maybe a JSON document.
+        var jsonShape = false
 
         /// Whether normalisation can change the text (after `needsView` confirmed the candidates).
         var viewNeeded: Bool { nonASCII || splitCandidate || leetCandidate }
@@ -443,7 +463,7 @@ public final class DetectionEngine: Sendable {
                     b64Run = 0; b64Mixed = false
                 }
                 if fl & escape != 0 && i + 2 < n {
-                    // Only real escapes count: %XX, &#…, &name;, \x, \u.
+                    // Only real escapes count: %XX, &#…, &name;, \x, \u, and JSON's \n \r \t \" \\ \/.
                     let c1 = buf[i + 1]
                     switch b {
                     case 0x25: if hexValue(c1) && hexValue(buf[i + 2]) { f.escapes &+= 1 }
@@ -455,7 +475,11 @@ public final class DetectionEngine: Sendable {
                             while k < min(n, i + 10) && flags[Int(buf[k])] & letter != 0 { k += 1 }
                             if k < n && buf[k] == 0x3B { f.escapes &+= 1 }
                         }
-                    default: if c1 == 0x78 || c1 == 0x75 { f.escapes &+= 1 }
+                    default:
+                        switch c1 {
+                        case 0x78, 0x75, 0x6E, 0x72, 0x74, 0x22, 0x5C, 0x2F: f.escapes &+= 1
+                        default: break
+                        }
                     }
                 }
                 if fl & (letter | digit | leetSym) != 0 {
@@ -494,7 +518,16 @@ public final class DetectionEngine: Sendable {
         if colons >= 2 && hexChars >= 2 { f.ipv6Shape = true }
         if tokenLetters > 0 && tokenLeet > 0 && tokenLen >= 3 { f.leetCandidate = true }
         f.nonASCII = high & 0x80 != 0
+        f.jsonShape = Self.hasJSONShape(buf)
         return f
+    }
+
+    static func hasJSONShape(_ buf: UnsafeBufferPointer<UInt8>) -> Bool {
+        var a = 0, z = buf.count - 1
+        while a < z && Decoders.isJSONSpace(buf[a]) { a += 1 }
+        while z > a && Decoders.isJSONSpace(buf[z]) { z -= 1 }
+        guard a < z else { return false }
+        return (buf[a] == 0x7B && buf[z] == 0x7D) || (buf[a] == 0x5B && buf[z] == 0x5D)
     }
 
     /// The feature pass, with the split-letter and leetspeak candidates of ASCII text confirmed, so
@@ -701,7 +734,18 @@ public final class DetectionEngine: Sendable {
                 hidden.append(DecodedLayer(encoding: run.hex ? "hex" : "base64", text: text, mapping: .collapse(a, a + run.range.count)))
             }
         }
-        if f.escapes >= 2, let layer = Decoders.decodeEscapes(buf) { hidden.append(layer) }
+        // A JSON document is read as its string values (their escapes decoded; escapes that hide
+        // something are found again inside them). Otherwise text with escapes gets its escape layer.
+        // Its rules run when the strings hold escapes, or are chat messages (a rule anchored at the
+        // start of a text reads each message's start). Other plainly written strings show the rules
+        // nothing the raw text does not; the classifier still reads the values (see `scan`).
+        if f.jsonShape, let layer = Decoders.jsonDocument(buf) {
+            if layer.escapes > 0 || layer.messages { hidden.append(layer) }
+            if depth == 0 { scratch.transport = layer }
+        } else if f.escapes >= 2, let layer = Decoders.decodeEscapes(buf) {
+            hidden.append(layer)
+            if depth == 0 && layer.encoding == "json" { scratch.transport = layer }
+        }
         if rot13 {
             let text = String(decoding: buf, as: UTF8.self)
             let count = text.unicodeScalars.count
@@ -714,6 +758,17 @@ public final class DetectionEngine: Sendable {
             var text = layer.text
             text.withUTF8 { scanLayer($0, surface: surface, depth: depth + 1, scratch: scratch, layers: &layers, into: &inner) }
             inner.removeAll { $0.category == .validation }
+            if layer.encoding == "json" {
+                // Text still in a JSON string's escapes (an agent forwarding a message or a document
+                // as JSON): read as the text it stands for. Transport, not hiding, so no
+                // obfuscation finding; what the raw text already showed is deduplicated later.
+                for var finding in inner {
+                    (finding.start, finding.end) = layer.parentRange(finding.start, finding.end)
+                    finding.via = [layer.encoding] + finding.via
+                    out.append(finding)
+                }
+                continue
+            }
             if inner.isEmpty, layer.encoding == "base64" || layer.encoding == "hex",
                layer.text.split(whereSeparator: { $0 == " " }).count >= 4, case .collapse(let a, let b) = layer.mapping {
                 // Words hidden in base64/hex: reported, weighed with everything else.
@@ -769,6 +824,13 @@ public final class DetectionEngine: Sendable {
             out.append(Finding(ruleId: "SF-VAL-REGEX-LIMIT", category: .validation, severity: .low, confidence: 1,
                                start: 0, end: 0, type: "match_limit:\(rule.id)"))
         }
+    }
+
+    /// The JSON-escape layer of a text the rules did not scan (classifier-only mode).
+    func jsonTransport(_ buf: UnsafeBufferPointer<UInt8>) -> DecodedLayer? {
+        guard mode == .classifier, buf.contains(0x5C), let layer = Decoders.decodeEscapes(buf),
+              layer.encoding == "json" else { return nil }
+        return layer
     }
 
     /// Scores the normalised text with the learned classifier and reports the best window when it

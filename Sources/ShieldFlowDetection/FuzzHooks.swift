@@ -21,8 +21,9 @@ public enum FuzzHooks {
                     _ = Decoders.readableText(bytes)
                 }
             }
-            if let layer = Decoders.decodeEscapes(buf) {
+            for layer in [Decoders.decodeEscapes(buf), Decoders.jsonDocument(buf)].compactMap({ $0 }) {
                 let n = layer.text.unicodeScalars.count
+                if case .table(let starts, _) = layer.mapping { precondition(starts.count == n, "one mapping entry per decoded scalar") }
                 for k in stride(from: 0, to: max(n, 1), by: max(1, n / 16)) {
                     let (a, b) = layer.parentRange(k, min(n, k + 1))
                     precondition(0 <= a && a <= b && b <= scalars, "decoded offset maps outside the text")
