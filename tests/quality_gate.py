@@ -36,14 +36,16 @@ if "modes" in a:
             rows.append(f"  {'  ' + source:<44} {v['blocked'] / v['rows'] * 100:6.2f}%")
 else:
     target("explicit attacks blocked", explicit_recall(a), ">=", 0.90)
-# Spacing and JSON are not evasions: the explicit attacks rewritten with other whitespace, still
-# JSON-escaped (Python's json.dumps: \n and \uXXXX as text), or wrapped in a chat request (a
-# temporary file, deleted after) keep their rules-only recall within 1.5 points.
+# Spacing and JSON are not evasions: the explicit attacks rewritten with other whitespace or with
+# underscores between words, still JSON-escaped (Python's json.dumps: \n and \uXXXX as text), or
+# wrapped in a chat request (a temporary file, deleted after) keep their rules-only recall within
+# 1.5 points.
 spacing = {
     "doubled spaces": lambda t: t.replace(" ", "  "),
     "tabs for spaces": lambda t: t.replace(" ", "\t"),
     "wrapped at 60 columns": lambda t: "\n".join(textwrap.wrap(t, 60)) if len(t) > 60 else t,
     "no-break spaces": lambda t: t.replace(" ", "\u00a0"),
+    "underscores for spaces": lambda t: t.replace(" ", "_"),
     "JSON-escaped": lambda t: json.dumps(t)[1:-1],
     "in a chat request": lambda t: json.dumps({"messages": [{"role": "user", "content": t}]}),
 }

@@ -5,6 +5,8 @@ struct DecodedLayer {
         case collapse(Int, Int)
         /// Decoded scalar k came from parent scalars `[starts[k], ends[k])`.
         case table([Int32], [Int32])
+        /// Scalar for scalar: the same offsets.
+        case identity
     }
 
     let encoding: String
@@ -12,12 +14,16 @@ struct DecodedLayer {
     let mapping: Mapping
     /// Escapes decoded (a JSON document's layer: zero when its strings are written out plainly).
     var escapes = 0
+    /// Another reading of the same text (JSON's transport, words joined by underscores), not a
+    /// payload hidden in it: its findings stand for themselves, with no obfuscation finding.
+    var isReading: Bool { encoding == "json" || encoding == "joined_words" }
     /// A JSON document with `"role"` keys: chat messages, each starting a line of the layer.
     var messages = false
 
     func parentRange(_ start: Int, _ end: Int) -> (Int, Int) {
         switch mapping {
         case .collapse(let a, let b): return (a, b)
+        case .identity: return (start, end)
         case .table(let starts, let ends):
             guard !starts.isEmpty else { return (0, 0) }
             let s = min(max(start, 0), starts.count - 1)
@@ -260,6 +266,21 @@ enum Decoders {
             return DecodedLayer(encoding: encoding, text: decoded, mapping: .collapse(0, Int(scalar)))
         }
         return DecodedLayer(encoding: encoding, text: decoded, mapping: .table(starts, ends))
+    }
+
+    /// The text with a lone `_` (not `__`) and a `-` between two letters read as spaces
+    /// (`ignore_all_previous`, `reveal-the-prompt`).
+    static func separateWords(_ text: UnsafeBufferPointer<UInt8>) -> DecodedLayer {
+        var out = Array(text)
+        let n = out.count
+        @inline(__always) func letter(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
+        for i in 1..<max(1, n - 1) {
+            let b = text[i]
+            if b == 0x5F ? text[i - 1] != 0x5F && text[i + 1] != 0x5F : b == 0x2D && letter(text[i - 1]) && letter(text[i + 1]) {
+                out[i] = 0x20
+            }
+        }
+        return DecodedLayer(encoding: "joined_words", text: String(decoding: out, as: UTF8.self), mapping: .identity)
     }
 
     /// The string values of a JSON document (`{…}` or `[…]`), decoded, one per line: a chat

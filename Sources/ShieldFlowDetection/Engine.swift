@@ -347,6 +347,9 @@ public final class DetectionEngine: Sendable {
         var ipv6Shape = false
         /// Starts with `{` or `[` and ends with `}` or `]` (whitespace aside): maybe a JSON document.
         var jsonShape = false
+        /// A lone `_` or a `-` between two letters, and spaces: words joined like `ignore_all_previous`.
+        var joiners = 0
+        var spaces = 0
 
         /// Whether normalisation can change the text (after `needsView` confirmed the candidates).
         var viewNeeded: Bool { nonASCII || splitCandidate || leetCandidate }
@@ -461,6 +464,13 @@ public final class DetectionEngine: Sendable {
                 if fl & b64 != 0 { b64Run &+= 1; if fl & letter == 0 { b64Mixed = true } } else {
                     if b64Run >= 16 && b64Mixed { f.encodedCandidate = true }
                     b64Run = 0; b64Mixed = false
+                }
+                if b == 0x20 {
+                    f.spaces &+= 1
+                } else if b == 0x5F ? i > 0 && i &+ 1 < n && buf[i &- 1] != 0x5F && buf[i &+ 1] != 0x5F
+                            : b == 0x2D && i > 0 && i &+ 1 < n
+                                && flags[Int(buf[i &- 1])] & letter != 0 && flags[Int(buf[i &+ 1])] & letter != 0 {
+                    f.joiners &+= 1
                 }
                 if fl & escape != 0 && i + 2 < n {
                     // Only real escapes count: %XX, &#…, &name;, \x, \u, and JSON's \n \r \t \" \\ \/.
@@ -746,6 +756,15 @@ public final class DetectionEngine: Sendable {
             hidden.append(layer)
             if depth == 0 && layer.encoding == "json" { scratch.transport = layer }
         }
+        // Words joined by underscores or hyphens instead of spaces (more joiners than spaces):
+        // read again with spaces, as the phrases the rules and the classifier know.
+        if f.joiners > f.spaces {
+            let layer = Decoders.separateWords(buf)
+            hidden.append(layer)
+            // The classifier reads it on prompts; a tool's output joined by underscores is paths,
+            // identifiers and logs, which the model was not trained to read as prose.
+            if depth == 0 && scratch.transport == nil && surface == .prompt { scratch.transport = layer }
+        }
         if rot13 {
             let text = String(decoding: buf, as: UTF8.self)
             let count = text.unicodeScalars.count
@@ -758,10 +777,14 @@ public final class DetectionEngine: Sendable {
             var text = layer.text
             text.withUTF8 { scanLayer($0, surface: surface, depth: depth + 1, scratch: scratch, layers: &layers, into: &inner) }
             inner.removeAll { $0.category == .validation }
-            if layer.encoding == "json" {
-                // Text still in a JSON string's escapes (an agent forwarding a message or a document
-                // as JSON): read as the text it stands for. Transport, not hiding, so no
-                // obfuscation finding; what the raw text already showed is deduplicated later.
+            if layer.isReading {
+                // Values are read in the text itself: joining words does not hide one, and splitting
+                // a token at its underscores only yields pieces of it.
+                if layer.encoding == "joined_words" { inner.removeAll { $0.category.isSensitiveValue } }
+                // Text still in JSON (an agent forwarding a message or a document), or words joined
+                // by underscores: read as the text it stands for. Another reading of the same text,
+                // not a hidden payload, so no obfuscation finding; what the raw text already showed
+                // is deduplicated later.
                 for var finding in inner {
                     (finding.start, finding.end) = layer.parentRange(finding.start, finding.end)
                     finding.via = [layer.encoding] + finding.via
@@ -927,7 +950,12 @@ public final class DetectionEngine: Sendable {
         guard findings.count > 1 else { return findings }
         var out: [Finding] = []
         for f in findings.sorted(by: { ($0.start, $0.end, $0.ruleId) < ($1.start, $1.end, $1.ruleId) }) {
-            if out.contains(where: { $0.ruleId == f.ruleId && $0.start < max(f.end, f.start + 1) && f.start < max($0.end, $0.start + 1) }) { continue }
+            // One rule's overlapping findings become one, over both spans: a value found twice with
+            // different extents (in the text and in another reading of it) is masked in full.
+            if let k = out.firstIndex(where: { $0.ruleId == f.ruleId && $0.start < max(f.end, f.start + 1) && f.start < max($0.end, $0.start + 1) }) {
+                out[k].end = max(out[k].end, f.end)
+                continue
+            }
             out.append(f)
         }
         return out
