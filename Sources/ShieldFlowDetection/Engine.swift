@@ -29,8 +29,12 @@ public final class ScanScratch {
     /// Depth of the layer whose text `view` holds (−1: none yet in this scan), so the classifier
     /// reuses the top layer's view instead of building it again.
     var viewDepth = -1
-    /// The top layer's JSON-escape layer, when it has one, for the classifier.
+    /// Another reading of the top layer (JSON's text, words joined by underscores on a prompt),
+    /// which the classifier scores instead of the raw text.
     var transport: DecodedLayer?
+    /// The classifier's input with inter-word spacing collapsed, and each byte's index in the input.
+    var collapsed: [UInt8] = []
+    var collapsedMap: [Int32] = []
     /// Per-rule pattern runs and time, collected when `collectStats` is on (`bench --rule-stats`).
     public var collectStats = false
     public private(set) var ruleRuns: [String: (runs: Int, findings: Int, nanoseconds: UInt64)] = [:]
@@ -282,18 +286,18 @@ public final class DetectionEngine: Sendable {
                 let before = findings.count
                 // Text in JSON (a document, or escapes) is scored as the text it stands for: the
                 // model never saw `\n` or `\u0438` as characters, nor keys and braces.
-                if let layer = scratch.transport ?? jsonTransport(buf) {
+                if let layer = scratch.transport ?? (mode == .classifier ? reading(of: buf, surface: surface) : nil) {
                     var decoded = layer.text
                     scratch.topFeatures = nil
                     scratch.viewDepth = -1
                     scratch.lowerIsTop = false
-                    decoded.withUTF8 { classify($0, settings: settings, threshold: threshold, scratch: scratch, into: &findings) }
+                    decoded.withUTF8 { classify($0, settings: settings, threshold: threshold, surface: surface, scratch: scratch, into: &findings) }
                     for i in before..<findings.count {
                         (findings[i].start, findings[i].end) = layer.parentRange(findings[i].start, findings[i].end)
                         findings[i].via = [layer.encoding]
                     }
                 } else {
-                    classify(buf, settings: settings, threshold: threshold, scratch: scratch, into: &findings)
+                    classify(buf, settings: settings, threshold: threshold, surface: surface, scratch: scratch, into: &findings)
                 }
             }
             if surface != .prompt && mode != .classifier {
@@ -350,6 +354,8 @@ public final class DetectionEngine: Sendable {
         /// A lone `_` or a `-` between two letters, and spaces: words joined like `ignore_all_previous`.
         var joiners = 0
         var spaces = 0
+        /// Tabs, and spaces after a space: spacing the classifier reads collapsed (on prompts).
+        var irregularSpacing = 0
 
         /// Whether normalisation can change the text (after `needsView` confirmed the candidates).
         var viewNeeded: Bool { nonASCII || splitCandidate || leetCandidate }
@@ -467,6 +473,9 @@ public final class DetectionEngine: Sendable {
                 }
                 if b == 0x20 {
                     f.spaces &+= 1
+                    if i > 0 && (buf[i &- 1] == 0x20 || buf[i &- 1] == 0x09) { f.irregularSpacing &+= 1 }
+                } else if b == 0x09 {
+                    f.irregularSpacing &+= 1
                 } else if b == 0x5F ? i > 0 && i &+ 1 < n && buf[i &- 1] != 0x5F && buf[i &+ 1] != 0x5F
                             : b == 0x2D && i > 0 && i &+ 1 < n
                                 && flags[Int(buf[i &- 1])] & letter != 0 && flags[Int(buf[i &+ 1])] & letter != 0 {
@@ -849,26 +858,70 @@ public final class DetectionEngine: Sendable {
         }
     }
 
-    /// The JSON-escape layer of a text the rules did not scan (classifier-only mode).
-    func jsonTransport(_ buf: UnsafeBufferPointer<UInt8>) -> DecodedLayer? {
-        guard mode == .classifier, buf.contains(0x5C), let layer = Decoders.decodeEscapes(buf),
-              layer.encoding == "json" else { return nil }
-        return layer
+    /// The reading the classifier scores when the rules did not run (classifier-only mode): the
+    /// same choice `scanLayer` makes for the top layer.
+    func reading(of buf: UnsafeBufferPointer<UInt8>, surface: Surface) -> DecodedLayer? {
+        let f = Self.features(buf)
+        if f.jsonShape, let layer = Decoders.jsonDocument(buf) { return layer }
+        if f.escapes >= 2, let layer = Decoders.decodeEscapes(buf), layer.encoding == "json" { return layer }
+        if f.joiners > f.spaces && surface == .prompt { return Decoders.separateWords(buf) }
+        return nil
+    }
+
+    /// `bytes` with every run of spaces and tabs between two characters (not at a line's start or
+    /// end: indentation is kept) read as one space, into `out`, with each kept byte's index in
+    /// `map`. False when nothing changed.
+    static func collapseInterWordSpacing(_ b: UnsafeBufferPointer<UInt8>, into out: inout [UInt8], map: inout [Int32]) -> Bool {
+        out.removeAll(keepingCapacity: true)
+        map.removeAll(keepingCapacity: true)
+        @inline(__always) func blank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 }
+        @inline(__always) func lineEnd(_ c: UInt8) -> Bool { c == 0x0A || c == 0x0D }
+        var changed = false
+        var i = 0
+        let n = b.count
+        while i < n {
+            let c = b[i]
+            if blank(c) && i > 0 && !blank(b[i - 1]) && !lineEnd(b[i - 1]) {
+                var j = i + 1
+                while j < n && blank(b[j]) { j += 1 }
+                if j < n && !lineEnd(b[j]) {
+                    out.append(0x20); map.append(Int32(i))
+                    if j - i > 1 || c != 0x20 { changed = true }
+                    i = j
+                    continue
+                }
+            }
+            out.append(c); map.append(Int32(i))
+            i += 1
+        }
+        return changed
     }
 
     /// Scores the normalised text with the learned classifier and reports the best window when it
     /// reaches the threshold. Confidence rises from 0.7 at the threshold to 1 at certainty, times
     /// the configured weight.
-    func classify(_ buf: UnsafeBufferPointer<UInt8>, settings: ClassifierSettings, threshold: Float, scratch: ScanScratch,
-                  into out: inout [Finding]) {
+    func classify(_ buf: UnsafeBufferPointer<UInt8>, settings: ClassifierSettings, threshold: Float, surface: Surface,
+                  scratch: ScanScratch, into out: inout [Finding]) {
         // Plain ASCII text needs no view: its normalised form is its lower-case form (byte offsets are
         // scalar offsets). Everything else is scored on the same view the rules see.
         let f = scratch.topFeatures ?? needsView(buf)
+        // On prompts, tabs and runs of spaces between words are read as one space: the model
+        // hashes spacing as written, and typing it differently must not move the score. (Tool
+        // output keeps its spacing: aligned columns and indentation are part of what it learned.)
+        let collapse = surface == .prompt && f.irregularSpacing > 0
+        func score(_ bytes: UnsafeBufferPointer<UInt8>) -> (Float, Range<Int>) {
+            guard collapse, Self.collapseInterWordSpacing(bytes, into: &scratch.collapsed, map: &scratch.collapsedMap) else {
+                return settings.classifier.score(bytes)
+            }
+            let (p, w) = scratch.collapsed.withUnsafeBufferPointer { settings.classifier.score($0) }
+            guard !w.isEmpty else { return (p, w) }
+            return (p, Int(scratch.collapsedMap[w.lowerBound])..<Int(scratch.collapsedMap[w.upperBound - 1]) + 1)
+        }
         let p: Float, window: Range<Int>, start: Int, end: Int
         if f.viewNeeded {
             // The rules' view is reused unless a decoded layer's view replaced it (or none was built).
             if scratch.viewDepth != 0 { Normalizer.build(buf, into: &scratch.view, vocabulary: vocabulary) }
-            (p, window) = scratch.view.bytes.withUnsafeBufferPointer { settings.classifier.score($0) }
+            (p, window) = scratch.view.bytes.withUnsafeBufferPointer { score($0) }
             guard p >= threshold, !window.isEmpty else { return }
             start = Int(scratch.view.map[window.lowerBound])
             end = Int(scratch.view.map[window.upperBound - 1]) + 1
@@ -876,10 +929,10 @@ public final class DetectionEngine: Sendable {
             // Text without capitals is its own lower-case form; otherwise the rules' copy is reused
             // when no decoded layer has overwritten it.
             if !f.hasUpper {
-                (p, window) = settings.classifier.score(buf)
+                (p, window) = score(buf)
             } else {
                 if !scratch.lowerIsTop { Self.lowerCase(buf, into: scratch) }
-                (p, window) = scratch.lower.withUnsafeBufferPointer { settings.classifier.score(UnsafeBufferPointer(rebasing: $0[0..<buf.count])) }
+                (p, window) = scratch.lower.withUnsafeBufferPointer { score(UnsafeBufferPointer(rebasing: $0[0..<buf.count])) }
             }
             guard p >= threshold, !window.isEmpty else { return }
             (start, end) = (window.lowerBound, window.upperBound)
