@@ -11,7 +11,11 @@ bin=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 pids=(); daemons=(0 0)
-cleanup() { exec 2>/dev/null; [ -n "${KEEP:-}" ] && cp -r "$work" /tmp/faults-work; for p in "${pids[@]}" "${daemons[@]}"; do kill -9 "$p" 2>/dev/null || true; done; redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1 || true; rm -rf "$work"; }
+cleanup() {
+  local status=$?
+  # On a failure, the daemons' last trust and Redis warnings say why.
+  [ "$status" -ne 0 ] && grep -h -i 'redis\|trust' "$work"/daemon*.log 2>/dev/null | tail -5
+  exec 2>/dev/null; [ -n "${KEEP:-}" ] && cp -r "$work" /tmp/faults-work; for p in "${pids[@]}" "${daemons[@]}"; do kill -9 "$p" 2>/dev/null || true; done; redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
@@ -102,7 +106,9 @@ for l in open(scores):
     if abs(score - (100 + applied.get(sid, 0))) > 1e-6:
         double += 1
 unavailable = sum(1 for d in first.values() if d["trust"].get("unavailable"))
-assert len(offsets) >= 400 and not lost and not mismatched and not double and int(alive) == 2, (sc, len(offsets), len(lost), mismatched, double, alive)
+assert len(offsets) >= 400 and not lost and not mismatched and not double and int(alive) == 2, \
+    dict(scenario=sc, events=len(offsets), lost=len(lost), differing=mismatched, trust_not_once=double, alive=alive,
+         decided_without_trust=unavailable)
 print(f"| {sc} | {len(offsets)} | {len(by)} | {dups} | {mismatched} | {double} | {len(lost)} | {unavailable} | {alive}/2 | {rss} |")
 PY
 }
