@@ -126,9 +126,9 @@ public final class RedisTrustStore: TrustStore, @unchecked Sendable {
 
     private func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
-    private func connected() throws -> RedisConnection {
+    private func connected(ignoringBackoff: Bool = false) throws -> RedisConnection {
         if let connection { return connection }
-        guard now() >= nextAttempt else {
+        guard ignoringBackoff || now() >= nextAttempt else {
             throw RedisError(kind: .connection, description: "redis \(endpoint) unreachable; next attempt in \(String(format: "%.1f", nextAttempt - now())) s")
         }
         do {
@@ -155,11 +155,12 @@ public final class RedisTrustStore: TrustStore, @unchecked Sendable {
 
     /// Runs `body` on the store's queue with a live connection; a broken connection is dropped and
     /// retried later with exponential backoff (0.1 s to 5 s, jittered).
-    private func withConnection<T: Sendable>(_ body: @escaping @Sendable (RedisConnection) throws -> T) async throws -> T {
+    private func withConnection<T: Sendable>(ignoringBackoff: Bool = false,
+                                             _ body: @escaping @Sendable (RedisConnection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (cont: CheckedContinuation<T, any Error>) in
             queue.async {
                 cont.resume(with: Result {
-                    let c = try self.connected()
+                    let c = try self.connected(ignoringBackoff: ignoringBackoff)
                     do {
                         return try body(c)
                     } catch let e as RedisError where e.kind != .server {
@@ -176,7 +177,21 @@ public final class RedisTrustStore: TrustStore, @unchecked Sendable {
     // MARK: TrustStore
 
     public func apply(_ requests: [TrustRequest]) async throws -> [TrustResult] {
-        try await withConnection { c in
+        do {
+            return try await applyOnce(requests)
+        } catch let e as RedisError where e.kind == .timeout {
+            // A batch whose replies timed out may still have been applied (a slow fsync, a busy
+            // server). Its scripts are idempotent by event id, so it is sent once more on a fresh
+            // connection: updates already made come back from their markers, the rest are made.
+            // Only if that fails too does the inspector decide per fail_mode, so a slow moment does
+            // not leave decisions that say "trust unavailable" for updates Redis did apply.
+            logger.warning("redis timed out; repeating the batch once", metadata: ["redis": "\(endpoint)", "events": "\(requests.count)"])
+            return try await applyOnce(requests, ignoringBackoff: true)
+        }
+    }
+
+    private func applyOnce(_ requests: [TrustRequest], ignoringBackoff: Bool = false) async throws -> [TrustResult] {
+        try await withConnection(ignoringBackoff: ignoringBackoff) { c in
             var replies = try self.send(requests, c)
             if replies.contains(where: { if case .error(let e) = $0 { e.hasPrefix("NOSCRIPT") } else { false } }) {
                 // Redis restarted or flushed its script cache: load again and repeat the batch (results

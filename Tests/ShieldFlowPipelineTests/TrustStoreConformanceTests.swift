@@ -178,6 +178,30 @@ final class RedisTrustStoreConformanceTests: TrustStoreConformance {
         }
     }
 
+    /// A batch whose replies time out (the server busy for longer than the timeout) is sent once
+    /// more: the update Redis made after all is returned from its marker, not applied twice, and
+    /// the caller gets results instead of an error.
+    func testTimedOutBatchIsRepeatedOnceAndAppliedOnce() async throws {
+        var settings = RedisTrustStore.Settings()
+        settings.timeoutMs = 400
+        let store = try RedisTrustStore(url: Self.url!, policy: policy, settings: settings)
+        _ = try await store.apply([req("s", "warm", 0)])
+        // A script that keeps the single-threaded server busy for 0.6 s, from another connection.
+        let url = Self.url!
+        let busy = Thread {
+            let c = try? RedisConnection(try RedisEndpoint(url: url), timeoutMs: 5_000)
+            _ = try? c?.command(["EVAL", "local s = redis.call('TIME') local t0 = s[1] * 1000000 + s[2] " +
+                                 "while true do local t = redis.call('TIME') if t[1] * 1000000 + t[2] - t0 > 600000 then break end end return 1", "0"])
+        }
+        busy.start()
+        try await Task.sleep(nanoseconds: 50_000_000)
+        let r = try await store.apply([req("s", "slow", -10)])
+        XCTAssertEqual(r[0].change.before, 100)
+        XCTAssertEqual(r[0].change.after, 90)
+        let again = try await store.apply([req("s", "next", -10)])
+        XCTAssertEqual(again[0].change.after, 80, "the timed-out update was applied once")
+    }
+
     func testScriptCacheFlushIsRecoveredAndUnreachableRedisThrows() async throws {
         let store = try RedisTrustStore(url: Self.url!, policy: policy)
         _ = try await store.apply([req("s", "1", -10)])
