@@ -40,7 +40,7 @@ else:
 # underscores between words, still JSON-escaped (Python's json.dumps: \n and \uXXXX as text), or
 # wrapped in a chat request (a temporary file, deleted after) keep their recall, rules only and
 # with the classifier, within 1.5 points.
-spacing = {
+variants = {
     "doubled spaces": lambda t: t.replace(" ", "  "),
     "tabs for spaces": lambda t: t.replace(" ", "\t"),
     "wrapped at 60 columns": lambda t: "\n".join(textwrap.wrap(t, 60)) if len(t) > 60 else t,
@@ -53,7 +53,7 @@ if "modes" in a:
     base, base_both = explicit_recall(a["modes"]["rules"]), explicit_recall(a)
     explicit_rows = [r for r in map(json.loads, open(os.path.join(corpus, "attacks.jsonl"))) if r.get("tier") == "explicit"]
     with tempfile.TemporaryDirectory() as work:
-        for name, rewrite in spacing.items():
+        for name, rewrite in variants.items():
             path = os.path.join(work, "variant.jsonl")
             with open(path, "w") as out:
                 for r in explicit_rows:

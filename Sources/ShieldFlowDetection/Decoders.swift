@@ -213,20 +213,12 @@ enum Decoders {
             }
             if c == 0x5C, i + 1 < n {
                 let e = text[i + 1]
-                if e == 0x78 || e == 0x75 {                                   // \xHH, \uHHHH
-                    let len = e == 0x78 ? 2 : 4
-                    if var v = hexAt(i + 2, len) {
-                        var used = 2 + len
-                        if e == 0x75 && (0xD800...0xDBFF).contains(v), i + 12 <= n, text[i + 6] == 0x5C, text[i + 7] == 0x75,
-                           let low = hexAt(i + 8, 4), (0xDC00...0xDFFF).contains(low) {
-                            v = 0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00)
-                            used = 12
-                        }
-                        emit(v, from: scalar, to: scalar + Int32(used))
-                        let alnum = v < 0x80 && isAlnum(UInt8(v))
-                        count += 1; kinds.insert(e == 0x78 || alnum ? "escape" : "json"); i += used; scalar += Int32(used)
-                        continue
-                    }
+                let hexEscape: (UInt32, Int)? = e == 0x78 ? hexAt(i + 2, 2).map { ($0, 4) } : nil     // \xHH
+                if let (v, used) = hexEscape ?? (e == 0x75 ? unicodeEscape(text, at: i) : nil) {       // \uHHHH
+                    emit(v, from: scalar, to: scalar + Int32(used))
+                    let alnum = v < 0x80 && isAlnum(UInt8(v))
+                    count += 1; kinds.insert(e == 0x78 || alnum ? "escape" : "json"); i += used; scalar += Int32(used)
+                    continue
                 } else if let v = jsonEscape(e) {                              // \n \" …
                     out.append(v); byteStart.append(scalar); byteEnd.append(scalar + 2)
                     count += 1; kinds.insert("json"); i += 2; scalar += 2
@@ -290,11 +282,7 @@ enum Decoders {
     /// document cut off at the size limit still reads.
     static func jsonDocument(_ text: UnsafeBufferPointer<UInt8>) -> DecodedLayer? {
         let n = text.count
-        var first = 0, last = n - 1
-        while first < n && isJSONSpace(text[first]) { first += 1 }
-        while last > first && isJSONSpace(text[last]) { last -= 1 }
-        guard first < last, text[first] == 0x7B || text[first] == 0x5B, text[last] == 0x7D || text[last] == 0x5D,
-              let src = text.baseAddress else { return nil }
+        guard hasJSONShape(text), let src = text.baseAddress else { return nil }
         // The decoded text is never longer than the original: an escape shrinks, and a value's two
         // quotes become one line break. One start/end pair per decoded scalar.
         let out = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
@@ -302,12 +290,6 @@ enum Decoders {
         let ends = UnsafeMutablePointer<Int32>.allocate(capacity: n)
         defer { out.deallocate(); starts.deallocate(); ends.deallocate() }
         var o = 0, s = 0                 // bytes and scalars written
-        @inline(__always) func hexAt(_ k: Int) -> UInt32? {
-            guard k + 4 <= n else { return nil }
-            var v: UInt32 = 0
-            for j in k..<k + 4 { guard let h = hexValue(src[j]) else { return nil }; v = v << 4 | UInt32(h) }
-            return v
-        }
         var values = 0, escapes = 0, messages = false
         var i = 0
         var scalar: Int32 = 0
@@ -333,13 +315,7 @@ enum Decoders {
                     if b == 0x22 { closed = true; break }
                     if b == 0x5C, i + 1 < n {
                         let e = src[i + 1]
-                        if e == 0x75, var v = hexAt(i + 2) {
-                            var used = 6
-                            if (0xD800...0xDBFF).contains(v), i + 12 <= n, src[i + 6] == 0x5C, src[i + 7] == 0x75,
-                               let low = hexAt(i + 8), (0xDC00...0xDFFF).contains(low) {
-                                v = 0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00)
-                                used = 12
-                            }
+                        if e == 0x75, let (v, used) = unicodeEscape(text, at: i) {
                             for u in String(Unicode.Scalar(v) ?? "\u{FFFD}").utf8 { out[o] = u; o += 1 }
                             starts[s] = scalar; ends[s] = scalar + Int32(used); s += 1
                             i += used; scalar += Int32(used); escapes += 1
@@ -371,7 +347,7 @@ enum Decoders {
             if isKey || o == markBytes || metadataValue {
                 let key = UnsafeBufferPointer(start: out + markBytes, count: o - markBytes)
                 metadataValue = isKey && isMetadataKey(key)
-                if metadataValue && key.elementsEqual(metadataKeys[0]) { messages = true }
+                if metadataValue && key.elementsEqual(roleKey) { messages = true }
                 o = markBytes; s = markScalars
                 continue
             }
@@ -388,11 +364,38 @@ enum Decoders {
 
     /// Keys whose values label a message rather than carry text (`"role": "user"`), so a chat
     /// message's text starts its own line as it would on its own.
-    static let metadataKeys: [[UInt8]] = ["role", "type", "name", "id", "model", "object"].map { Array($0.utf8) }
+    static let roleKey = Array("role".utf8)
+    static let metadataKeys: [[UInt8]] = [roleKey] + ["type", "name", "id", "model", "object"].map { Array($0.utf8) }
 
     static func isMetadataKey(_ key: UnsafeBufferPointer<UInt8>) -> Bool {
         guard key.count <= 6 else { return false }
         return metadataKeys.contains { $0.elementsEqual(key) }
+    }
+
+    /// `\uHHHH` at `i` (which holds the backslash): its value, a UTF-16 surrogate pair joined into
+    /// one scalar, and the bytes it takes (6 or 12). Nil when four hex digits do not follow.
+    static func unicodeEscape(_ s: UnsafeBufferPointer<UInt8>, at i: Int) -> (UInt32, Int)? {
+        @inline(__always) func hex4(_ k: Int) -> UInt32? {
+            guard k + 4 <= s.count else { return nil }
+            var v: UInt32 = 0
+            for j in k..<k + 4 { guard let h = hexValue(s[j]) else { return nil }; v = v << 4 | UInt32(h) }
+            return v
+        }
+        guard let v = hex4(i + 2) else { return nil }
+        if (0xD800...0xDBFF).contains(v), i + 12 <= s.count, s[i + 6] == 0x5C, s[i + 7] == 0x75,
+           let low = hex4(i + 8), (0xDC00...0xDFFF).contains(low) {
+            return (0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00), 12)
+        }
+        return (v, 6)
+    }
+
+    /// Starts with `{` and ends with `}`, or `[` and `]`, whitespace aside: maybe a JSON document.
+    static func hasJSONShape(_ buf: UnsafeBufferPointer<UInt8>) -> Bool {
+        var a = 0, z = buf.count - 1
+        while a < z && isJSONSpace(buf[a]) { a += 1 }
+        while z > a && isJSONSpace(buf[z]) { z -= 1 }
+        guard a < z else { return false }
+        return (buf[a] == 0x7B && buf[z] == 0x7D) || (buf[a] == 0x5B && buf[z] == 0x5D)
     }
 
     @inline(__always) static func isJSONSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 }

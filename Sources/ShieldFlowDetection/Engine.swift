@@ -537,16 +537,8 @@ public final class DetectionEngine: Sendable {
         if colons >= 2 && hexChars >= 2 { f.ipv6Shape = true }
         if tokenLetters > 0 && tokenLeet > 0 && tokenLen >= 3 { f.leetCandidate = true }
         f.nonASCII = high & 0x80 != 0
-        f.jsonShape = Self.hasJSONShape(buf)
+        f.jsonShape = Decoders.hasJSONShape(buf)
         return f
-    }
-
-    static func hasJSONShape(_ buf: UnsafeBufferPointer<UInt8>) -> Bool {
-        var a = 0, z = buf.count - 1
-        while a < z && Decoders.isJSONSpace(buf[a]) { a += 1 }
-        while z > a && Decoders.isJSONSpace(buf[z]) { z -= 1 }
-        guard a < z else { return false }
-        return (buf[a] == 0x7B && buf[z] == 0x7D) || (buf[a] == 0x5B && buf[z] == 0x5D)
     }
 
     /// The feature pass, with the split-letter and leetspeak candidates of ASCII text confirmed, so
