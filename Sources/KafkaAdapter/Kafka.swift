@@ -84,6 +84,18 @@ public final class MockCluster: @unchecked Sendable {
     }
 }
 
+/// A partition of a topic.
+public struct TopicPartition: Sendable, Hashable {
+    public var topic: String
+    public var partition: Int32
+    public init(topic: String, partition: Int32) { self.topic = topic; self.partition = partition }
+
+    static func list(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) -> [TopicPartition] {
+        guard let list else { return [] }
+        return (0..<Int(list.pointee.cnt)).map { TopicPartition(topic: String(cString: list.pointee.elems[$0].topic), partition: list.pointee.elems[$0].partition) }
+    }
+}
+
 /// A message as consumed.
 public struct ConsumedMessage: Sendable {
     public var topic: String
@@ -175,14 +187,29 @@ public final class KafkaProducer: @unchecked Sendable {
 /// A high-level consumer in a consumer group (roundrobin assignment by default) with auto-commit off: the caller commits exactly the
 /// offsets it has finished.
 public final class KafkaConsumer: @unchecked Sendable {
-    /// Failures of asynchronous commits, reported by librdkafka's commit callback while polling.
-    final class CommitResults: @unchecked Sendable {
+    /// State shared with librdkafka's callbacks, which run on the thread that polls (or closes).
+    final class Callbacks: @unchecked Sendable {
         let lock = NSLock()
+        /// Failures of asynchronous commits, reported by the commit callback.
         var failures: [String] = []
+        /// Called before partitions are given up in a rebalance, while they are still assigned.
+        var onRevoke: (([TopicPartition]) -> Void)?
+        /// Partitions revoked during the current `poll` call: messages already taken from them
+        /// are dropped, because their new owner reads them again from the committed offset.
+        var revoked: [TopicPartition] = []
     }
     private let rk: OpaquePointer
     private var closed = false
-    private let commitResults = CommitResults()
+    private let callbacks = Callbacks()
+
+    /// Called, on the polling thread, when a rebalance is about to take partitions away and they
+    /// are still assigned: the place to finish and commit work in hand, so that their next owner
+    /// does not decide it again. Not called when the partitions were lost (the session expired),
+    /// since a commit would fail then. Set it before the first `poll`.
+    public var onRevoke: (([TopicPartition]) -> Void)? {
+        get { callbacks.onRevoke }
+        set { callbacks.onRevoke = newValue }
+    }
 
     public init(config: KafkaConfig, topics: [String]) throws {
         var props = config.properties
@@ -193,7 +220,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         props["partition.assignment.strategy"] = props["partition.assignment.strategy"] ?? "roundrobin"
         props["auto.offset.reset"] = props["auto.offset.reset"] ?? "earliest"
         let conf = try KafkaConfig(props).make()
-        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(commitResults).toOpaque())
+        rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(callbacks).toOpaque())
         rd_kafka_conf_set_offset_commit_cb(conf) { _, err, offsets, opaque in
             guard let opaque else { return }
             var failure: String?
@@ -207,8 +234,29 @@ public final class KafkaConsumer: @unchecked Sendable {
                 }
             }
             guard let failure else { return }
-            let results = Unmanaged<CommitResults>.fromOpaque(opaque).takeUnretainedValue()
-            results.lock.withLock { results.failures.append(failure) }
+            let callbacks = Unmanaged<Callbacks>.fromOpaque(opaque).takeUnretainedValue()
+            callbacks.lock.withLock { callbacks.failures.append(failure) }
+        }
+        // With a rebalance callback, the application applies assignments itself. Before giving
+        // partitions up it lets the owner of `onRevoke` commit what it has finished, so that after
+        // a member joins or leaves, the next owner does not decide the batches in flight again
+        // (where the broker accepts the commit: Kafka does while it prepares the rebalance,
+        // librdkafka's mock cluster does not).
+        rd_kafka_conf_set_rebalance_cb(conf) { rk, err, partitions, opaque in
+            guard let rk, let opaque else { return }
+            let callbacks = Unmanaged<Callbacks>.fromOpaque(opaque).takeUnretainedValue()
+            // NULL while the member is between generations (seen when a rebalance follows another).
+            let cooperative = rd_kafka_rebalance_protocol(rk).map { String(cString: $0) } == "COOPERATIVE"
+            if err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS {
+                let list = TopicPartition.list(partitions)
+                callbacks.lock.withLock { callbacks.revoked += list }
+                if rd_kafka_assignment_lost(rk) == 0, let onRevoke = callbacks.lock.withLock({ callbacks.onRevoke }) { onRevoke(list) }
+                if cooperative { rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, partitions)) } else { _ = rd_kafka_assign(rk, nil) }
+            } else if cooperative {
+                rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, partitions))
+            } else {
+                _ = rd_kafka_assign(rk, err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? partitions : nil)
+            }
         }
         rk = try newHandle(RD_KAFKA_CONSUMER, conf)
         rd_kafka_poll_set_consumer(rk)
@@ -217,6 +265,14 @@ public final class KafkaConsumer: @unchecked Sendable {
         for t in topics { rd_kafka_topic_partition_list_add(list, t, RD_KAFKA_PARTITION_UA) }
         let err = rd_kafka_subscribe(rk, list)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, "subscribe") }
+    }
+
+    /// The partitions assigned to this member now.
+    public func assignment() -> [TopicPartition] {
+        var list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        guard rd_kafka_assignment(rk, &list) == RD_KAFKA_RESP_ERR_NO_ERROR, let list else { return [] }
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        return TopicPartition.list(list)
     }
 
     /// Lag of every assigned partition: the high watermark (as last seen in fetch responses, no
@@ -243,7 +299,9 @@ public final class KafkaConsumer: @unchecked Sendable {
         var out: [ConsumedMessage] = []
         var wait = timeoutMs
         while out.count < max {
-            guard let m = rd_kafka_consumer_poll(rk, wait) else { break }
+            let m = rd_kafka_consumer_poll(rk, wait)
+            dropRevoked(&out)
+            guard let m else { break }
             defer { rd_kafka_message_destroy(m) }
             wait = 0
             let msg = m.pointee
@@ -276,6 +334,15 @@ public final class KafkaConsumer: @unchecked Sendable {
         return out
     }
 
+    /// A rebalance served by the last `rd_kafka_consumer_poll` took partitions away: messages
+    /// taken from them before it are not this member's to decide any more (their next owner reads
+    /// them again from the committed offset). Messages returned after it are current.
+    private func dropRevoked(_ out: inout [ConsumedMessage]) {
+        let revoked = callbacks.lock.withLock { defer { callbacks.revoked.removeAll() }; return callbacks.revoked }
+        guard !revoked.isEmpty else { return }
+        out.removeAll { m in revoked.contains { $0.partition == m.partition && $0.topic == m.topic } }
+    }
+
     /// Commits, synchronously, the next offset to read for each (topic, partition): pass the
     /// highest finished offset + 1.
     public func commit(_ next: [(topic: String, partition: Int32, offset: Int64)]) throws {
@@ -306,9 +373,9 @@ public final class KafkaConsumer: @unchecked Sendable {
 
     /// Failures of asynchronous commits reported since the last call.
     public func takeCommitFailures() -> [String] {
-        commitResults.lock.withLock {
-            defer { commitResults.failures.removeAll() }
-            return commitResults.failures
+        callbacks.lock.withLock {
+            defer { callbacks.failures.removeAll() }
+            return callbacks.failures
         }
     }
 

@@ -91,6 +91,30 @@ public final class Daemon: @unchecked Sendable {
         var deliveries = Deliveries()
         var inFlight: [Batch] = []
         var sequence = 0
+        // A rebalance is about to take partitions away (a member joined, left or scaled out):
+        // finish the batches in hand and commit them while they are still ours, so their next
+        // owner starts after them instead of deciding them again. Called inside `consumer.poll`,
+        // on this thread, so nothing else touches the batches meanwhile.
+        consumer.onRevoke = { [self] revoked in
+            metrics.increment("shieldflow_rebalances_total")
+            var committed = 0
+            while let first = inFlight.first {
+                // Acknowledged in time and not failed: commit it now. Otherwise it stays in hand
+                // for the loop, which handles it as always (its next owner may decide it again,
+                // with the same decision ids).
+                let deadline = DispatchTime.now().uptimeNanoseconds + Self.revokePatienceNs
+                while !deliveries.isComplete(first) && DispatchTime.now().uptimeNanoseconds < deadline {
+                    deliveries.absorb(producer.poll(timeoutMs: 20))
+                }
+                guard deliveries.isComplete(first), deliveries.failure[first.sequence] == nil,
+                      (try? finish(first, deliveries: &deliveries, producer: producer, consumer: consumer, commitNow: true)) != nil else { break }
+                inFlight.removeFirst()
+                committed += 1
+            }
+            logger.info("partitions revoked", metadata: ["partitions": .stringConvertible(revoked.count), "batches_committed": .stringConvertible(committed),
+                                                         "batches_left": .stringConvertible(inFlight.count)])
+        }
+        defer { consumer.onRevoke = nil }   // before `close`, which revokes too
         while !stopFlag.isSet {
             let messages = try consumer.poll(max: settings.batchSize, timeoutMs: inFlight.isEmpty ? settings.pollTimeoutMs : 2)
             health.loopTick()
@@ -122,6 +146,10 @@ public final class Daemon: @unchecked Sendable {
         for batch in inFlight { try finish(batch, deliveries: &deliveries, producer: producer, consumer: consumer, commitNow: true) }
         logger.info("stopped", metadata: ["consumed": .stringConvertible(stats.consumed), "decided": .stringConvertible(stats.decided), "dead_lettered": .stringConvertible(stats.deadLettered)])
     }
+
+    /// How long a rebalance waits for a batch in hand to be acknowledged before leaving it to the
+    /// loop: the whole group waits meanwhile.
+    static let revokePatienceNs: UInt64 = 5_000_000_000
 
     /// A batch produced and not yet committed.
     struct Batch {
