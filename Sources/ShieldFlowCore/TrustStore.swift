@@ -78,6 +78,10 @@ public struct TrustResult: Sendable, Hashable {
     public init(change: TrustChange, revoked: Bool, admitted: Bool, exceeded: LimitReport?) {
         self.change = change; self.revoked = revoked; self.admitted = admitted; self.exceeded = exceeded
     }
+    /// A replay of an event first decided while the store was unreachable: decide it without
+    /// trust again (see `TrustStore.recordDecidedWithoutTrust`).
+    public static let decidedWithoutTrust = TrustResult(change: .unavailable, revoked: false, admitted: false, exceeded: nil)
+    public var wasDecidedWithoutTrust: Bool { change.unavailable == true }
 }
 
 /// What an operator sees for a session.
@@ -106,6 +110,18 @@ public protocol TrustStore: Sendable {
     func setScore(session: String, score: Double, at: Double) async throws
     func reset(session: String) async throws
     func setRevoked(_ target: RevocationTarget, _ revoked: Bool) async throws
+    /// Records that these events were decided without the store (it could not be reached). A
+    /// later `apply` of one of them, a replay, returns `TrustResult.decidedWithoutTrust` and
+    /// changes no score or window, so the replay is decided as the first decision was. An event
+    /// the store has already applied keeps its result.
+    func recordDecidedWithoutTrust(_ events: [EventRef]) async throws
+}
+
+/// One event of one session, as the trust store keys it.
+public struct EventRef: Sendable, Hashable {
+    public var sessionId: String
+    public var eventId: String
+    public init(sessionId: String, eventId: String) { self.sessionId = sessionId; self.eventId = eventId }
 }
 
 /// The embedded default store: the same semantics as the Redis store, in process memory.
@@ -171,14 +187,7 @@ public actor InMemoryTrustStore: TrustStore {
                 }
                 result = TrustResult(change: TrustChange(before: TrustChange.rounded(current), after: TrustChange.rounded(after)),
                                      revoked: revoked, admitted: admitted, exceeded: exceeded)
-                if order.count < rememberedEvents {
-                    order.append(key)
-                } else {
-                    applied[order[next]] = nil
-                    order[next] = key
-                    next = (next + 1) % rememberedEvents
-                }
-                applied[key] = result
+                remember(key, result)
             }
             // Attempt counters are idempotent by event id on their own (as sorted-set members in Redis).
             for c in r.counters {
@@ -198,6 +207,25 @@ public actor InMemoryTrustStore: TrustStore {
                 result.admitted = false
             }
             return result
+        }
+    }
+
+    /// Keeps `result` for replays of `key`, forgetting the oldest remembered event when full.
+    func remember(_ key: String, _ result: TrustResult) {
+        if order.count < rememberedEvents {
+            order.append(key)
+        } else {
+            applied[order[next]] = nil
+            order[next] = key
+            next = (next + 1) % rememberedEvents
+        }
+        applied[key] = result
+    }
+
+    public func recordDecidedWithoutTrust(_ events: [EventRef]) {
+        for e in events {
+            let key = e.sessionId + "\u{0}" + e.eventId
+            if applied[key] == nil { remember(key, .decidedWithoutTrust) }
         }
     }
 

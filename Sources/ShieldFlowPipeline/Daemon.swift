@@ -135,6 +135,10 @@ public final class Daemon: @unchecked Sendable {
             if !messages.isEmpty {
                 sequence += 1
                 inFlight.append(try await decideAndProduce(messages, sequence: sequence, producer: producer, workers: workers))
+            } else if inspector.hasUnrecordedEvents {
+                // Idle after a trust-store outage: record the events decided without it as soon
+                // as it answers, before another member could replay them with trust.
+                try? await inspector.recordDecidedWithoutTrust()
             }
             deliveries.absorb(producer.poll(timeoutMs: 0))
             while let first = inFlight.first, inFlight.count > settings.maxBatchesInFlight || deliveries.isComplete(first) {

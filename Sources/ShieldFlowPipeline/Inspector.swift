@@ -52,6 +52,8 @@ public struct Inspector: Sendable {
     /// Called after each batch's trust round trip: nil when it worked, else the error (the batch is
     /// then decided per `fail_mode`).
     let onTrustOutcome: @Sendable ((any Error)?) -> Void
+    /// Events decided while the store was unreachable and not yet recorded in it as such.
+    let unrecorded = UnrecordedEvents()
 
     public init(engine: DetectionEngine, trust: any TrustStore, topics: TopicMap = TopicMap(), trustPolicy: TrustPolicy = TrustPolicy(),
                 policy: ToolPolicy = ToolPolicy(), instance: String, version: String, maxRecordBytes: Int = EventDecoder.defaultMaxBytes,
@@ -155,18 +157,23 @@ public struct Inspector: Sendable {
         var results: [TrustResult]?
         if !requests.isEmpty {
             do {
+                // Events decided without the store are recorded first, so that a replay of one of
+                // them in this batch is decided as it was the first time.
+                try await recordDecidedWithoutTrust()
                 results = try await trust.apply(requests)
                 onTrustOutcome(nil)
             } catch {
                 onTrustOutcome(error)
                 results = nil
+                unrecorded.add(requests.map { EventRef(sessionId: $0.sessionId, eventId: $0.eventId) })
             }
         }
         outcomes.withUnsafeMutableBufferPointer { outcomesOut in
             events.withUnsafeBufferPointer { events in
                 workers.forEachChunk(events.count) { range, _ in
                     for k in range {
-                        outcomesOut[order[k]] = .decision(decide(events[k], result: results?[k]))
+                        let result = results.map { $0[k] }
+                        outcomesOut[order[k]] = .decision(decide(events[k], result: result?.wasDecidedWithoutTrust == true ? nil : result))
                     }
                 }
             }
@@ -176,6 +183,20 @@ public struct Inspector: Sendable {
         for i in outcomes.indices { all.append(outcomes[i].take().unsafelyUnwrapped) }
         return all
     }
+
+    /// Tells the store which events were decided without it, once it answers again: a replay of
+    /// one of them (after a rebalance or a crash) is then decided without trust too, as the first
+    /// decision was, instead of applying a delta the first decision said was not applied. Runs
+    /// before every batch's round trip; the daemon also calls it when idle.
+    public func recordDecidedWithoutTrust() async throws {
+        let (pending, mark) = unrecorded.snapshot()
+        guard !pending.isEmpty else { return }
+        try await trust.recordDecidedWithoutTrust(pending)
+        unrecorded.removeRecorded(pending.count, snapshotAt: mark)
+    }
+
+    /// Whether events decided without the store wait to be recorded in it.
+    public var hasUnrecordedEvents: Bool { unrecorded.count > 0 }
 
     /// Decodes and scans one record (no shared state: runs on any worker).
     func examine(_ record: InputRecord, scratch: ScanScratch) -> Examined {
@@ -252,5 +273,37 @@ public struct Inspector: Sendable {
         let parts = header.split(separator: "-")
         guard parts.count == 4, parts[1].count == 32, parts[1].allSatisfy(\.isHexDigit), parts[1] != String(repeating: "0", count: 32) else { return nil }
         return String(parts[1]).lowercased()
+    }
+}
+
+/// Events decided while the trust store was unreachable, oldest first, until the store records
+/// them. Bounded: past `capacity` the oldest are forgotten (a replay of one of those would apply
+/// its delta).
+final class UnrecordedEvents: @unchecked Sendable {
+    static let capacity = 100_000
+    private let lock = NSLock()
+    private var events: [EventRef] = []
+    /// How many were ever dropped from the front (by capacity or as recorded).
+    private var dropped = 0
+
+    var count: Int { lock.withLock { events.count } }
+    func add(_ more: [EventRef]) {
+        lock.withLock {
+            events += more
+            if events.count > Self.capacity {
+                dropped += events.count - Self.capacity
+                events.removeFirst(events.count - Self.capacity)
+            }
+        }
+    }
+    /// The events waiting, and a mark to pass to `removeRecorded`.
+    func snapshot() -> ([EventRef], mark: Int) { lock.withLock { (events, dropped) } }
+    /// Removes the `n` events of the snapshot taken at `mark` (some may have been forgotten since).
+    func removeRecorded(_ n: Int, snapshotAt mark: Int) {
+        lock.withLock {
+            let gone = min(max(0, n - (dropped - mark)), events.count)
+            events.removeFirst(gone)
+            dropped += gone
+        }
     }
 }

@@ -227,6 +227,13 @@ public final class RedisTrustStore: TrustStore, @unchecked Sendable {
         }
         return try requests.map { r in
             guard let text = try next().string else { throw RedisError(kind: .protocolError, description: "unexpected gate reply") }
+            if text == Self.decidedWithoutTrustMarker {
+                // A replay of an event decided while Redis was unreachable: its other replies
+                // (attempt counters, agent revocation) are read past and do not matter.
+                for _ in r.counters { _ = try next() }
+                if r.agentId != nil { _ = try next() }
+                return .decidedWithoutTrust
+            }
             let f = text.split(separator: "|").map(String.init)
             guard f.count == 6, let before = Double(f[0]), let after = Double(f[1]), let fired = Int(f[4]), let current = Double(f[5]) else {
                 throw RedisError(kind: .protocolError, description: "unexpected gate reply \(text)")
@@ -247,6 +254,21 @@ public final class RedisTrustStore: TrustStore, @unchecked Sendable {
                 result.admitted = false
             }
             return result
+        }
+    }
+
+    /// The value of an event's marker when it was decided without Redis. The gate script returns
+    /// any existing marker as it is, so a replay gets it back and changes nothing.
+    static let decidedWithoutTrustMarker = "u"
+
+    public func recordDecidedWithoutTrust(_ events: [EventRef]) async throws {
+        guard !events.isEmpty else { return }
+        let ttl = String(settings.markerTTLSeconds)
+        let commands = events.map { ["SET", Self.sessionKey($0.sessionId, "ev:" + $0.eventId), Self.decidedWithoutTrustMarker, "NX", "EX", ttl] }
+        _ = try await withConnection { c in
+            for reply in try c.pipeline(commands) {
+                if case .error(let e) = reply { throw RedisError(kind: .server, description: "redis: \(e)") }
+            }
         }
     }
 

@@ -34,6 +34,17 @@ class TrustStoreConformance: XCTestCase {
         XCTAssertEqual(top[0].change.after, 100, "capped at the initial score")
     }
 
+    func testAnEventDecidedWithoutTheStoreIsReplayedWithoutIt() async throws {
+        let store = try makeStore(policy)
+        let applied = try await store.apply([req("s", "1", -40)])
+        try await store.recordDecidedWithoutTrust([EventRef(sessionId: prefix + "s", eventId: "1"), EventRef(sessionId: prefix + "s", eventId: "2")])
+        let r = try await store.apply([req("s", "1", -40), req("s", "2", -40), req("s", "3", -1)])
+        XCTAssertEqual(r[0], applied[0], "an event already applied keeps its result")
+        XCTAssertTrue(r[1].wasDecidedWithoutTrust, "the replay of an event decided without the store")
+        XCTAssertEqual(r[2].change.before, 60, "and its delta was not applied")
+        XCTAssertEqual(r[2].change.after, 59)
+    }
+
     func testRecoveryIsExponentialWithTheInjectedClock() async throws {
         let store = try makeStore(policy)
         _ = try await store.apply([req("s", "1", -60, at: 1000)])  // 40
