@@ -110,13 +110,23 @@ enum Repetition {
             | zeroBytes(w ^ 0x0D0D_0D0D_0D0D_0D0D) | zeroBytes(w ^ 0x0909_0909_0909_0909)
     }
 
-    /// Separator lines and table rules (`=====`, `---|---`, `• • •`, `↑-↑-↑`): decoration, not a flood.
-    /// A unit counts as a flood only with a letter, a digit, a bracket or a backtick in it.
+    /// Separator lines and table rules (`=====`, `---|---`, `•••`, `↑-↑-↑`, `═════`): decoration,
+    /// not a flood. A unit counts as a flood only with a letter, a digit, a bracket, a backtick or
+    /// a non-ASCII character other than punctuation (U+2000–U+203F), arrows, box drawing, block
+    /// elements and geometric shapes (U+2190–U+25FF) in it.
     static func isDecoration(_ buf: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Bool {
-        for k in s..<e {
+        var k = s
+        while k < e {
             let b = buf[k]
-            if b >= 0x80 || (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A) { return false }
+            if b >= 0x80 {
+                // U+2000–U+203F is E2 80 xx; U+2180–U+25FF is E2 86 xx … E2 97 xx.
+                guard b == 0xE2, k + 2 < buf.count, buf[k + 1] == 0x80 || (buf[k + 1] >= 0x86 && buf[k + 1] <= 0x97) else { return false }
+                k += 3
+                continue
+            }
+            if (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A) { return false }
             if b == 0x28 || b == 0x29 || b == 0x5B || b == 0x5D || b == 0x7B || b == 0x7D || b == 0x60 { return false }
+            k += 1
         }
         return true
     }

@@ -53,6 +53,12 @@ final class RepetitionTests: XCTestCase {
         XCTAssertNotNil(flood(String(repeating: "a b c d ", count: 8)), "period 4")
         XCTAssertNotNil(flood("x " + String(repeating: "})", count: 30)), "a character period inside one token")
         XCTAssertNil(flood(String(repeating: "-", count: 80)), "decoration")
+        XCTAssertNil(flood("Birth time:\n" + String(repeating: "↑-", count: 30)), "a line of arrows is decoration")
+        XCTAssertNil(flood(String(repeating: "═", count: 50)), "a box-drawing rule is decoration")
+        XCTAssertNil(flood(String(repeating: "•", count: 50)), "a rule of bullets is decoration")
+        XCTAssertNotNil(flood(String(repeating: "ö ", count: 12)), "letters beyond ASCII still flood")
+        XCTAssertNotNil(flood(String(repeating: "😀", count: 30)), "emoji still flood")
+        XCTAssertNotNil(flood(String(repeating: "→]", count: 30)), "a bracket makes it a flood")
         XCTAssertNil(flood(String(repeating: "ha ", count: 9)), "nine repeats are not a flood")
         XCTAssertNil(flood("the cat sat on the mat and the dog sat on the log"))
     }
