@@ -860,20 +860,30 @@ public final class DetectionEngine: Sendable {
         return nil
     }
 
-    /// `bytes` with every run of spaces and tabs between two characters (not at a line's start or
-    /// end: indentation is kept) read as one space, into `out`, with each kept byte's index in
-    /// `map`. False when nothing changed.
-    static func collapseInterWordSpacing(_ b: UnsafeBufferPointer<UInt8>, into out: inout [UInt8], map: inout [Int32]) -> Bool {
+    /// Runs of base64, hex or URL-safe token characters at least this long are not prose: the
+    /// classifier does not read them (their decoded content is scanned by the rules).
+    static let encodedRunFloor = 64
+
+    /// `bytes` as the classifier reads it, into `out`, with each kept byte's index in `map`: with
+    /// `collapse`, every run of spaces and tabs between two characters (not at a line's start or
+    /// end: indentation is kept) as one space; with `dropEncoded`, every run of at least
+    /// `encodedRunFloor` base64/hex characters, letters and digits both, as one space (mapped to
+    /// the run's last byte). False when nothing changed.
+    static func classifierReading(_ b: UnsafeBufferPointer<UInt8>, collapse: Bool, dropEncoded: Bool,
+                                  into out: inout [UInt8], map: inout [Int32]) -> Bool {
         out.removeAll(keepingCapacity: true)
         map.removeAll(keepingCapacity: true)
         @inline(__always) func blank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 }
         @inline(__always) func lineEnd(_ c: UInt8) -> Bool { c == 0x0A || c == 0x0D }
+        @inline(__always) func token(_ c: UInt8) -> Bool {
+            c &- 0x61 < 26 || c &- 0x41 < 26 || c &- 0x30 < 10 || c == 0x2B || c == 0x2F || c == 0x3D || c == 0x2D || c == 0x5F
+        }
         var changed = false
         var i = 0
         let n = b.count
         while i < n {
             let c = b[i]
-            if blank(c) && i > 0 && !blank(b[i - 1]) && !lineEnd(b[i - 1]) {
+            if collapse && blank(c) && i > 0 && !blank(b[i - 1]) && !lineEnd(b[i - 1]) {
                 var j = i + 1
                 while j < n && blank(b[j]) { j += 1 }
                 if j < n && !lineEnd(b[j]) {
@@ -882,6 +892,23 @@ public final class DetectionEngine: Sendable {
                     i = j
                     continue
                 }
+            }
+            if dropEncoded && token(c) && (i == 0 || !token(b[i - 1])) {
+                // Encoded data mixes letters and digits; a rule of `=====` or `-----` is layout.
+                var j = i, letters = false, digits = false
+                while j < n && token(b[j]) {
+                    if b[j] &- 0x30 < 10 { digits = true } else if (b[j] | 0x20) &- 0x61 < 26 { letters = true }
+                    j += 1
+                }
+                if j - i >= encodedRunFloor && letters && digits {
+                    // Mapped to the run's last byte: a window that starts here starts at its end.
+                    out.append(0x20); map.append(Int32(j - 1))
+                    changed = true
+                    i = j
+                    continue
+                }
+                while i < j { out.append(b[i]); map.append(Int32(i)); i += 1 }
+                continue
             }
             out.append(c); map.append(Int32(i))
             i += 1
@@ -901,8 +928,12 @@ public final class DetectionEngine: Sendable {
         // hashes spacing as written, and typing it differently must not move the score. (Tool
         // output keeps its spacing: aligned columns and indentation are part of what it learned.)
         let collapse = surface == .prompt && f.irregularSpacing > 0
+        // Long base64/hex runs (images in notebook output, attachments, keys) are not prose: the
+        // model read them as attacks. What they encode is decoded and scanned by the rules.
+        let dropEncoded = f.encodedCandidate
         func score(_ bytes: UnsafeBufferPointer<UInt8>) -> (Float, Range<Int>) {
-            guard collapse, Self.collapseInterWordSpacing(bytes, into: &scratch.collapsed, map: &scratch.collapsedMap) else {
+            guard collapse || dropEncoded,
+                  Self.classifierReading(bytes, collapse: collapse, dropEncoded: dropEncoded, into: &scratch.collapsed, map: &scratch.collapsedMap) else {
                 return settings.classifier.score(bytes)
             }
             let (p, w) = scratch.collapsed.withUnsafeBufferPointer { settings.classifier.score($0) }
