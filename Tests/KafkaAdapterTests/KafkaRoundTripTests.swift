@@ -57,12 +57,20 @@ final class KafkaRoundTripTests: XCTestCase {
         XCTAssertEqual(rest.intersection(seen.keys).count, 0, "nothing before the committed offsets is delivered again")
     }
 
-    /// The rebalance callback applies assignments itself: a member joining takes partitions over,
-    /// the holder hears of it through `onRevoke` while the partitions are still its own (the moment
-    /// to commit finished work; Kafka accepts commits while a rebalance is being prepared, the mock
-    /// cluster does not), and after the rebalance the two members read on from the committed
-    /// offsets: nothing committed again, nothing uncommitted lost.
-    func testRebalanceRevokesWhileAssignedAndReassigns() throws {
+    /// What two members of a group saw when the second joined while the first held work.
+    struct RebalanceRun {
+        var revoked: [TopicPartition] = []
+        /// The first member's assignment as seen from inside each `onRevoke`.
+        var assignedWhileRevoking: [TopicPartition] = []
+        var byA: [String] = [], byB: [String] = []
+        var assignedToA: Set<Int32> = [], assignedToB: Set<Int32> = []
+        /// The records that member A had polled but not committed, by partition.
+        var unfinished: [Int32: Set<String>] = [:]
+    }
+
+    /// Member A reads all 80 records of 4 partitions and commits the first 15 of each; member B
+    /// joins; both poll until B owns partitions and `done` says enough was read.
+    func rebalance(strategy: String, group: String, done: (RebalanceRun) -> Bool) throws -> RebalanceRun {
         let cluster = try MockCluster(brokers: 1)
         try cluster.createTopic("in", partitions: 4, replicationFactor: 1)
         let producer = try KafkaProducer(config: KafkaConfig(["bootstrap.servers": cluster.bootstrapServers]))
@@ -72,7 +80,8 @@ final class KafkaRoundTripTests: XCTestCase {
                                  partition: Int32(i % 4), token: i)
         }
         XCTAssertTrue(producer.flush().allSatisfy { $0.error == nil })
-        let config = KafkaConfig(["bootstrap.servers": cluster.bootstrapServers, "group.id": "g2",
+        let config = KafkaConfig(["bootstrap.servers": cluster.bootstrapServers, "group.id": group,
+                                  "partition.assignment.strategy": strategy,
                                   "session.timeout.ms": "6000", "heartbeat.interval.ms": "200"])
         let a = try KafkaConsumer(config: config, topics: ["in"])
         var held: [ConsumedMessage] = []
@@ -80,34 +89,61 @@ final class KafkaRoundTripTests: XCTestCase {
         while held.count < 80 && Date() < deadline { held += try a.poll(max: 100, timeoutMs: 200) }
         XCTAssertEqual(held.count, 80)
         XCTAssertEqual(Set(a.assignment().map(\.partition)), [0, 1, 2, 3])
-        // A commits its first 60 (a prefix of each partition) and holds the other 20 unfinished.
-        let finished = held.sorted { $0.offset < $1.offset }.prefix(60)
-        var next: [Int32: Int64] = [:]
-        for m in finished { next[m.partition] = max(next[m.partition] ?? 0, m.offset + 1) }
-        try a.commit(next.map { ("in", $0.key, $0.value) })
-        var revoked: [TopicPartition] = [], assignedWhileRevoking: [TopicPartition] = []
+        var run = RebalanceRun()
+        for m in held where m.offset >= 15 { run.unfinished[m.partition, default: []].insert(String(decoding: m.value, as: UTF8.self)) }
+        try a.commit((0..<4).map { ("in", Int32($0), 15) })
         // The joining member may cause two rebalances: every revocation is kept.
         a.onRevoke = { partitions in
-            revoked += partitions
-            assignedWhileRevoking += a.assignment()
+            run.revoked += partitions
+            run.assignedWhileRevoking += a.assignment()
         }
         let b = try KafkaConsumer(config: config, topics: ["in"])
-        var byA: [String] = [], byB: [String] = []
         deadline = Date().addingTimeInterval(40)
         // The joining member may take two rebalances to get in (its first join asks for a member id).
-        while Date() < deadline && (revoked.isEmpty || b.assignment().isEmpty || byB.isEmpty || Set(byA + byB).count < 20) {
-            byA += try a.poll(max: 100, timeoutMs: 50).map { String(decoding: $0.value, as: UTF8.self) }
-            byB += try b.poll(max: 100, timeoutMs: 50).map { String(decoding: $0.value, as: UTF8.self) }
+        while Date() < deadline && (run.revoked.isEmpty || b.assignment().isEmpty || !done(run)) {
+            run.byA += try a.poll(max: 100, timeoutMs: 50).map { String(decoding: $0.value, as: UTF8.self) }
+            run.byB += try b.poll(max: 100, timeoutMs: 50).map { String(decoding: $0.value, as: UTF8.self) }
         }
-        XCTAssertEqual(Set(revoked.map(\.partition)), [0, 1, 2, 3], "eager assignment: every partition is revoked")
-        XCTAssertEqual(Set(assignedWhileRevoking), Set(revoked), "still assigned while the owner is told")
-        XCTAssertEqual(assignedWhileRevoking.count, revoked.count)
-        let unfinished = Set(held.map { String(decoding: $0.value, as: UTF8.self) }).subtracting(finished.map { String(decoding: $0.value, as: UTF8.self) })
-        XCTAssertEqual(Set(byA + byB), unfinished, "nothing committed is read again; nothing uncommitted is lost")
-        XCTAssertFalse(b.assignment().isEmpty, "the new member owns partitions")
-        XCTAssertFalse(byB.isEmpty, "and reads the unfinished work on them")
+        run.assignedToA = Set(a.assignment().map(\.partition))
+        run.assignedToB = Set(b.assignment().map(\.partition))
         a.onRevoke = nil
         a.close(); b.close()
+        return run
+    }
+
+    /// The rebalance callback applies assignments itself: a member joining takes partitions over,
+    /// the holder hears of it through `onRevoke` while the partitions are still its own (the moment
+    /// to commit finished work; Kafka accepts commits while a rebalance is being prepared, the mock
+    /// cluster does not), and after the rebalance the two members read on from the committed
+    /// offsets: nothing committed again, nothing uncommitted lost.
+    func testRebalanceRevokesWhileAssignedAndReassigns() throws {
+        let run = try rebalance(strategy: "roundrobin", group: "g2") { Set($0.byA + $0.byB).count >= 20 && !$0.byB.isEmpty }
+        XCTAssertEqual(Set(run.revoked.map(\.partition)), [0, 1, 2, 3], "eager assignment: every partition is revoked")
+        XCTAssertEqual(Set(run.assignedWhileRevoking), Set(run.revoked), "still assigned while the owner is told")
+        XCTAssertEqual(run.assignedWhileRevoking.count, run.revoked.count)
+        XCTAssertEqual(Set(run.byA + run.byB), run.unfinished.values.reduce([], { $0.union($1) }),
+                       "nothing committed is read again; nothing uncommitted is lost")
+        XCTAssertFalse(run.assignedToB.isEmpty, "the new member owns partitions")
+        XCTAssertFalse(run.byB.isEmpty, "and reads the unfinished work on them")
+    }
+
+    /// With cooperative-sticky assignment the holder gives up only the partitions that move, and
+    /// keeps reading the others from where it is: the new member reads the moved partitions'
+    /// uncommitted records again, the holder reads nothing twice.
+    func testCooperativeRebalanceRevokesOnlyWhatMoves() throws {
+        let run = try rebalance(strategy: "cooperative-sticky", group: "g3") { run in
+            let moved = Set(run.revoked.map(\.partition))
+            return !moved.isEmpty && Set(run.byB) == moved.reduce(into: Set<String>()) { $0.formUnion(run.unfinished[$1] ?? []) }
+        }
+        let moved = Set(run.revoked.map(\.partition))
+        XCTAssertFalse(moved.isEmpty)
+        XCTAssertLessThan(moved.count, 4, "incremental: only some partitions are revoked")
+        XCTAssertTrue(moved.isSubset(of: Set(run.assignedWhileRevoking.map(\.partition))), "still assigned while the owner is told")
+        XCTAssertEqual(run.assignedToB, moved, "the new member owns what moved")
+        XCTAssertEqual(run.assignedToA, Set(0..<4).subtracting(moved), "the holder keeps the rest")
+        XCTAssertEqual(Set(run.byB), moved.reduce(into: Set<String>()) { $0.formUnion(run.unfinished[$1] ?? []) },
+                       "the moved partitions' uncommitted records are read again, by their new owner")
+        XCTAssertEqual(run.byA, [], "the holder's position on the partitions it keeps is kept")
     }
 
     func testBadPropertyIsAClearError() {
