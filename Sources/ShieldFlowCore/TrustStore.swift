@@ -159,7 +159,7 @@ public actor InMemoryTrustStore: TrustStore {
 
     public func apply(_ requests: [TrustRequest]) -> [TrustResult] {
         requests.map { r in
-            let key = r.sessionId + "\u{0}" + r.eventId
+            let key = Self.eventKey(r.sessionId, r.eventId)
             var result: TrustResult
             if let done = applied[key] {
                 result = done
@@ -210,6 +210,9 @@ public actor InMemoryTrustStore: TrustStore {
         }
     }
 
+    /// The key under which an event's result is remembered.
+    static func eventKey(_ session: String, _ event: String) -> String { session + "\u{0}" + event }
+
     /// Keeps `result` for replays of `key`, forgetting the oldest remembered event when full.
     func remember(_ key: String, _ result: TrustResult) {
         if order.count < rememberedEvents {
@@ -224,7 +227,7 @@ public actor InMemoryTrustStore: TrustStore {
 
     public func recordDecidedWithoutTrust(_ events: [EventRef]) {
         for e in events {
-            let key = e.sessionId + "\u{0}" + e.eventId
+            let key = Self.eventKey(e.sessionId, e.eventId)
             if applied[key] == nil { remember(key, .decidedWithoutTrust) }
         }
     }

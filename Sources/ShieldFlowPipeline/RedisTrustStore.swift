@@ -102,6 +102,8 @@ public final class RedisTrustStore: TrustStore, @unchecked Sendable {
     """
 
     static func sessionKey(_ session: String, _ suffix: String) -> String { "shieldflow:{\(session)}:\(suffix)" }
+    /// An event's marker: its applied result, or that it was decided without Redis.
+    static func eventKey(_ session: String, _ event: String) -> String { sessionKey(session, "ev:" + event) }
     static func scopeKey(_ scope: CounterScope, _ id: String, _ suffix: String) -> String {
         scope == .session ? sessionKey(id, suffix) : "shieldflow:{\(scope.rawValue):\(id)}:\(suffix)"
     }
@@ -113,7 +115,7 @@ public final class RedisTrustStore: TrustStore, @unchecked Sendable {
     func gateCommand(_ r: TrustRequest, sha: String) -> [String] {
         let limits = r.admission?.limits ?? []
         var cmd = ["EVALSHA", sha, String(3 + limits.count), Self.sessionKey(r.sessionId, "trust"),
-                   Self.sessionKey(r.sessionId, "ev:" + r.eventId), Self.sessionKey(r.sessionId, "revoked")]
+                   Self.eventKey(r.sessionId, r.eventId), Self.sessionKey(r.sessionId, "revoked")]
         cmd += limits.map { Self.sessionKey(r.sessionId, "win:" + $0.name) }
         cmd += [r.eventId, Self.fmt(r.delta), Self.fmt(r.at), Self.fmt(policy.initial), Self.fmt(policy.halfLifeSeconds),
                 String(settings.idleTTLSeconds), String(settings.markerTTLSeconds), r.admission == nil ? "0" : "1",
@@ -264,7 +266,7 @@ public final class RedisTrustStore: TrustStore, @unchecked Sendable {
     public func recordDecidedWithoutTrust(_ events: [EventRef]) async throws {
         guard !events.isEmpty else { return }
         let ttl = String(settings.markerTTLSeconds)
-        let commands = events.map { ["SET", Self.sessionKey($0.sessionId, "ev:" + $0.eventId), Self.decidedWithoutTrustMarker, "NX", "EX", ttl] }
+        let commands = events.map { ["SET", Self.eventKey($0.sessionId, $0.eventId), Self.decidedWithoutTrustMarker, "NX", "EX", ttl] }
         _ = try await withConnection { c in
             for reply in try c.pipeline(commands) {
                 if case .error(let e) = reply { throw RedisError(kind: .server, description: "redis: \(e)") }
