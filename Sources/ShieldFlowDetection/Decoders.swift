@@ -85,12 +85,23 @@ enum Decoders {
         return s
     }
 
+    /// Whether the decoded start of a run can be the start of text: valid UTF-8 up to a character
+    /// cut at the end, with few control characters. `readableText` decides on the whole.
+    static func mayBeText(_ bytes: [UInt8]) -> Bool {
+        var controls = 0
+        for b in bytes where (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D) || b == 0x7F { controls += 1 }
+        guard controls * 10 <= bytes.count else { return false }
+        for cut in 0...min(3, bytes.count) where String(validating: bytes.dropLast(cut), as: UTF8.self) != nil { return true }
+        return false
+    }
+
     static func decodeBase64(_ run: ArraySlice<UInt8>) -> [UInt8]? {
         var out: [UInt8] = []
         out.reserveCapacity(run.count * 3 / 4)
         var acc: UInt32 = 0, bits = 0
         for b in run {
             if b == UInt8(ascii: "=") { break }
+            if b == 0x0A || b == 0x0D { continue }  // a run wrapped over lines
             let v = base64Alphabet[Int(b)]
             guard v >= 0 else { return nil }
             acc = acc << 6 | UInt32(v); bits += 6
@@ -106,7 +117,7 @@ enum Decoders {
             let b = run[i]
             // Skip "\x", "0x" prefixes and separators between hex pairs.
             if (b == UInt8(ascii: "\\") || b == UInt8(ascii: "0")) && i + 1 < run.endIndex && (run[i + 1] | 0x20) == UInt8(ascii: "x") { i += 2; continue }
-            if let v = hexValue(b) { digits.append(v) } else if b != 0x20 && b != 0x2C && b != 0x3A { return nil }
+            if let v = hexValue(b) { digits.append(v) } else if b != 0x20 && b != 0x2C && b != 0x3A && b != 0x0A && b != 0x0D { return nil }
             i += 1
         }
         guard digits.count >= 2, digits.count % 2 == 0 else { return nil }
@@ -115,7 +126,13 @@ enum Decoders {
 
     /// Runs of base64 (≥ 16 characters, with letters of both cases or digits) and of hex (≥ 16 hex
     /// digits, or ≥ 6 escaped/spaced byte pairs) as byte ranges of `text`, ASCII only.
-    static func encodedRuns(_ text: UnsafeBufferPointer<UInt8>) -> [(range: Range<Int>, hex: Bool)] {
+    ///
+    /// With `joiningLines`, a run wrapped over several lines (MIME and PEM bodies at 64 or 76
+    /// columns, a blob pasted into a narrow editor) is one run: a line break (LF or CRLF) continues
+    /// it when at least 16 run characters, not ending in `=` padding, come before it and at least
+    /// 16 after it, or a whole line of them. The decoders skip the line breaks. A joined run that does not decode to text is
+    /// worth reading line by line: `encodedRuns(_:)` of its range without joining gives the pieces.
+    static func encodedRuns(_ text: UnsafeBufferPointer<UInt8>, joiningLines: Bool = false) -> [(range: Range<Int>, hex: Bool)] {
         var runs: [(Range<Int>, Bool)] = []
         var i = 0
         let n = text.count
@@ -131,15 +148,21 @@ enum Decoders {
             var j = i
             // What the run has (any) and what all of its characters are (every).
             var any: UInt8 = 0, every: UInt8 = 0xFF
+            var lineStart = i, breaks = 0
             while j < n {
                 let c = classes[Int(text[j])]
-                guard c & RunClass.inRun != 0 else { break }
+                guard c & RunClass.inRun != 0 else {
+                    guard joiningLines, j &- lineStart >= 16, text[j &- 1] != UInt8(ascii: "="),
+                          let next = continuation(text, at: j) else { break }
+                    breaks &+= next &- j; j = next; lineStart = next
+                    continue
+                }
                 any |= c; every &= c
                 j &+= 1
             }
             let upper = any & RunClass.upper != 0, lower = any & RunClass.lower != 0, digit = any & RunClass.digit != 0
             let hexOnly = every & RunClass.hex != 0
-            let len = j - i
+            let len = j - i - breaks
             if hexOnly && len >= 16 && len % 2 == 0 {
                 runs.append((i..<j, true))
             } else if len >= 16 && ((upper && lower) || (digit && (upper || lower))) {
@@ -148,6 +171,21 @@ enum Decoders {
             i = j + 1
         }
         return runs
+    }
+
+    /// Where a run wrapped at `j` (a line break) goes on: the start of the next line when at least
+    /// 16 run characters follow the break, or the whole next line is run characters (a wrapped
+    /// run's last, shorter line).
+    static func continuation(_ text: UnsafeBufferPointer<UInt8>, at j: Int) -> Int? {
+        var k = j
+        if text[k] == 0x0D { k &+= 1 }
+        guard k < text.count, text[k] == 0x0A else { return nil }
+        k &+= 1
+        var m = k
+        while m < text.count && m &- k < 16 && runClasses[Int(text[m])] & RunClass.inRun != 0 { m &+= 1 }
+        if m &- k >= 16 { return k }
+        let lineEnds = m == text.count || text[m] == 0x0A || text[m] == 0x0D
+        return lineEnds && m &- k >= 2 ? k : nil
     }
 
     /// Spaced or 0x-prefixed hex byte pairs: "69 67 6e 6f …", "0x69, 0x67, …" (at least eight).

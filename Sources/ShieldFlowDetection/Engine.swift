@@ -737,12 +737,35 @@ public final class DetectionEngine: Sendable {
         }
         guard depth < limits.maxDecodeDepth else { return }
         if f.encodedCandidate {
-            for run in Decoders.encodedRuns(buf) {
+            func decoded(_ run: (range: Range<Int>, hex: Bool)) -> Bool {
+                // A long run is decoded whole only when its first 128 characters decode to text:
+                // random or binary data (images, keys, compressed blobs) is turned away cheaply.
+                if run.range.count > 256 {
+                    let probe = Array(buf[run.range.lowerBound ..< run.range.lowerBound + 128])[...]
+                    guard let bytes = run.hex ? Decoders.decodeHex(probe) : Decoders.decodeBase64(probe),
+                          Decoders.mayBeText(bytes) else { return false }
+                }
                 let slice = Array(buf[run.range])[...]
                 guard let bytes = run.hex ? Decoders.decodeHex(slice) : Decoders.decodeBase64(slice),
-                      let text = Decoders.readableText(bytes) else { continue }
+                      let text = Decoders.readableText(bytes) else { return false }
                 let a = f.nonASCII ? Self.scalarCount(buf, upTo: run.range.lowerBound) : run.range.lowerBound
                 hidden.append(DecodedLayer(encoding: run.hex ? "hex" : "base64", text: text, mapping: .collapse(a, a + run.range.count)))
+                return true
+            }
+            func pieces(of range: Range<Int>, joiningLines: Bool) -> [(range: Range<Int>, hex: Bool)] {
+                let base = range.lowerBound
+                return Decoders.encodedRuns(UnsafeBufferPointer(rebasing: buf[range]), joiningLines: joiningLines).map {
+                    ($0.range.lowerBound + base ..< $0.range.upperBound + base, $0.hex)
+                }
+            }
+            for run in Decoders.encodedRuns(buf, joiningLines: true) where !decoded(run) {
+                // A run joined over lines that is not text as a whole: without its last line (a
+                // word that happened to stand alone on the next line), then its lines one by one.
+                guard let lastBreak = buf[run.range].lastIndex(of: 0x0A) else { continue }
+                var head = run.range.lowerBound ..< lastBreak
+                if head.count > 0 && buf[head.upperBound - 1] == 0x0D { head = head.lowerBound ..< head.upperBound - 1 }
+                if pieces(of: head, joiningLines: true).contains(where: decoded) { continue }
+                for piece in pieces(of: run.range, joiningLines: false) { _ = decoded(piece) }
             }
         }
         // A JSON document is read as its string values (their escapes decoded; escapes that hide

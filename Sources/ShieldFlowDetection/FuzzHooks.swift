@@ -14,7 +14,7 @@ public enum FuzzHooks {
             precondition(view.map.count == view.bytes.count, "view and map lengths differ")
             for m in view.map { precondition(m >= 0 && Int(m) <= scalars, "view offset outside the text") }
             if view.tagStart >= 0 { precondition(view.tagStart <= view.tagEnd && view.tagEnd <= scalars, "tag span outside the text") }
-            for run in Decoders.encodedRuns(buf) {
+            for run in Decoders.encodedRuns(buf) + Decoders.encodedRuns(buf, joiningLines: true) {
                 precondition(run.range.lowerBound >= 0 && run.range.upperBound <= buf.count, "encoded run outside the text")
                 let slice = Array(buf[run.range])[...]
                 if let bytes = run.hex ? Decoders.decodeHex(slice) : Decoders.decodeBase64(slice) {
