@@ -43,8 +43,12 @@ struct NormalizedView {
 struct WordSet: Sendable {
     private let slots: [UInt64]
     private let mask: Int
+    /// Bytes in the longest word: a longer token cannot be one of them.
+    let longest: Int
 
     init(_ words: some Sequence<String>) {
+        let words = Array(words)
+        longest = words.map(\.utf8.count).max() ?? 0
         let hashes = Set(words.map { Self.hash(Array($0.utf8)[...]) }).filter { $0 != 0 }
         var size = 16
         while size < hashes.count * 4 { size <<= 1 }
@@ -338,7 +342,7 @@ enum Normalizer {
             }
             var end = j
             while end > i && (text[end - 1] == 0x21 || text[end - 1] == 0x7C) { end -= 1; leet -= 1 }
-            if letters > 0 && leet > 0 && end - i >= 3 {
+            if letters > 0 && leet > 0 && end - i >= 3 && end - i <= vocabulary.longest {
                 for oneAs: UInt8 in 0x69...0x6C where oneAs == 0x69 || oneAs == 0x6C {
                     var h: UInt64 = 0xcbf29ce484222325
                     for k in i..<end { h = (h ^ UInt64(leetLetter(lower(text[k]), oneAs: oneAs))) &* 0x100000001b3 }
@@ -371,7 +375,7 @@ enum Normalizer {
                 // Trailing "!" or "|" are punctuation more often than letters.
                 var end = j
                 while end > i && (bytes[end - 1] == 0x21 || bytes[end - 1] == 0x7C) { end -= 1; leet -= 1 }
-                if letters > 0 && leet > 0 && end - i >= 3 {
+                if letters > 0 && leet > 0 && end - i >= 3 && end - i <= vocabulary.longest {
                     for oneAs: UInt8 in 0x69...0x6C where oneAs == 0x69 || oneAs == 0x6C {
                         buffer.removeAll(keepingCapacity: true)
                         for k in i..<end { buffer.append(leetLetter(bytes[k], oneAs: oneAs)) }
