@@ -19,6 +19,11 @@ struct DecodedLayer {
     var isReading: Bool { encoding == "json" || encoding == "joined_words" }
     /// A JSON document with `"role"` keys: chat messages, each starting a line of the layer.
     var messages = false
+    /// A JSON document's layer: the byte offset in `text` where each string value starts, and
+    /// whether the value sits in an object whose `"role"` is `system` or `developer` (the
+    /// application's own instructions in a chat request).
+    var valueStarts: [Int] = []
+    var systemValues: [Bool] = []
 
     func parentRange(_ start: Int, _ end: Int) -> (Int, Int) {
         switch mapping {
@@ -329,13 +334,17 @@ enum Decoders {
         defer { out.deallocate(); starts.deallocate(); ends.deallocate() }
         var o = 0, s = 0                 // bytes and scalars written
         var values = 0, escapes = 0, messages = false
+        var valueStarts: [Int] = [], valueObjects: [Int] = []
+        var objects: [Int] = [], objectCount = 0, systemObjects: Set<Int> = []
+        var roleValue = false           // the string after a "role" key
         var i = 0
         var scalar: Int32 = 0
         var metadataValue = false      // the string after a metadata key is not text
         while i < n {
             let c = src[i]
             if c != 0x22 {
-                if c != 0x3A && !isJSONSpace(c) { metadataValue = false }
+                if c != 0x3A && !isJSONSpace(c) { metadataValue = false; roleValue = false }
+                if c == 0x7B { objects.append(objectCount); objectCount += 1 } else if c == 0x7D { _ = objects.popLast() }
                 // Outside strings only JSON's punctuation, numbers and literals.
                 guard isJSONSpace(c) || c == 0x7B || c == 0x7D || c == 0x5B || c == 0x5D || c == 0x2C || c == 0x3A
                         || (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x2B || c == 0x2E || c == 0x65 || c == 0x45
@@ -384,8 +393,12 @@ enum Decoders {
             let isKey = k < n && src[k] == 0x3A
             if isKey || o == markBytes || metadataValue {
                 let key = UnsafeBufferPointer(start: out + markBytes, count: o - markBytes)
+                if roleValue && !isKey, let object = objects.last, systemRoles.contains(where: { $0.elementsEqual(key) }) {
+                    systemObjects.insert(object)
+                }
                 metadataValue = isKey && isMetadataKey(key)
-                if metadataValue && key.elementsEqual(roleKey) { messages = true }
+                roleValue = metadataValue && key.elementsEqual(roleKey)
+                if roleValue { messages = true }
                 o = markBytes; s = markScalars
                 continue
             }
@@ -393,16 +406,20 @@ enum Decoders {
             out[o] = 0x0A; o += 1
             starts[s] = scalar - 1; ends[s] = scalar; s += 1
             values += 1
+            valueStarts.append(markBytes)
+            valueObjects.append(objects.last ?? -1)
         }
         guard values > 0 else { return nil }
+        let systemValues = valueObjects.map { systemObjects.contains($0) }
         return DecodedLayer(encoding: "json", text: String(decoding: UnsafeBufferPointer(start: out, count: o), as: UTF8.self),
                             mapping: .table(Array(UnsafeBufferPointer(start: starts, count: s)), Array(UnsafeBufferPointer(start: ends, count: s))),
-                            escapes: escapes, messages: messages)
+                            escapes: escapes, messages: messages, valueStarts: valueStarts, systemValues: systemValues)
     }
 
     /// Keys whose values label a message rather than carry text (`"role": "user"`), so a chat
     /// message's text starts its own line as it would on its own.
     static let roleKey = Array("role".utf8)
+    static let systemRoles = [Array("system".utf8), Array("developer".utf8)]
     static let metadataKeys: [[UInt8]] = [roleKey] + ["type", "name", "id", "model", "object"].map { Array($0.utf8) }
 
     static func isMetadataKey(_ key: UnsafeBufferPointer<UInt8>) -> Bool {

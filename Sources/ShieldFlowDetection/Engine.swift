@@ -288,10 +288,36 @@ public final class DetectionEngine: Sendable {
                 // model never saw `\n` or `\u0438` as characters, nor keys and braces.
                 if let layer = scratch.transport ?? (mode == .classifier ? reading(of: buf, surface: surface) : nil) {
                     var decoded = layer.text
-                    scratch.topFeatures = nil
-                    scratch.viewDepth = -1
-                    scratch.lowerIsTop = false
-                    decoded.withUTF8 { classify($0, settings: settings, threshold: threshold, surface: surface, scratch: scratch, into: &findings) }
+                    decoded.withUTF8 { text in
+                        guard layer.messages && layer.systemValues.contains(true) else {
+                            scratch.topFeatures = nil
+                            scratch.viewDepth = -1
+                            scratch.lowerIsTop = false
+                            classify(text, settings: settings, threshold: threshold, surface: surface, scratch: scratch, into: &findings)
+                            return
+                        }
+                        // A chat request with the application's system message: the other messages
+                        // are scored one by one, the highest counting, and the system message is not
+                        // scored. It is instructions to the model by design ("You are a helpful
+                        // assistant"), what the classifier learned to flag, and in one window with a
+                        // user's question it read as a persona set-up plus an instruction. The rules
+                        // still read it, role forgery and jailbreak patterns included.
+                        var best: Finding?
+                        for (k, from) in layer.valueStarts.enumerated() where !layer.systemValues[k] {
+                            let to = k + 1 < layer.valueStarts.count ? layer.valueStarts[k + 1] : text.count
+                            scratch.topFeatures = nil
+                            scratch.viewDepth = -1
+                            scratch.lowerIsTop = false
+                            var one: [Finding] = []
+                            classify(UnsafeBufferPointer(rebasing: text[from..<to]), settings: settings, threshold: threshold,
+                                     surface: surface, scratch: scratch, into: &one)
+                            guard var f = one.first, f.confidence > best?.confidence ?? 0 else { continue }
+                            let shift = Self.scalarCount(text, upTo: from)
+                            f.start += shift; f.end += shift
+                            best = f
+                        }
+                        if let best { findings.append(best) }
+                    }
                     for i in before..<findings.count {
                         (findings[i].start, findings[i].end) = layer.parentRange(findings[i].start, findings[i].end)
                         findings[i].via = [layer.encoding]

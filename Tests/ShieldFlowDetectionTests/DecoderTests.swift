@@ -89,6 +89,16 @@ final class DecoderTests: XCTestCase {
         return copy.withUTF8 { decode($0) }
     }
 
+    /// Each string value's start is kept, and whether its object's role is the application's own
+    /// (`system`, `developer`), whatever the key order; nested objects keep their own roles.
+    func testJSONDocumentMarksSystemMessages() throws {
+        let text = #"{"messages": [{"content": "be brief", "role": "system"}, {"role": "user", "content": "hi", "meta": {"role": "developer", "note": "x"}}, {"role": "developer", "content": "d"}]}"#
+        let l = try XCTUnwrap(layer(text, Decoders.jsonDocument))
+        XCTAssertEqual(l.text, "be brief\nhi\nx\nd\n")
+        XCTAssertEqual(l.valueStarts, [0, 9, 12, 14])
+        XCTAssertEqual(l.systemValues, [true, false, true, true])
+    }
+
     /// A JSON document reads as its string values, one per line: keys and a chat message's role
     /// are left out, escapes (surrogate pairs too) are decoded, and every scalar maps back.
     func testJSONDocumentReadsAsItsStringValues() throws {
