@@ -532,7 +532,10 @@ public final class DetectionEngine: Sendable {
                     if fl & hex == 0 { tokenNonHex = true }
                     if fl & letter != 0 { tokenLetters &+= 1 } else { tokenLeet &+= 1 }
                 } else {
-                    if tokenLen == 2 && !tokenNonHex { pairRun &+= 1; if pairRun >= 8 { f.encodedCandidate = true } } else if tokenLen > 0 { pairRun = 0 }
+                    // A byte pair: "57" or "0x57" (C and Python byte arrays).
+                    let pair = tokenLen == 2 ? !tokenNonHex
+                        : tokenLen == 4 && buf[i &- 4] == 0x30 && buf[i &- 3] | 0x20 == 0x78 && hexValue(buf[i &- 2]) && hexValue(buf[i &- 1])
+                    if pair { pairRun &+= 1; if pairRun >= 8 { f.encodedCandidate = true } } else if tokenLen > 0 { pairRun = 0 }
                     tokenNonHex = false
                     if tokenLetters > 0 && tokenLeet > 0 && tokenLen >= 3 { f.leetCandidate = true }
                     if tokenLen == 1 { singles &+= 1; if singles >= 4 { f.splitCandidate = true } } else if tokenLen > 1 || b == 0x0A { singles = 0 }
@@ -767,9 +770,13 @@ public final class DetectionEngine: Sendable {
                 // A long run is decoded whole only when its first 128 characters decode to text:
                 // random or binary data (images, keys, compressed blobs) is turned away cheaply.
                 if run.range.count > 256 {
-                    let probe = Array(buf[run.range.lowerBound ..< run.range.lowerBound + 128])[...]
-                    guard let bytes = run.hex ? Decoders.decodeHex(probe) : Decoders.decodeBase64(probe),
-                          Decoders.mayBeText(bytes) else { return false }
+                    // A cut may split a hex pair, a `0x` prefix or a line break: up to four shorter cuts.
+                    let start = run.range.lowerBound
+                    let probe = (124...128).reversed().lazy.compactMap { (cut: Int) -> [UInt8]? in
+                        let slice = Array(buf[start ..< start + cut])[...]
+                        return run.hex ? Decoders.decodeHex(slice) : Decoders.decodeBase64(slice)
+                    }.first
+                    guard let probe, Decoders.mayBeText(probe) else { return false }
                 }
                 let slice = Array(buf[run.range])[...]
                 guard let bytes = run.hex ? Decoders.decodeHex(slice) : Decoders.decodeBase64(slice),
