@@ -325,6 +325,13 @@ enum Normalizer {
         (b >= 0x30 && b <= 0x39 && b != 0x32 && b != 0x36) || b == 0x40 || b == 0x24 || b == 0x21 || b == 0x7C
     }
 
+    /// Whether the token `[i, j)` stands as a word: no digit that is not a leet character (2, 6)
+    /// touches it. Inside hex, hashes and serial numbers those digits cut pieces out of one long
+    /// token, and a piece that happens to fold into a keyword ("acce55" in a hex dump) is no word.
+    @inline(__always) static func isWord(_ text: UnsafeBufferPointer<UInt8>, _ i: Int, _ j: Int) -> Bool {
+        (i == 0 || text[i - 1] &- 0x30 >= 10) && (j == text.count || text[j] &- 0x30 >= 10)
+    }
+
     /// Whether any ASCII token mixing letters and leet characters folds into a vocabulary word, so
     /// the view is built only when leetspeak can change what matches.
     static func hasLeetWord(_ text: UnsafeBufferPointer<UInt8>, vocabulary: WordSet) -> Bool {
@@ -342,7 +349,7 @@ enum Normalizer {
             }
             var end = j
             while end > i && (text[end - 1] == 0x21 || text[end - 1] == 0x7C) { end -= 1; leet -= 1 }
-            if letters > 0 && leet > 0 && end - i >= 3 && end - i <= vocabulary.longest {
+            if letters > 0 && leet > 0 && end - i >= 3 && end - i <= vocabulary.longest && isWord(text, i, j) {
                 for oneAs: UInt8 in 0x69...0x6C where oneAs == 0x69 || oneAs == 0x6C {
                     var h: UInt64 = 0xcbf29ce484222325
                     for k in i..<end { h = (h ^ UInt64(leetLetter(lower(text[k]), oneAs: oneAs))) &* 0x100000001b3 }
@@ -375,7 +382,7 @@ enum Normalizer {
                 // Trailing "!" or "|" are punctuation more often than letters.
                 var end = j
                 while end > i && (bytes[end - 1] == 0x21 || bytes[end - 1] == 0x7C) { end -= 1; leet -= 1 }
-                if letters > 0 && leet > 0 && end - i >= 3 && end - i <= vocabulary.longest {
+                if letters > 0 && leet > 0 && end - i >= 3 && end - i <= vocabulary.longest && isWord(UnsafeBufferPointer(bytes), i, j) {
                     for oneAs: UInt8 in 0x69...0x6C where oneAs == 0x69 || oneAs == 0x6C {
                         buffer.removeAll(keepingCapacity: true)
                         for k in i..<end { buffer.append(leetLetter(bytes[k], oneAs: oneAs)) }
