@@ -327,7 +327,9 @@ enum Normalizer {
 
     /// Whether the token `[i, j)` stands as a word: no digit that is not a leet character (2, 6)
     /// touches it. Inside hex, hashes and serial numbers those digits cut pieces out of one long
-    /// token, and a piece that happens to fold into a keyword ("acce55" in a hex dump) is no word.
+    /// token, and a piece that happens to fold into a keyword ("acce55" in a hex dump) is no reason
+    /// to build the view. (`foldLeet` itself is unchanged: when the view is built for another
+    /// reason, it folds as the classifier's training features did.)
     @inline(__always) static func isWord(_ text: UnsafeBufferPointer<UInt8>, _ i: Int, _ j: Int) -> Bool {
         (i == 0 || text[i - 1] &- 0x30 >= 10) && (j == text.count || text[j] &- 0x30 >= 10)
     }
@@ -382,7 +384,7 @@ enum Normalizer {
                 // Trailing "!" or "|" are punctuation more often than letters.
                 var end = j
                 while end > i && (bytes[end - 1] == 0x21 || bytes[end - 1] == 0x7C) { end -= 1; leet -= 1 }
-                if letters > 0 && leet > 0 && end - i >= 3 && end - i <= vocabulary.longest && isWord(UnsafeBufferPointer(bytes), i, j) {
+                if letters > 0 && leet > 0 && end - i >= 3 && end - i <= vocabulary.longest {
                     for oneAs: UInt8 in 0x69...0x6C where oneAs == 0x69 || oneAs == 0x6C {
                         buffer.removeAll(keepingCapacity: true)
                         for k in i..<end { buffer.append(leetLetter(bytes[k], oneAs: oneAs)) }

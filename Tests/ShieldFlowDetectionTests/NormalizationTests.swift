@@ -53,8 +53,8 @@ final class NormalizationTests: XCTestCase {
         }
     }
 
-    /// A leet word stands as a word: pieces that 2s and 6s cut out of a hex dump or a hash are not
-    /// folded, however they read.
+    /// A leet word stands as a word: pieces that 2s and 6s cut out of a hex dump or a hash do not
+    /// make the engine build the normalised view, however they read.
     func testLeetspeakPiecesOfLongTokensAreNotWords() {
         let vocabulary = WordSet(["access", "ignore"])
         func leet(_ text: String) -> Bool {
@@ -64,9 +64,7 @@ final class NormalizationTests: XCTestCase {
         XCTAssertTrue(leet("please 1gn0r3, now"))
         XCTAssertFalse(leet("9f2acce552b"), "a piece between a 2 and another 2")
         XCTAssertFalse(leet("6acce55"), "a 6 before it")
-        var view = NormalizedView()
-        Array("ff2acce552ff acce55".utf8).withUnsafeBufferPointer { Normalizer.build($0, into: &view, vocabulary: vocabulary) }
-        XCTAssertEqual(String(decoding: view.bytes, as: UTF8.self), "ff2acce552ff access")
+        XCTAssertFalse(leet(String(repeating: "9f2acce552b1e0c4d7", count: 200)), "a hex dump")
     }
 
     func testUnicodeTagCharactersAreAFindingAndTheirPayloadIsScanned() {
