@@ -135,8 +135,9 @@ enum Decoders {
     /// With `joiningLines`, a run wrapped over several lines (MIME and PEM bodies at 64 or 76
     /// columns, a blob pasted into a narrow editor) is one run: a line break (LF or CRLF) continues
     /// it when at least 16 run characters, not ending in `=` padding, come before it and at least
-    /// 16 after it, or a whole line of them. The decoders skip the line breaks. A joined run that does not decode to text is
-    /// worth reading line by line: `encodedRuns(_:)` of its range without joining gives the pieces.
+    /// 16 after it, or a whole line of them. The decoders skip the line breaks. A joined run that
+    /// does not decode to text is worth reading line by line: `encodedRuns(_:)` of its range
+    /// without joining gives the pieces.
     static func encodedRuns(_ text: UnsafeBufferPointer<UInt8>, joiningLines: Bool = false) -> [(range: Range<Int>, hex: Bool)] {
         var runs: [(Range<Int>, Bool)] = []
         var i = 0

@@ -47,6 +47,13 @@ public final class ScanScratch {
         e.runs += 1; e.findings += findings; e.nanoseconds += nanoseconds
         ruleRuns[rule] = e
     }
+    /// Forgets what the top layer left behind (features, view, lower-case copy) before another
+    /// text is read as the top layer.
+    func forgetTopLayer() {
+        topFeatures = nil
+        viewDepth = -1
+        lowerIsTop = false
+    }
     func countView() { viewsBuilt += 1 }
     func countLayer() { layersScanned += 1 }
 }
@@ -275,9 +282,7 @@ public final class DetectionEngine: Sendable {
             }
             var layers = 0
             scratch.transport = nil
-            scratch.topFeatures = nil
-            scratch.viewDepth = -1
-            scratch.lowerIsTop = false
+            scratch.forgetTopLayer()
             if mode != .classifier {
                 scanLayer(buf, surface: surface, depth: 0, scratch: scratch, layers: &layers, into: &findings)
             }
@@ -290,9 +295,7 @@ public final class DetectionEngine: Sendable {
                     var decoded = layer.text
                     decoded.withUTF8 { text in
                         guard layer.messages && layer.systemValues.contains(true) else {
-                            scratch.topFeatures = nil
-                            scratch.viewDepth = -1
-                            scratch.lowerIsTop = false
+                            scratch.forgetTopLayer()
                             classify(text, settings: settings, threshold: threshold, surface: surface, scratch: scratch, into: &findings)
                             return
                         }
@@ -305,9 +308,7 @@ public final class DetectionEngine: Sendable {
                         var best: Finding?
                         for (k, from) in layer.valueStarts.enumerated() where !layer.systemValues[k] {
                             let to = k + 1 < layer.valueStarts.count ? layer.valueStarts[k + 1] : text.count
-                            scratch.topFeatures = nil
-                            scratch.viewDepth = -1
-                            scratch.lowerIsTop = false
+                            scratch.forgetTopLayer()
                             var one: [Finding] = []
                             classify(UnsafeBufferPointer(rebasing: text[from..<to]), settings: settings, threshold: threshold,
                                      surface: surface, scratch: scratch, into: &one)
