@@ -12,6 +12,29 @@ public struct ScanResult: Sendable {
     public var tokenHealth: Double
 }
 
+/// The text the classifier scores when it differs from the input (`classifierReading`): the
+/// first `count` bytes of `bytes`, and where each stretch of them starts in the input.
+struct ClassifierReading {
+    var bytes: [UInt8] = []
+    var count = 0
+    /// (reading index, input index) at which each stretch starts, in order, the first at (0, 0):
+    /// inside a stretch the reading copies the input byte for byte.
+    var segments: [(reading: Int32, input: Int32)] = []
+
+    /// The input index of the reading's byte `o`.
+    func inputIndex(_ o: Int) -> Int {
+        var lo = 0, hi = segments.count   // the last segment starting at or before `o`
+        while hi - lo > 1 {
+            let mid = (lo + hi) / 2
+            if Int(segments[mid].reading) <= o { lo = mid } else { hi = mid }
+        }
+        return Int(segments[lo].input) + o - Int(segments[lo].reading)
+    }
+
+    /// The reading as text (tests).
+    var text: String { String(decoding: bytes[0..<count], as: UTF8.self) }
+}
+
 /// Per-thread working memory for scans (match data, view buffers, hit sets), like Hyperscan's
 /// scratch. Create one per worker and reuse it; an engine value can be shared by all workers.
 public final class ScanScratch {
@@ -32,9 +55,8 @@ public final class ScanScratch {
     /// Another reading of the top layer (JSON's text, words joined by underscores on a prompt),
     /// which the classifier scores instead of the raw text.
     var transport: DecodedLayer?
-    /// The classifier's input with inter-word spacing collapsed, and each byte's index in the input.
-    var collapsed: [UInt8] = []
-    var collapsedMap: [Int32] = []
+    /// The classifier's input with inter-word spacing collapsed and encoded runs dropped.
+    var reading = ClassifierReading()
     /// Per-rule pattern runs and time, collected when `collectStats` is on (`bench --rule-stats`).
     public var collectStats = false
     public private(set) var ruleRuns: [String: (runs: Int, findings: Int, nanoseconds: UInt64)] = [:]
@@ -921,55 +943,81 @@ public final class DetectionEngine: Sendable {
     /// classifier does not read them (their decoded content is scanned by the rules).
     static let encodedRunFloor = 64
 
-    /// `bytes` as the classifier reads it, into `out`, with each kept byte's index in `map`: with
-    /// `collapse`, every run of spaces and tabs between two characters (not at a line's start or
-    /// end: indentation is kept) as one space; with `dropEncoded`, every run of at least
-    /// `encodedRunFloor` base64/hex characters, letters and digits both, as one space (mapped to
-    /// the run's last byte). False when nothing changed.
+    /// `bytes` as the classifier reads it, into `reading`: with `collapse`, every run of spaces
+    /// and tabs between two characters (not at a line's start or end: indentation is kept) as one
+    /// space; with `dropEncoded`, every run of at least `encodedRunFloor` base64/hex characters,
+    /// letters and digits both, as one space (mapped to the run's last byte). False when nothing
+    /// changed. Unchanged stretches are copied whole, and only the edits are recorded for mapping
+    /// back (a map entry per byte cost more than the scoring it served).
     static func classifierReading(_ b: UnsafeBufferPointer<UInt8>, collapse: Bool, dropEncoded: Bool,
-                                  into out: inout [UInt8], map: inout [Int32]) -> Bool {
-        out.removeAll(keepingCapacity: true)
-        map.removeAll(keepingCapacity: true)
+                                  into reading: inout ClassifierReading) -> Bool {
+        let n = b.count
+        reading.segments.removeAll(keepingCapacity: true)
+        reading.segments.append((0, 0))
+        reading.count = 0
+        guard let src = b.baseAddress else { return false }
+        if reading.bytes.count < n { reading.bytes = [UInt8](repeating: 0, count: max(n, 2 * reading.bytes.count)) }
         @inline(__always) func blank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 }
         @inline(__always) func lineEnd(_ c: UInt8) -> Bool { c == 0x0A || c == 0x0D }
         @inline(__always) func token(_ c: UInt8) -> Bool {
             c &- 0x61 < 26 || c &- 0x41 < 26 || c &- 0x30 < 10 || c == 0x2B || c == 0x2F || c == 0x3D || c == 0x2D || c == 0x5F
         }
         var changed = false
-        var i = 0
-        let n = b.count
-        while i < n {
-            let c = b[i]
-            if collapse && blank(c) && i > 0 && !blank(b[i - 1]) && !lineEnd(b[i - 1]) {
-                var j = i + 1
-                while j < n && blank(b[j]) { j += 1 }
-                if j < n && !lineEnd(b[j]) {
-                    out.append(0x20); map.append(Int32(i))
-                    if j - i > 1 || c != 0x20 { changed = true }
+        var o = 0
+        var segments = reading.segments
+        reading.segments = []
+        reading.bytes.withUnsafeMutableBufferPointer { outBuffer in
+            let out = outBuffer.baseAddress.unsafelyUnwrapped
+            var i = 0
+            var pending = 0   // input bytes [pending, i) are still to be copied to `out` at `o`
+            @inline(__always) func flush(_ upTo: Int) {
+                if upTo > pending { (out + o).update(from: src + pending, count: upTo &- pending); o &+= upTo &- pending }
+            }
+            while i < n {
+                let c = src[i]
+                if collapse && blank(c) && i > 0 && !blank(src[i &- 1]) && !lineEnd(src[i &- 1]) {
+                    var j = i &+ 1
+                    while j < n && blank(src[j]) { j &+= 1 }
+                    if j < n && !lineEnd(src[j]) {
+                        if j &- i > 1 || c != 0x20 {
+                            // One space, mapped to the run's first byte (the stretch being copied
+                            // reaches it); the next stretch starts after the run.
+                            flush(i)
+                            out[o] = 0x20
+                            o &+= 1
+                            segments.append((Int32(o), Int32(j)))
+                            pending = j
+                            changed = true
+                        }
+                        i = j
+                        continue
+                    }
+                }
+                if dropEncoded && token(c) && (i == 0 || !token(src[i &- 1])) {
+                    // Encoded data mixes letters and digits; a rule of `=====` or `-----` is layout.
+                    var j = i, letters = false, digits = false
+                    while j < n && token(src[j]) {
+                        if src[j] &- 0x30 < 10 { digits = true } else if (src[j] | 0x20) &- 0x61 < 26 { letters = true }
+                        j &+= 1
+                    }
+                    if j &- i >= encodedRunFloor && letters && digits {
+                        // Mapped to the run's last byte: a window that starts here starts at its end.
+                        flush(i)
+                        segments.append((Int32(o), Int32(j &- 1)))
+                        out[o] = 0x20
+                        o &+= 1
+                        pending = j
+                        changed = true
+                    }
                     i = j
                     continue
                 }
+                i &+= 1
             }
-            if dropEncoded && token(c) && (i == 0 || !token(b[i - 1])) {
-                // Encoded data mixes letters and digits; a rule of `=====` or `-----` is layout.
-                var j = i, letters = false, digits = false
-                while j < n && token(b[j]) {
-                    if b[j] &- 0x30 < 10 { digits = true } else if (b[j] | 0x20) &- 0x61 < 26 { letters = true }
-                    j += 1
-                }
-                if j - i >= encodedRunFloor && letters && digits {
-                    // Mapped to the run's last byte: a window that starts here starts at its end.
-                    out.append(0x20); map.append(Int32(j - 1))
-                    changed = true
-                    i = j
-                    continue
-                }
-                while i < j { out.append(b[i]); map.append(Int32(i)); i += 1 }
-                continue
-            }
-            out.append(c); map.append(Int32(i))
-            i += 1
+            flush(n)
         }
+        reading.segments = segments
+        reading.count = o
         return changed
     }
 
@@ -990,12 +1038,13 @@ public final class DetectionEngine: Sendable {
         let dropEncoded = f.encodedCandidate
         func score(_ bytes: UnsafeBufferPointer<UInt8>) -> (Float, Range<Int>) {
             guard collapse || dropEncoded,
-                  Self.classifierReading(bytes, collapse: collapse, dropEncoded: dropEncoded, into: &scratch.collapsed, map: &scratch.collapsedMap) else {
+                  Self.classifierReading(bytes, collapse: collapse, dropEncoded: dropEncoded, into: &scratch.reading) else {
                 return settings.classifier.score(bytes)
             }
-            let (p, w) = scratch.collapsed.withUnsafeBufferPointer { settings.classifier.score($0) }
+            let r = scratch.reading
+            let (p, w) = r.bytes.withUnsafeBufferPointer { settings.classifier.score(UnsafeBufferPointer(rebasing: $0[0..<r.count])) }
             guard !w.isEmpty else { return (p, w) }
-            return (p, Int(scratch.collapsedMap[w.lowerBound])..<Int(scratch.collapsedMap[w.upperBound - 1]) + 1)
+            return (p, r.inputIndex(w.lowerBound)..<r.inputIndex(w.upperBound - 1) + 1)
         }
         let p: Float, window: Range<Int>, start: Int, end: Int
         if f.viewNeeded {

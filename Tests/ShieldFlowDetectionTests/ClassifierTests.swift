@@ -138,15 +138,92 @@ final class ClassifierTests: XCTestCase {
             XCTAssertEqual(covered(spaced, f), spaced, "the window maps back to the text as written")
         }
 
-        var out: [UInt8] = [], map: [Int32] = []
+        var reading = ClassifierReading()
         var text = "a \t b\n    c  d  \nend"
-        let changed = text.withUTF8 { DetectionEngine.classifierReading($0, collapse: true, dropEncoded: false, into: &out, map: &map) }
+        let changed = text.withUTF8 { DetectionEngine.classifierReading($0, collapse: true, dropEncoded: false, into: &reading) }
         XCTAssertTrue(changed)
-        XCTAssertEqual(String(decoding: out, as: UTF8.self), "a b\n    c d  \nend", "indentation and trailing blanks stay")
-        XCTAssertEqual(map.count, out.count)
-        XCTAssertEqual(Array(map.prefix(4)), [0, 1, 4, 5])
+        XCTAssertEqual(reading.text, "a b\n    c d  \nend", "indentation and trailing blanks stay")
+        XCTAssertEqual((0..<reading.count).map { reading.inputIndex($0) },
+                       [0, 1, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 19])
         var single = "one two\n  three"
-        XCTAssertFalse(single.withUTF8 { DetectionEngine.classifierReading($0, collapse: true, dropEncoded: false, into: &out, map: &map) })
+        XCTAssertFalse(single.withUTF8 { DetectionEngine.classifierReading($0, collapse: true, dropEncoded: false, into: &reading) })
+        XCTAssertEqual(reading.text, single, "an unchanged reading is the text itself")
+    }
+
+    /// The classifier's reading (copied in stretches, with only its edits recorded) against a
+    /// straightforward byte-by-byte version with an index per byte, on random texts of blanks,
+    /// line ends, token characters and long mixed runs.
+    func testClassifierReadingMatchesByteByByteVersion() {
+        func reference(_ b: [UInt8], collapse: Bool, dropEncoded: Bool) -> (out: [UInt8], map: [Int], changed: Bool) {
+            func blank(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 }
+            func lineEnd(_ c: UInt8) -> Bool { c == 0x0A || c == 0x0D }
+            func token(_ c: UInt8) -> Bool {
+                (c >= 0x61 && c <= 0x7A) || (c >= 0x41 && c <= 0x5A) || (c >= 0x30 && c <= 0x39) || "+/=-_".utf8.contains(c)
+            }
+            var out: [UInt8] = [], map: [Int] = [], changed = false, i = 0
+            while i < b.count {
+                let c = b[i]
+                if collapse && blank(c) && i > 0 && !blank(b[i - 1]) && !lineEnd(b[i - 1]) {
+                    var j = i + 1
+                    while j < b.count && blank(b[j]) { j += 1 }
+                    if j < b.count && !lineEnd(b[j]) {
+                        out.append(0x20); map.append(i)
+                        if j - i > 1 || c != 0x20 { changed = true }
+                        i = j
+                        continue
+                    }
+                }
+                if dropEncoded && token(c) && (i == 0 || !token(b[i - 1])) {
+                    var j = i, letters = false, digits = false
+                    while j < b.count && token(b[j]) {
+                        if b[j] >= 0x30 && b[j] <= 0x39 { digits = true } else if (b[j] | 0x20) >= 0x61 && (b[j] | 0x20) <= 0x7A { letters = true }
+                        j += 1
+                    }
+                    if j - i >= DetectionEngine.encodedRunFloor && letters && digits {
+                        out.append(0x20); map.append(j - 1); changed = true; i = j
+                        continue
+                    }
+                    while i < j { out.append(b[i]); map.append(i); i += 1 }
+                    continue
+                }
+                out.append(c); map.append(i)
+                i += 1
+            }
+            return (out, map, changed)
+        }
+        var state: UInt64 = 42
+        func next(_ n: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int(state >> 33) % n
+        }
+        let pieces: [[UInt8]] = [[0x20], [0x20, 0x20], [0x09], [0x20, 0x09, 0x20], [0x0A], [0x0D, 0x0A], Array("word".utf8),
+                                 Array("a1".utf8), Array("==".utf8), Array("é".utf8), Array(".".utf8)]
+        var reading = ClassifierReading()
+        var runs = 0
+        for _ in 0..<3000 {
+            var text: [UInt8] = []
+            for _ in 0..<next(40) {
+                if next(12) == 0 {
+                    // A long token run, mixed or letters only, near the floor.
+                    let length = DetectionEngine.encodedRunFloor - 3 + next(8)
+                    let mixed = next(3) != 0
+                    text += (0..<length).map { k in mixed && k % 5 == 0 ? UInt8(0x30 + next(10)) : UInt8(0x61 + next(26)) }
+                    runs += 1
+                } else {
+                    text += pieces[next(pieces.count)]
+                }
+            }
+            for (collapse, dropEncoded) in [(true, false), (false, true), (true, true)] {
+                let expected = reference(text, collapse: collapse, dropEncoded: dropEncoded)
+                let changed = text.withUnsafeBufferPointer {
+                    DetectionEngine.classifierReading($0, collapse: collapse, dropEncoded: dropEncoded, into: &reading)
+                }
+                XCTAssertEqual(changed, expected.changed)
+                XCTAssertEqual(Array(reading.bytes[0..<reading.count]), expected.out)
+                XCTAssertEqual((0..<reading.count).map { reading.inputIndex($0) }, expected.map)
+            }
+        }
+        XCTAssertGreaterThan(runs, 1000)
     }
 
     /// Long base64/hex runs (an image in a notebook's output, an attachment) are not read by the
@@ -168,17 +245,19 @@ final class ClassifierTests: XCTestCase {
                               "prose next to a blob is still read")
         XCTAssertGreaterThanOrEqual(f.start, 1999, "the window starts at the blob's end, not its beginning")
 
-        var out: [UInt8] = [], map: [Int32] = []
+        var reading = ClassifierReading()
         var text = "see " + String(repeating: "ab12", count: 16) + " and sha 0123abcd"
-        XCTAssertTrue(text.withUTF8 { DetectionEngine.classifierReading($0, collapse: false, dropEncoded: true, into: &out, map: &map) })
-        XCTAssertEqual(String(decoding: out, as: UTF8.self), "see   and sha 0123abcd", "a 64-character run becomes one space")
-        XCTAssertEqual(map[4], 67)
-        XCTAssertEqual(map[5], 68)
+        XCTAssertTrue(text.withUTF8 { DetectionEngine.classifierReading($0, collapse: false, dropEncoded: true, into: &reading) })
+        XCTAssertEqual(reading.text, "see   and sha 0123abcd", "a 64-character run becomes one space")
+        XCTAssertEqual(reading.inputIndex(3), 3)
+        XCTAssertEqual(reading.inputIndex(4), 67)
+        XCTAssertEqual(reading.inputIndex(5), 68)
+        XCTAssertEqual(reading.inputIndex(21), 84)
         var rule = "<!-- " + String(repeating: "=", count: 70) + " -->"
-        XCTAssertFalse(rule.withUTF8 { DetectionEngine.classifierReading($0, collapse: false, dropEncoded: true, into: &out, map: &map) },
+        XCTAssertFalse(rule.withUTF8 { DetectionEngine.classifierReading($0, collapse: false, dropEncoded: true, into: &reading) },
                        "a line of = is layout, not data")
         var short = "see " + String(repeating: "ab12", count: 15) + "x"
-        XCTAssertFalse(short.withUTF8 { DetectionEngine.classifierReading($0, collapse: false, dropEncoded: true, into: &out, map: &map) })
+        XCTAssertFalse(short.withUTF8 { DetectionEngine.classifierReading($0, collapse: false, dropEncoded: true, into: &reading) })
     }
 
     /// Classifier-only mode reads JSON the way the full engine does.
