@@ -405,6 +405,11 @@ public final class DetectionEngine: Sendable {
         var spaces = 0
         /// Tabs, and spaces after a space: spacing the classifier reads collapsed (on prompts).
         var irregularSpacing = 0
+        /// Runs of at least `digitRunFloor` digits (separators allowed, as `maxDigits` counts
+        /// them), as (start, end, digits) triples, at most `maxDigitRuns` of them; the
+        /// digit-gated rules search around these instead of the whole text.
+        var digitRuns: [Int32] = []
+        var digitRunsOverflow = false
 
         /// Whether normalisation can change the text (after `needsView` confirmed the candidates).
         var viewNeeded: Bool { nonASCII || splitCandidate || leetCandidate }
@@ -433,6 +438,11 @@ public final class DetectionEngine: Sendable {
         }
         return t
     }()
+    /// Digit runs at least this long are recorded in `Features.digitRuns`; a rule gated on fewer
+    /// digits searches the whole text.
+    static let digitRunFloor = 8
+    static let maxDigitRuns = 32
+
     static let digit: UInt8 = 1, letter: UInt8 = 2, b64: UInt8 = 4, sep: UInt8 = 8, escape: UInt8 = 16, leetSym: UInt8 = 32, hex: UInt8 = 64
 
     /// One pass over the bytes: the cheap facts that decide which later stages run.
@@ -440,6 +450,7 @@ public final class DetectionEngine: Sendable {
     static func features(_ buf: UnsafeBufferPointer<UInt8>, letterRuns: Bool = true) -> Features {
         var f = Features()
         var digits = 0, seps = 0, b64Run = 0, b64Mixed = false
+        var digitStart = 0, digitEnd = 0     // the current digit run: first digit, past the last
         var tokenLetters = 0, tokenLeet = 0, tokenLen = 0, singles = 0
         var groupDigits = 0, groups = 0      // dotted quad
         var hexChars = 0, colons = 0         // hex groups and colons
@@ -483,7 +494,7 @@ public final class DetectionEngine: Sendable {
                     } else {
                         hexChars &+= run
                     }
-                    if digits > 0 { if digits > f.maxDigits { f.maxDigits = digits }; digits = 0; seps = 0 }
+                    if digits > 0 { endDigitRun(&f, digits, digitStart, digitEnd); digits = 0; seps = 0 }
                     b64Run &+= run; tokenLen &+= run; tokenLetters &+= run
                     groups = 0; groupDigits = 0
                     continue
@@ -501,7 +512,7 @@ public final class DetectionEngine: Sendable {
                     // The common case: a letter continues the current word.
                     if b < 0x61 { f.hasUpper = true; if b64Run > 0 && buf[i - 1] >= 0x61 { b64Mixed = true } }
                     if fl & hex == 0 { tokenNonHex = true }
-                    if digits > 0 { if digits > f.maxDigits { f.maxDigits = digits }; digits = 0; seps = 0 }
+                    if digits > 0 { endDigitRun(&f, digits, digitStart, digitEnd); digits = 0; seps = 0 }
                     b64Run &+= 1; tokenLen &+= 1; tokenLetters &+= 1
                     if fl & hex != 0 { hexChars &+= 1 } else { if colons >= 2 && hexChars >= 2 { f.ipv6Shape = true }; colons = 0; hexChars = 0 }
                     if groups != 0 || groupDigits != 0 { groups = 0; groupDigits = 0 }
@@ -509,11 +520,12 @@ public final class DetectionEngine: Sendable {
                     continue
                 }
                 if fl & digit != 0 {
-                    digits &+= 1; seps = 0
+                    if digits == 0 { digitStart = i }
+                    digits &+= 1; seps = 0; digitEnd = i &+ 1
                 } else if fl & sep != 0 && digits > 0 && seps < 2 {
                     seps &+= 1
                 } else {
-                    if digits > f.maxDigits { f.maxDigits = digits }
+                    if digits > 0 { endDigitRun(&f, digits, digitStart, digitEnd) }
                     digits = 0; seps = 0
                 }
                 if fl & b64 != 0 { b64Run &+= 1; if fl & letter == 0 { b64Mixed = true } } else {
@@ -583,7 +595,7 @@ public final class DetectionEngine: Sendable {
                 i &+= 1
             }
         }
-        if digits > f.maxDigits { f.maxDigits = digits }
+        if digits > 0 { endDigitRun(&f, digits, digitStart, digitEnd) }
         if b64Run >= 16 && b64Mixed { f.encodedCandidate = true }
         if groups >= 3 && groupDigits >= 1 && groupDigits <= 3 { f.ipv4Shape = true }
         if colons >= 2 && hexChars >= 2 { f.ipv6Shape = true }
@@ -591,6 +603,13 @@ public final class DetectionEngine: Sendable {
         f.nonASCII = high & 0x80 != 0
         f.jsonShape = Decoders.hasJSONShape(buf)
         return f
+    }
+
+    @inline(__always) static func endDigitRun(_ f: inout Features, _ digits: Int, _ start: Int, _ end: Int) {
+        if digits > f.maxDigits { f.maxDigits = digits }
+        guard digits >= digitRunFloor else { return }
+        if f.digitRuns.count >= 3 * maxDigitRuns { f.digitRunsOverflow = true; return }
+        f.digitRuns.append(Int32(start)); f.digitRuns.append(Int32(end)); f.digitRuns.append(Int32(digits))
     }
 
     /// The feature pass, with the split-letter and leetspeak candidates of ASCII text confirmed, so
@@ -676,7 +695,23 @@ public final class DetectionEngine: Sendable {
         }
         swap(&h, &sink.hits)
         let rot13 = sink.rot13
-        for (r, m) in digitRules where f.maxDigits >= m { Self.set(&h.raw, r); h.window[r].lo = 0; h.window[r].hi = Int32.max }
+        for (r, m) in digitRules where f.maxDigits >= m {
+            Self.set(&h.raw, r)
+            if m < Self.digitRunFloor || f.digitRunsOverflow || rules[r].normalized {
+                h.window[r].lo = 0; h.window[r].hi = Int32.max
+                continue
+            }
+            // Around each run of enough digits (raw-text offsets: these rules read the raw text),
+            // as around a keyword: a value these rules find holds such a run.
+            var k = 0
+            while k < f.digitRuns.count {
+                let (start, end, digits) = (f.digitRuns[k], f.digitRuns[k + 1], Int(f.digitRuns[k + 2]))
+                k += 3
+                guard digits >= m else { continue }
+                h.window[r].lo = min(h.window[r].lo, start); h.window[r].hi = max(h.window[r].hi, end)
+                h.spans.append(KeywordSpan(rule: Int32(r), start: start, end: end))
+            }
+        }
         for (r, shape) in shapeRules where shape == .ipv4 ? f.ipv4Shape : f.ipv6Shape {
             Self.set(&h.raw, r); h.window[r].lo = 0; h.window[r].hi = Int32.max
         }

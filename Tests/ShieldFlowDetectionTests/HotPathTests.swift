@@ -129,6 +129,44 @@ final class FeaturePassTests: XCTestCase {
     }
 }
 
+final class DigitRunTests: XCTestCase {
+    /// The feature pass records where runs of enough digits are, separators included as
+    /// `maxDigits` counts them, and gives up listing them past the cap.
+    func testFeaturePassRecordsDigitRuns() {
+        func runs(_ text: String) -> ([Int32], Bool) {
+            let f = Array(text.utf8).withUnsafeBufferPointer { DetectionEngine.features($0) }
+            return (f.digitRuns, f.digitRunsOverflow)
+        }
+        XCTAssertEqual(runs("call (607) 938-3774 today, or 12 34").0, [6, 19, 10])
+        XCTAssertEqual(runs("v1.2.3 and 1234567 are short").0, [])
+        XCTAssertEqual(runs("12345678").0, [0, 8, 8])
+        XCTAssertEqual(runs("a 1234 - 5678 b").0, [], "three separators end a run")
+        let many = (0..<(DetectionEngine.maxDigitRuns + 1)).map { _ in "123-45-6789" }.joined(separator: " and ")
+        XCTAssertEqual(runs(many).0.count, 3 * DetectionEngine.maxDigitRuns)
+        XCTAssertTrue(runs(many).1)
+    }
+
+    /// The digit-gated rules search around each run of digits, not the whole text: values far
+    /// apart in a long text are all found, at their places, with few runs (windows) and with more
+    /// than the cap (the whole text).
+    func testDigitGatedRulesFindEveryValueAroundItsRun() {
+        let filler = String(repeating: "The quarterly report lists revenue by region and notes the new office. ", count: 14)
+        for count in [3, DetectionEngine.maxDigitRuns + 4] {
+            var text = ""
+            var expected: [String] = []
+            for k in 0..<count {
+                let ssn = "\(100 + k)-4\(k % 10)-\(1000 + k)"
+                expected.append(ssn)
+                text += filler + "SSN \(ssn) on file, updated 2026-02-1\(k % 10). "
+            }
+            let r = scan(text)
+            let found = r.findings.filter { $0.ruleId == "SF-PII-SSN" }.map { covered(text, $0) }
+            XCTAssertEqual(found, expected, "\(count) values")
+            XCTAssertEqual(r.action, .allowMasked)
+        }
+    }
+}
+
 final class SplitRunTests: XCTestCase {
     /// The pre-check must say yes exactly when building the view would rejoin split letters.
     func testSplitRunCheckAgreesWithTheView() {
