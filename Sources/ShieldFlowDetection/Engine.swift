@@ -987,8 +987,13 @@ public final class DetectionEngine: Sendable {
     static func classifierReading(_ b: UnsafeBufferPointer<UInt8>, collapse: Bool, dropEncoded: Bool,
                                   into reading: inout ClassifierReading) -> Bool {
         let n = b.count
-        reading.segments.removeAll(keepingCapacity: true)
-        reading.segments.append((0, 0))
+        // The segments are moved out while the copy loop holds `reading.bytes` (an access to
+        // `reading` inside it would overlap) and moved back at the end.
+        var segments = reading.segments
+        reading.segments = []
+        segments.removeAll(keepingCapacity: true)
+        segments.append((0, 0))
+        defer { reading.segments = segments }
         reading.count = 0
         guard let src = b.baseAddress else { return false }
         if reading.bytes.count < n { reading.bytes = [UInt8](repeating: 0, count: max(n, 2 * reading.bytes.count)) }
@@ -999,8 +1004,6 @@ public final class DetectionEngine: Sendable {
         }
         var changed = false
         var o = 0
-        var segments = reading.segments
-        reading.segments = []
         reading.bytes.withUnsafeMutableBufferPointer { outBuffer in
             let out = outBuffer.baseAddress.unsafelyUnwrapped
             var i = 0
@@ -1051,7 +1054,6 @@ public final class DetectionEngine: Sendable {
             }
             flush(n)
         }
-        reading.segments = segments
         reading.count = o
         return changed
     }
