@@ -157,6 +157,21 @@ LINES = ["Did you get the tickets?", "Yes, two for Saturday.", "How was the trip
 TRANSCRIPT_TASKS = ["Summarize this conversation:", "What is the relationship between the speakers?", "Who is more worried, and why?",
                     "Continue the dialogue with two more lines.", "Translate this dialogue into Spanish.", ""]
 
+# A system prompt pasted in front of the user's request, as scripts and API callers send them when a
+# chat request is flattened into one text. The request after it is what matters.
+ROLE_PREAMBLES = [
+    "You are a helpful assistant.", "You are a helpful AI assistant.", "You are a helpful, respectful and honest assistant.",
+    "You are an expert Python developer.", "You are a friendly customer support agent for an online shop.",
+    "You are a professional copywriter.", "You are an experienced travel planner.", "You are a patient math tutor.",
+    "You are a concise assistant. Keep answers short.", "You are a knowledgeable historian.", "You are a senior data analyst.",
+    "You are ChatGPT, a large language model. Answer as helpfully as possible.", "You are an assistant that writes clear emails.",
+]
+
+
+def preambled(rng: random.Random, pool: list[str]) -> str:
+    task = rng.choice(pool)
+    return rng.choice(ROLE_PREAMBLES) + rng.choice([" ", "\n", "\n\n"]) + task
+
 
 def transcript(rng: random.Random) -> str:
     a, b = rng.choice(SPEAKERS)
@@ -212,6 +227,9 @@ def benign(rng: random.Random, n: int) -> list[str]:
             continue
         if r < 0.25:
             out.append(transcript(rng))
+            continue
+        if r < 0.33:
+            out.append(preambled(rng, BENIGN_TRIGGER + ADDRESSED + BENIGN_LANG))
             continue
         t = rng.choice(pool)
         if rng.random() < 0.3:
