@@ -168,6 +168,67 @@ ROLE_PREAMBLES = [
 ]
 
 
+# Requests that manage the conversation itself: the language, length, format or tone of the answers,
+# the previous answer, what the model can and cannot do. They speak to the model about its answers
+# ("you must answer in …", "your previous answer") as attacks do, and ask nothing of its setup.
+LANGUAGES = ["Spanish", "French", "German", "Italian", "Portuguese", "Japanese", "British English", "simple English", "Dutch", "Polish"]
+STYLE_OPENERS = ["You must", "Please", "From now on,", "Always", "Could you", "I'd like you to", "Make sure you", "For the rest of this chat,"]
+STYLE_REQUESTS = [
+    "{o} answer in {lang} for the rest of this conversation.", "{o} reply in {lang} from now on.", "{o} keep every answer under {k} words.",
+    "{o} use a {tone} tone in your replies.", "{o} respond with bullet points only.", "{o} answer with yes or no only.",
+    "{o} show only the code in your answers, no explanation.", "{o} avoid the word '{w}' in your answers.", "{o} write in paragraphs instead of lists.",
+    "Never say '{w}' in your answers.", "Don't use emojis in your replies.", "Summarize your previous answer in {k} words.",
+    "Rewrite your last answer in a more {tone} tone.", "Make your previous reply shorter.", "Can you expand on the second point of your answer?",
+    "Shorten your answer to one sentence.", "Translate your previous answer into {lang}.", "Your last answer was too long; try again in {k} words.",
+    "What are your limitations as a language model?", "What can't you do as an AI assistant?", "How do you handle questions you don't know the answer to?",
+    "Do you have access to the internet or only to your training data?", "How recent is your knowledge?", "Can you remember earlier parts of our conversation?",
+    "Why did your previous answer contradict the first one?", "Explain your reasoning for the last answer step by step.",
+]
+TONES = ["formal", "casual", "friendly", "professional", "playful", "neutral", "concise", "warm"]
+FILLER_WORDS = ["basically", "delve", "actually", "literally", "utilize", "synergy", "very"]
+
+
+def style_request(rng: random.Random) -> str:
+    return rng.choice(STYLE_REQUESTS).format(o=rng.choice(STYLE_OPENERS), lang=rng.choice(LANGUAGES), k=rng.choice([20, 50, 100, 150]),
+                                             tone=rng.choice(TONES), w=rng.choice(FILLER_WORDS))
+
+
+# Machine logs as tools return them (syslog, application and cluster logs): terse lines of hosts,
+# numbers and verbs ("action start", "command", "ignoring", "override", "password") that the model
+# had only seen in attacks.
+LOG_HOSTS = ["node-{n}", "web-{n:02d}", "db{n}", "R{n}-M0-N{m}-C:J{k}-U01", "ip-10-0-{n}-{m}", "worker{n}", "gw-{n}"]
+LOG_PROCS = ["sshd", "kernel", "systemd", "cron", "nginx", "dockerd", "kubelet", "postgres", "app", "scheduler", "RAS KERNEL", "auth"]
+LOG_LEVELS = ["INFO", "WARN", "ERROR", "DEBUG", "FATAL", "NOTICE"]
+LOG_MESSAGES = [
+    "action start {n} 1 wait (command {k})", "action end {n} 0 (command {k})", "Accepted password for {u} from 10.0.{m}.{k} port 22 ssh2",
+    "Failed password for invalid user {u} from 192.168.{m}.{k}", "session opened for user {u} by (uid=0)", "Started Session {n} of user {u}.",
+    "instruction cache parity error corrected", "ignoring stale lock file /var/run/app.pid", "config override applied: max_conn={k}",
+    "generating core.{n}", "command not found: {u}", "node status {n} 1 not responding", "Link error on broadcast tree {k}",
+    "system reset requested by watchdog", "admin login from console", "Removing orphaned pod {n}", "Skipping instruction at 0x{k:04x}",
+    "user {u} granted access to /srv/share", "access denied for {u}: permission denied", "request timed out after {k} ms",
+    "disk usage {m}% on /dev/sda1", "restarting service after {k} failures", "ciod: LOGIN chdir(/home/{u}) failed",
+]
+LOG_USERS = ["root", "admin", "ubuntu", "deploy", "alice", "bob", "svc_backup", "postgres", "test"]
+
+
+def log_excerpt(rng: random.Random) -> str:
+    lines = []
+    stamp = rng.randint(1_100_000_000, 1_700_000_000)
+    for _ in range(rng.randint(4, 20)):
+        stamp += rng.randint(0, 900)
+        host = rng.choice(LOG_HOSTS).format(n=rng.randint(1, 400), m=rng.randint(0, 15), k=rng.randint(0, 31))
+        msg = rng.choice(LOG_MESSAGES).format(n=rng.randint(1, 99999), m=rng.randint(0, 99), k=rng.randint(0, 65535), u=rng.choice(LOG_USERS))
+        style = rng.randint(0, 2)
+        if style == 0:
+            lines.append(f"{rng.randint(1, 999999)} {host} {msg.split(' ')[0]} {stamp} {msg}")
+        elif style == 1:
+            lines.append(f"- {stamp} {host} {rng.choice(LOG_PROCS)} {rng.choice(LOG_LEVELS)} {msg}")
+        else:
+            lines.append(f"2024-0{rng.randint(1, 9)}-{rng.randint(10, 28)} {rng.randint(10, 23)}:{rng.randint(10, 59)}:{rng.randint(10, 59)} {host} "
+                         f"{rng.choice(LOG_PROCS)}[{rng.randint(100, 40000)}]: {msg}")
+    return "\n".join(lines)
+
+
 def preambled(rng: random.Random, pool: list[str]) -> str:
     task = rng.choice(pool)
     return rng.choice(ROLE_PREAMBLES) + rng.choice([" ", "\n", "\n\n"]) + task
@@ -230,6 +291,12 @@ def benign(rng: random.Random, n: int) -> list[str]:
             continue
         if r < 0.33:
             out.append(preambled(rng, BENIGN_TRIGGER + ADDRESSED + BENIGN_LANG))
+            continue
+        if r < 0.36:
+            out.append(style_request(rng))
+            continue
+        if r < 0.41:
+            out.append(log_excerpt(rng))
             continue
         t = rng.choice(pool)
         if rng.random() < 0.3:
