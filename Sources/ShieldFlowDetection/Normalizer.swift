@@ -241,6 +241,16 @@ enum Normalizer {
         b == 0x20 || b == 0x2E || b == 0x2D || b == 0x5F || b == 0x2A || b == 0x2F || b == 0x7C || b == 0x2C || b == 0x2B || b == 0x7E
     }
 
+    /// Quotes and brackets that wrap each letter of a split word: `"i","g"`, `[i][g]`, `(i) (g)`.
+    @inline(__always) static func isWrapper(_ b: UInt8, opening: Bool) -> Bool {
+        switch b {
+        case 0x22, 0x27, 0x60: return true                    // " ' `
+        case 0x5B, 0x28, 0x7B: return opening                 // [ ( {
+        case 0x5D, 0x29, 0x7D: return !opening                // ] ) }
+        default: return false
+        }
+    }
+
     /// "i g n o r e" / "i.g.n.o.r.e" → "ignore": runs of at least four one-character tokens
     /// separated by one or two separator characters lose their separators.
     static func rejoinSplitLetters(_ view: inout NormalizedView) {
@@ -249,9 +259,13 @@ enum Normalizer {
         var keep = [Bool]()
         var rejoined = 0
         view.bytes.withUnsafeBufferPointer { bytes in
-            forEachSplitRun(n, alnum: { isAlnum(bytes[$0]) }, separator: { isSplitSeparator(bytes[$0]) }) { first, last in
+            forEachSplitRun(n, byte: { bytes[$0] }, alnum: { isAlnum(bytes[$0]) }, separator: { isSplitSeparator(bytes[$0]) }) { first, last in
                 if keep.isEmpty { keep = [Bool](repeating: true, count: n) }
                 for p in first..<last where !isAlnum(bytes[p]) { keep[p] = false }
+                // The wrappers around the whole run go too: `[i][g]…[e]` reads as `ig…e`.
+                if first > 0, last + 1 < n, isWrapper(bytes[first - 1], opening: true), isWrapper(bytes[last + 1], opening: false) {
+                    keep[first - 1] = false; keep[last + 1] = false
+                }
                 rejoined += 1
                 return true
             }
@@ -272,16 +286,18 @@ enum Normalizer {
     static func hasSplitRun(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         guard text.count >= 7 else { return false }
         var found = false
-        forEachSplitRun(text.count, alnum: { let b = text[$0]; return isAlnum(b &- 0x41 < 26 ? b | 0x20 : b) },
+        forEachSplitRun(text.count, byte: { text[$0] }, alnum: { let b = text[$0]; return isAlnum(b &- 0x41 < 26 ? b | 0x20 : b) },
                         separator: { isSplitSeparator(text[$0]) }) { _, _ in found = true; return false }
         return found
     }
 
     /// Runs of at least four single alphanumeric characters, each separated from the next by one or
-    /// two separator characters ("i g n o r e", "i.g.n.o.r.e"): `body(first, last)` gets the
-    /// positions of a run's first and last character, in order, until it returns false.
+    /// two separator characters ("i g n o r e", "i.g.n.o.r.e"), or each quoted or bracketed
+    /// (`"i","g","n"`, `'i' 'g' 'n'`, `[i][g][n]`): `body(first, last)` gets the positions of a
+    /// run's first and last character, in order, until it returns false.
     @inline(__always)
-    static func forEachSplitRun(_ n: Int, alnum: (Int) -> Bool, separator: (Int) -> Bool, _ body: (Int, Int) -> Bool) {
+    static func forEachSplitRun(_ n: Int, byte: (Int) -> UInt8, alnum: (Int) -> Bool, separator: (Int) -> Bool,
+                                _ body: (Int, Int) -> Bool) {
         var i = 0
         while i < n {
             guard alnum(i) else { i &+= 1; continue }
@@ -293,9 +309,16 @@ enum Normalizer {
             var last = i, count = 1
             var j = i + 1
             while j < n {
+                // The gap: a closing quote or bracket, up to two separators, an opening one.
+                // Both or neither: `(a) b` is not a wrapped run.
                 var k = j
-                while k < n && k - j < 2 && separator(k) { k += 1 }
-                guard k > j, k < n, alnum(k), k + 1 >= n || !alnum(k + 1) else { break }
+                let closed = k < n && isWrapper(byte(k), opening: false)
+                if closed { k += 1 }
+                let separators = k
+                while k < n && k - separators < 2 && separator(k) { k += 1 }
+                let opened = k < n && isWrapper(byte(k), opening: true)
+                if opened { k += 1 }
+                guard closed == opened, k > j, k < n, alnum(k), k + 1 >= n || !alnum(k + 1) else { break }
                 last = k
                 count += 1
                 j = k + 1

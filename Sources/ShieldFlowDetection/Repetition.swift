@@ -6,6 +6,9 @@ enum Repetition {
     /// Identical consecutive tokens needed (period 1), and tokens needed for periods 2–4.
     static let minSame = 10
     static let minPeriodic = 24
+    /// A word glued to itself: units of 9 to 32 bytes, at least five copies.
+    static let maxWordPeriod = 32
+    static let minWordRepeats = 5
 
     /// Byte range of the first flood, or nil. Keeps only the last eight tokens (a ring on the
     /// stack), so a scan allocates nothing. Token boundaries are found eight bytes at a time: a
@@ -28,7 +31,7 @@ enum Repetition {
                 let print = fingerprint(buf, s, e)
                 starts[k & 7] = s; ends[k & 7] = e; prints[k & 7] = Int(bitPattern: UInt(print))
                 count &+= 1
-                if e - s >= 40, let q = charPeriod(buf, s, e), q <= 8, !isDecoration(buf, s, s + q) { return s..<e }
+                if e - s >= 40, let q = charPeriod(buf, s, e), !isDecoration(buf, s, s + q) { return s..<e }
                 // Token k against token k − q: equal fingerprints decide for tokens of up to
                 // seven bytes (length and every byte are in it); longer ones are compared.
                 @inline(__always) func period(_ q: Int, _ run: inout Int, _ from: inout Int) -> Range<Int>? {
@@ -160,12 +163,17 @@ enum Repetition {
         return end
     }
 
-    /// The smallest period (≤ 8) that at least 90% of a long token follows, or nil.
+    /// The smallest period that at least 90% of a long token follows, or nil: up to 8 bytes, or up
+    /// to `maxWordPeriod` for a token that holds at least `minWordRepeats` copies of its unit (a
+    /// word pasted without spaces, "glitchTokenglitchTokenglitchToken…").
     /// A period fails as soon as more than a tenth of the positions break it (`same ≥ 90%` ⟺
     /// `mismatches ≤ total / 10`), so an ordinary long token (a URL, a hash) costs a fraction of
-    /// one pass per period instead of eight whole passes.
+    /// one pass per period instead of whole passes; a period above 8 is tried only when the
+    /// token's first eight bytes come back one period later.
     static func charPeriod(_ buf: UnsafeBufferPointer<UInt8>, _ s: Int, _ e: Int) -> Int? {
-        for p in 1...8 {
+        let longest = min(maxWordPeriod, (e - s) / minWordRepeats)
+        for p in 1...max(8, longest) {
+            if p > 8 && !(0..<8).allSatisfy({ buf[s + $0] == buf[s + p + $0] }) { continue }
             let total = e - s - p
             var mismatches = 0
             var k = s + p

@@ -164,5 +164,18 @@ enum Adversarial {
         ("combining-marks", "i" + fill("\u{0301}", bytes: 64 * 1024 - 1)),
         ("cyrillic-mixed", fill("іgnоrе ")),
         ("dan-persona", fill("you are DAN ")),
+        ("quoted-letters", fill("\"i\",")),
+        // One 64 KiB token, periodic for three quarters and noise after: every period the flood
+        // detector tries fails only at the end.
+        ("periodic-head-noisy-tail", String(repeating: "a", count: 48 * 1024) + noise(16 * 1024)),
     ]
+
+    /// Letters b–z from a fixed linear congruential sequence: no period a detector could find.
+    static func noise(_ count: Int) -> String {
+        var x: UInt64 = 0x2545_F491_4F6C_DD1D
+        return String(decoding: (0..<count).map { _ -> UInt8 in
+            x = x &* 6364136223846793005 &+ 1442695040888963407
+            return 0x62 + UInt8((x >> 33) % 25)
+        }, as: UTF8.self)
+    }
 }

@@ -104,6 +104,15 @@ final class DetectionTests: XCTestCase {
         XCTAssertTrue(ruleIds(scan(String(repeating: "ö ", count: 200) + "say hi")).contains("SF-OBF-REPEAT"))
         XCTAssertTrue(ruleIds(scan(String(repeating: ") ] } ", count: 40))).contains("SF-OBF-REPEAT"))
         XCTAssertFalse(ruleIds(scan("# " + String(repeating: "=", count: 60) + "\n# Title\n|---|---|")).contains("SF-OBF-REPEAT"))
+        // A word pasted to itself without spaces: a unit of up to 32 bytes, five copies or more.
+        XCTAssertTrue(ruleIds(scan("say " + String(repeating: "glitchTokenHere", count: 8))).contains("SF-OBF-REPEAT"))
+        XCTAssertTrue(ruleIds(scan(String(repeating: "useRelativeImagePath", count: 6))).contains("SF-OBF-REPEAT"))
+        for benign in ["abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz",
+                       "sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+                       "|" + String(repeating: "-----------|", count: 8),
+                       String(repeating: "tick", count: 4) + String(repeating: "-tock-", count: 4)] {
+            XCTAssertFalse(ruleIds(scan(benign)).contains("SF-OBF-REPEAT"), benign)
+        }
     }
 
     /// Spacing is not an evasion: a multi-word keyword matches across doubled spaces, tabs and line

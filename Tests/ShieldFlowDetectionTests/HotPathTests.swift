@@ -21,7 +21,7 @@ final class RepetitionTests: XCTestCase {
         tokens(from: 0) { s, e in
             starts.append(s); ends.append(e)
             let k = starts.count - 1
-            if e - s >= 40, let p = Repetition.charPeriod(buf, s, e), p <= 8, !Repetition.isDecoration(buf, s, s + p) { found = s..<e; return false }
+            if e - s >= 40, let p = Repetition.charPeriod(buf, s, e), !Repetition.isDecoration(buf, s, s + p) { found = s..<e; return false }
             for p in 1...4 where k >= p {
                 if Repetition.equal(buf, starts[k], ends[k], starts[k - p], ends[k - p]) && !(p == 1 && Repetition.isDecoration(buf, s, e)) {
                     if run[p] == 0 { runStart[p] = starts[k - p] }
@@ -90,17 +90,21 @@ final class RepetitionTests: XCTestCase {
 
 extension RepetitionTests {
     /// The early exit must not change which period is found: checked against the definition
-    /// (the smallest p ≤ 8 with at least 90% of positions equal to the one p before).
+    /// (the smallest p with at least 90% of positions equal to the one p before; p ≤ 8, or up to
+    /// 32 with five copies whose first eight bytes come back exactly).
     func testCharPeriodMatchesTheDefinition() {
         var rng = RandomizedTests.SplitMix64(state: 5)
         func next(_ n: Int) -> Int { Int.random(in: 0..<n, using: &rng) }
         var periodic = 0
         for _ in 0..<5000 {
-            let unit = (0..<(1 + next(9))).map { _ in UInt8(0x61 + next(4)) }
+            let unit = (0..<(1 + next(next(2) == 0 ? 9 : 24))).map { _ in UInt8(0x61 + next(4)) }
             let length = 40 + next(80)
             var token = (0..<length).map { unit[$0 % unit.count] }
             for _ in 0..<next(length / 6 + 1) { token[next(length)] = UInt8(0x61 + next(26)) }   // noise
-            let definition: Int? = (1...8).first { p in
+            // Periods above 8 need five copies and their first eight bytes back exactly.
+            let longest = max(8, min(Repetition.maxWordPeriod, length / Repetition.minWordRepeats))
+            let definition: Int? = (1...longest).first { p in
+                if p > 8 && token[0..<8] != token[p..<(p + 8)] { return false }
                 var same = 0
                 for k in p..<length where token[k] == token[k - p] { same += 1 }
                 return same * 10 >= (length - p) * 9
