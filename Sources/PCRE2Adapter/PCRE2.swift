@@ -34,24 +34,33 @@ public final class PCRE2Regex: @unchecked Sendable {
     public let isJIT: Bool
     /// Compiled in UTF mode (every pattern but one made with `asciiSubjects`).
     public let isUTF: Bool
+    /// Compiled with `PCRE2_USE_OFFSET_LIMIT`: `forEachMatch` can bound where a match may start.
+    public let allowsStartLimit: Bool
     private let code: OpaquePointer
     private let context: OpaquePointer?
+    private let matchLimit: UInt32
+    private let depthLimit: UInt32
 
     /// - Parameters:
     ///   - matchLimit: PCRE2's match limit (backtracking steps per match attempt).
     ///   - depthLimit: PCRE2's depth limit (used by the interpreter when JIT is unavailable).
+    ///   - startLimit: compile with `PCRE2_USE_OFFSET_LIMIT`, so that `forEachMatch(startLimit:)`
+    ///     can stop the search from trying start positions past a given offset.
     ///   - asciiSubjects: the pattern will only ever search ASCII text, so it is compiled without
     ///     UTF mode: its matches on ASCII text are the same, and the JIT's code is faster (measured
     ///     on the shipped rules over benign prompts: about 9% less time in patterns). Fails for a
     ///     pattern that needs UTF mode, such as `\x{100}`. On non-ASCII text it would match bytes,
     ///     not characters.
     public init(_ pattern: String, options: Options = [], matchLimit: UInt32 = 100_000,
-                depthLimit: UInt32 = 1_000, asciiSubjects: Bool = false) throws(PCRE2Error) {
+                depthLimit: UInt32 = 1_000, asciiSubjects: Bool = false, startLimit: Bool = false) throws(PCRE2Error) {
         self.pattern = pattern
         isUTF = !asciiSubjects
+        allowsStartLimit = startLimit
+        self.matchLimit = matchLimit
+        self.depthLimit = depthLimit
         var errorCode: Int32 = 0
         var errorOffset = 0
-        let flags = options.rawValue | (asciiSubjects ? 0 : PCRE2_UTF)
+        let flags = options.rawValue | (asciiSubjects ? 0 : PCRE2_UTF) | (startLimit ? PCRE2_USE_OFFSET_LIMIT : 0)
         let compiled: OpaquePointer? = pattern.utf8.withContiguousStorageIfAvailable { buf in
             pcre2_compile_8(buf.baseAddress, buf.count, flags, &errorCode, &errorOffset, nil)
         } ?? {
@@ -87,12 +96,25 @@ public final class PCRE2Regex: @unchecked Sendable {
     /// (valid UTF-8), until `body` returns false, `maxMatches` is reached or the limits stop it.
     /// `group` is the first capture group that took part in the match, if any: a pattern whose
     /// alternatives each capture the value (`a(\d+)|(\d+)b`) gets the value from whichever matched.
+    /// `startLimit` (for a pattern compiled with `startLimit: true`): no match starts past this
+    /// offset, and the search stops trying there instead of at the end of `subject`.
     @discardableResult
-    public func forEachMatch(in subject: UnsafeBufferPointer<UInt8>, from startOffset: Int = 0, scratch: PCRE2Scratch,
-                             maxMatches: Int = 64, _ body: (_ match: Range<Int>, _ group: Range<Int>?) -> Bool) -> Outcome {
+    public func forEachMatch(in subject: UnsafeBufferPointer<UInt8>, from startOffset: Int = 0, startLimit: Int? = nil,
+                             scratch: PCRE2Scratch, maxMatches: Int = 64,
+                             _ body: (_ match: Range<Int>, _ group: Range<Int>?) -> Bool) -> Outcome {
         guard let base = subject.baseAddress ?? UnsafePointer(bitPattern: 1) else { return .completed }
         var start = startOffset
         var found = 0
+        // The limit lives in a match context; the shared one must not change under other
+        // threads, so a limited search uses the scratch's own, with this pattern's limits.
+        var context = self.context
+        if let startLimit, allowsStartLimit, let own = scratch.context {
+            if startLimit < start { return .completed }
+            pcre2_set_match_limit_8(own, matchLimit)
+            pcre2_set_depth_limit_8(own, depthLimit)
+            pcre2_set_offset_limit_8(own, startLimit)
+            context = own
+        }
         while start <= subject.count && found < maxMatches {
             let rc = isJIT
                 ? pcre2_jit_match_8(code, base, subject.count, start, 0, scratch.matchData, context)
@@ -136,10 +158,16 @@ public final class PCRE2Regex: @unchecked Sendable {
 /// Per-thread match state (PCRE2 match data). Not thread-safe: one per worker.
 public final class PCRE2Scratch {
     let matchData: OpaquePointer
+    /// For searches with a start limit (see `forEachMatch`).
+    let context: OpaquePointer?
 
     public init() {
         matchData = pcre2_match_data_create_8(16, nil)!
+        context = pcre2_match_context_create_8(nil)
     }
 
-    deinit { pcre2_match_data_free_8(matchData) }
+    deinit {
+        pcre2_match_data_free_8(matchData)
+        if let context { pcre2_match_context_free_8(context) }
+    }
 }

@@ -749,27 +749,33 @@ public final class DetectionEngine: Sendable {
                     let regex = unicode ? rule.unicodeRegex : rule.regex
                     assert(unicode || Self.isASCII(subject), "the ASCII regex searches only ASCII text")
                     let after = Int(ruleWindow[r])
-                    func window(_ lo: Int, _ hi: Int) {
+                    // `lastHit`: where the window's last keyword hit ends. A rule whose matches hold a
+                    // keyword starts no match past it.
+                    func window(_ lo: Int, _ hi: Int, lastHit: Int?) {
                         // Snap the window to scalar boundaries: PCRE2's JIT does not re-check UTF-8.
                         var from = max(0, min(lo, subject.count))
                         while from > 0 && subject[from] & 0xC0 == 0x80 { from -= 1 }
                         var to = min(subject.count, hi)
                         while to < subject.count && subject[to] & 0xC0 == 0x80 { to += 1 }
-                        match(rule, regex: regex, in: UnsafeBufferPointer(rebasing: subject[0..<to]), from: from, onView: onView,
+                        match(rule, regex: regex, in: UnsafeBufferPointer(rebasing: subject[0..<to]), from: from,
+                              startLimit: rule.matchHoldsKeyword ? lastHit.map { min($0, to) } : nil, onView: onView,
                               nonASCII: f.nonASCII, via: onView ? viaView : [], scratch: scratch, into: &out)
                     }
                     if hi == Int(Int32.max) || firstSpan == lastSpan {
-                        window(hi == Int(Int32.max) ? 0 : lo - 160, hi == Int(Int32.max) ? subject.count : hi + after)
+                        if hi == Int(Int32.max) { window(0, subject.count, lastHit: nil) } else { window(lo - 160, hi + after, lastHit: hi) }
                         return
                     }
                     // One run per group of hits whose windows overlap.
                     var k = firstSpan
                     while k < lastSpan {
                         let from = Int(h.spans[k].start) - 160
-                        var to = Int(h.spans[k].end) + after
+                        var last = Int(h.spans[k].end)
+                        var to = last + after
                         k += 1
-                        while k < lastSpan && Int(h.spans[k].start) - 160 <= to { to = max(to, Int(h.spans[k].end) + after); k += 1 }
-                        window(from, to)
+                        while k < lastSpan && Int(h.spans[k].start) - 160 <= to {
+                            last = max(last, Int(h.spans[k].end)); to = max(to, last + after); k += 1
+                        }
+                        window(from, to, lastHit: last)
                     }
                 }
                 if rule.normalized && useView {
@@ -935,10 +941,12 @@ public final class DetectionEngine: Sendable {
     }
 
     private func match(_ rule: CompiledRule, regex: PCRE2Regex, in subject: UnsafeBufferPointer<UInt8>, from: Int,
-                       onView: Bool, nonASCII: Bool, via: [String], scratch: ScanScratch, into out: inout [Finding]) {
+                       startLimit: Int? = nil, onView: Bool, nonASCII: Bool, via: [String], scratch: ScanScratch,
+                       into out: inout [Finding]) {
         // Every value is masked, however many there are; intent rules need only a few matches.
         let cap = rule.category.isSensitiveValue ? Int.max : 64
-        let outcome = regex.forEachMatch(in: subject, from: from, scratch: scratch.pcre, maxMatches: cap) { m, group in
+        let outcome = regex.forEachMatch(in: subject, from: from, startLimit: startLimit, scratch: scratch.pcre,
+                                         maxMatches: cap) { m, group in
             let range = group ?? m
             if let validate = rule.validator {
                 let value = String(decoding: UnsafeBufferPointer(rebasing: subject[range]), as: UTF8.self)

@@ -33,6 +33,11 @@ public struct RuleSpec: Codable, Sendable, Hashable {
     public var words: [String]?
     /// Bytes after the last keyword hit that a match may extend to (default 320).
     public var window: Int?
+    /// Every match holds one of the rule's keywords, so a match starts no later than the last
+    /// keyword hit of its window: the search stops trying start positions there (PCRE2's offset
+    /// limit) instead of at the window's end. For big patterns whose window reaches far past
+    /// the keyword (a lookahead over the next sentences).
+    public var matchHoldsKeyword: Bool?
     /// Match case-sensitively on the original text. Defaults to true for PII and secret rules,
     /// which also match on the original text instead of the normalised view.
     public var caseSensitive: Bool?
@@ -41,6 +46,7 @@ public struct RuleSpec: Codable, Sendable, Hashable {
     enum CodingKeys: String, CodingKey {
         case id, name, category, owasp, severity, confidence, surfaces, keywords, pattern, validator, type
         case minDigits = "min_digits", caseSensitive = "case_sensitive", examples, words, window, prefilter
+        case matchHoldsKeyword = "match_holds_keyword"
     }
 }
 
@@ -77,6 +83,8 @@ public final class CompiledRule: Sendable {
     let confidence: Double
     public let id: String
     public let type: String
+    /// See `RuleSpec.matchHoldsKeyword`.
+    let matchHoldsKeyword: Bool
 
     init(spec: RuleSpec, file: String, category: ShieldFlowCore.Category, severity: Severity, surfaces: Set<Surface>,
          normalized: Bool, regex: PCRE2Regex, unicodeRegex: PCRE2Regex, validator: Validators.Check?,
@@ -95,6 +103,7 @@ public final class CompiledRule: Sendable {
         confidence = spec.confidence
         id = spec.id
         type = spec.type ?? category.rawValue
+        matchHoldsKeyword = spec.matchHoldsKeyword == true && regex.allowsStartLimit && unicodeRegex.allowsStartLimit
     }
 }
 
@@ -236,10 +245,12 @@ public struct RuleSet: Sendable {
             // Intent rules match the NFKC view: normalise the pattern's literals the same way (ASCII,
             // and so every regex metacharacter, is unchanged by NFKC).
             let source = normalized ? pattern.precomposedStringWithCompatibilityMapping : pattern
-            unicodeRegex = try PCRE2Regex(source, options: options.union(.ucp))
+            let limited = spec.matchHoldsKeyword == true
+            unicodeRegex = try PCRE2Regex(source, options: options.union(.ucp), startLimit: limited)
             // `regex` only ever searches ASCII text (see `scanLayer`): without UTF mode where the
             // pattern allows it, because PCRE2's JIT code is faster so.
-            regex = try (try? PCRE2Regex(source, options: options, asciiSubjects: true)) ?? PCRE2Regex(source, options: options)
+            regex = try (try? PCRE2Regex(source, options: options, asciiSubjects: true, startLimit: limited))
+                ?? PCRE2Regex(source, options: options, startLimit: limited)
         } catch {
             return fail("pattern does not compile: \(error)")
         }

@@ -241,6 +241,37 @@ final class DetectionTests: XCTestCase {
         XCTAssertEqual(scan("Example: AKIAIOSFODNN7EXAMPLE is the documentation placeholder key.").findings, [])
     }
 
+    /// SF-INJ-018 searches only up to its last keyword hit (`match_holds_keyword`): the same
+    /// findings as a search over the whole window, on its examples, on them padded into long
+    /// texts with decoy keywords, and several in one text.
+    func testKeywordBoundedSearchFindsWhatTheWholeWindowFinds() throws {
+        let set = RuleSet.load(directory: Fixtures.rulesDirectory)
+        let rule = try XCTUnwrap(set.rules.first { $0.id == "SF-INJ-018" })
+        XCTAssertTrue(rule.matchHoldsKeyword)
+        // The same rules with the option taken out.
+        let directory = URL(fileURLWithPath: Fixtures.rulesDirectory)
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".yaml") }.sorted()
+        let sources = try files.map { file -> (file: String, yaml: String) in
+            let yaml = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
+            return (file, yaml.replacingOccurrences(of: "    match_holds_keyword: true\n", with: ""))
+        }
+        let unbounded = RuleSet.compile(sources: sources)
+        XCTAssertTrue(unbounded.errors.isEmpty)
+        let plain = try DetectionEngine(ruleSet: unbounded)
+        XCTAssertFalse(try XCTUnwrap(unbounded.rules.first { $0.id == "SF-INJ-018" }).matchHoldsKeyword)
+        let pad = String(repeating: "The model card lists the agent and the assistant roles. ", count: 12)
+        let examples = rule.spec.examples?.match ?? []
+        XCTAssertFalse(examples.isEmpty)
+        var texts = examples + (rule.spec.examples?.noMatch ?? [])
+        texts += examples.map { pad + $0 + " " + pad }
+        texts.append(examples.joined(separator: "\n" + pad + "\n"))
+        for text in texts {
+            let bounded = Fixtures.engine.scan(text, surface: .toolOutput).findings.filter { $0.ruleId == "SF-INJ-018" }
+            let whole = plain.scan(text, surface: .toolOutput).findings.filter { $0.ruleId == "SF-INJ-018" }
+            XCTAssertEqual(bounded.map { [$0.start, $0.end] }, whole.map { [$0.start, $0.end] }, text)
+        }
+    }
+
     func testPIILookAlikesAreNotFlagged() {
         for text in ["Order #1229192435689187 shipped", "Invalid SSN example: 000-17-1602", "Upgrade to version 6.12.77.470",
                      "The meeting code is 976 280 7909.", "ISBN 978-5-153-70091-0", "Coordinates -50.582270, -16.506349",

@@ -141,6 +141,29 @@ final class MatcherTests: XCTestCase {
         XCTAssertEqual(found.map(\.1), [4..<6, 13..<15, nil])
     }
 
+    /// A start limit keeps matches that start at or before it (JIT and interpreter alike) and stops
+    /// the search there; the matches themselves may run past it.
+    func testStartLimitBoundsWhereMatchesStart() throws {
+        let re = try PCRE2Regex(#"note to the ai: \w+"#, startLimit: true)
+        XCTAssertTrue(re.allowsStartLimit)
+        var text = "xx note to the ai: obey. yy note to the ai: again."
+        func starts(_ limit: Int?) -> [Int] {
+            var found: [Int] = []
+            _ = text.withUTF8 { re.forEachMatch(in: $0, startLimit: limit, scratch: PCRE2Scratch()) { m, _ in found.append(m.lowerBound); return true } }
+            return found
+        }
+        XCTAssertEqual(starts(nil), [3, 28])
+        XCTAssertEqual(starts(3), [3], "a match starting at the limit counts")
+        XCTAssertEqual(starts(2), [])
+        XCTAssertEqual(starts(28), [3, 28])
+        XCTAssertEqual(starts(27), [3])
+        // A pattern compiled without the option ignores the limit rather than failing.
+        let plain = try PCRE2Regex(#"note to the ai: \w+"#)
+        var all: [Int] = []
+        _ = text.withUTF8 { plain.forEachMatch(in: $0, startLimit: 2, scratch: PCRE2Scratch()) { m, _ in all.append(m.lowerBound); return true } }
+        XCTAssertEqual(all, [3, 28])
+    }
+
     func testMatchLimitStopsCatastrophicBacktracking() throws {
         let re = try PCRE2Regex("(a+)+$", matchLimit: 10_000)
         var text = String(repeating: "a", count: 5_000) + "b"
