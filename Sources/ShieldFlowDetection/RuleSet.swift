@@ -103,7 +103,7 @@ public final class CompiledRule: Sendable {
         confidence = spec.confidence
         id = spec.id
         type = spec.type ?? category.rawValue
-        matchHoldsKeyword = spec.matchHoldsKeyword == true && regex.allowsStartLimit && unicodeRegex.allowsStartLimit
+        matchHoldsKeyword = spec.matchHoldsKeyword == true
     }
 }
 
