@@ -35,8 +35,8 @@ public struct RuleSpec: Codable, Sendable, Hashable {
     public var window: Int?
     /// Every match holds one of the rule's keywords, so a match starts no later than the last
     /// keyword hit of its window: the search stops trying start positions there (PCRE2's offset
-    /// limit) instead of at the window's end. For big patterns whose window reaches far past
-    /// the keyword (a lookahead over the next sentences).
+    /// limit) instead of at the window's end. The default for intent rules (false for PII and
+    /// secret rules); `false` lets a match start anywhere in the window after a keyword.
     public var matchHoldsKeyword: Bool?
     /// Match case-sensitively on the original text. Defaults to true for PII and secret rules,
     /// which also match on the original text instead of the normalised view.
@@ -88,7 +88,7 @@ public final class CompiledRule: Sendable {
 
     init(spec: RuleSpec, file: String, category: ShieldFlowCore.Category, severity: Severity, surfaces: Set<Surface>,
          normalized: Bool, regex: PCRE2Regex, unicodeRegex: PCRE2Regex, validator: Validators.Check?,
-         foldedKeywords: [[UInt8]], wholeWords: [[UInt8]]) {
+         foldedKeywords: [[UInt8]], wholeWords: [[UInt8]], matchHoldsKeyword: Bool) {
         self.spec = spec
         self.file = file
         self.category = category
@@ -103,7 +103,7 @@ public final class CompiledRule: Sendable {
         confidence = spec.confidence
         id = spec.id
         type = spec.type ?? category.rawValue
-        matchHoldsKeyword = spec.matchHoldsKeyword == true
+        self.matchHoldsKeyword = matchHoldsKeyword
     }
 }
 
@@ -122,8 +122,9 @@ public struct RuleSet: Sendable {
 
     public var errors: [RuleProblem] { problems.filter { $0.level == .error } }
 
-    /// Loads every `*.yaml`/`*.yml` file in `directory` (sorted by name).
-    public static func load(directory: String) -> RuleSet {
+    /// Loads every `*.yaml`/`*.yml` file in `directory` (sorted by name). `keywordBoundedSearch:
+    /// false` compiles every rule as if it set `match_holds_keyword: false` (tests compare both).
+    public static func load(directory: String, keywordBoundedSearch: Bool = true) -> RuleSet {
         let fm = FileManager.default
         guard let names = try? fm.contentsOfDirectory(atPath: directory) else {
             return RuleSet(rules: [], problems: [RuleProblem(level: .error, file: directory, ruleId: nil,
@@ -142,12 +143,12 @@ public struct RuleSet: Sendable {
         if sources.isEmpty && problems.isEmpty {
             problems.append(RuleProblem(level: .error, file: directory, ruleId: nil, message: "no rule files (*.yaml)"))
         }
-        let set = compile(sources: sources)
+        let set = compile(sources: sources, keywordBoundedSearch: keywordBoundedSearch)
         return RuleSet(rules: set.rules, problems: problems + set.problems, version: set.version)
     }
 
     /// Compiles rule files given as (file name, YAML text) pairs.
-    public static func compile(sources: [(file: String, yaml: String)]) -> RuleSet {
+    public static func compile(sources: [(file: String, yaml: String)], keywordBoundedSearch: Bool = true) -> RuleSet {
         var rules: [CompiledRule] = []
         var problems: [RuleProblem] = []
         var seen: [String: String] = [:]
@@ -185,7 +186,7 @@ public struct RuleSet: Sendable {
                     continue
                 }
                 seen[spec.id] = file
-                switch compileRule(spec, file: file) {
+                switch compileRule(spec, file: file, keywordBoundedSearch: keywordBoundedSearch) {
                 case .success(let (rule, warnings)):
                     rules.append(rule)
                     problems.append(contentsOf: warnings)
@@ -207,7 +208,8 @@ public struct RuleSet: Sendable {
         }
     }
 
-    static func compileRule(_ spec: RuleSpec, file: String) -> Result<(CompiledRule, [RuleProblem]), RuleProblem> {
+    static func compileRule(_ spec: RuleSpec, file: String,
+                            keywordBoundedSearch: Bool = true) -> Result<(CompiledRule, [RuleProblem]), RuleProblem> {
         func fail(_ m: String) -> Result<(CompiledRule, [RuleProblem]), RuleProblem> {
             .failure(RuleProblem(level: .error, file: file, ruleId: spec.id, message: m))
         }
@@ -240,12 +242,12 @@ public struct RuleSet: Sendable {
         if normalized, let upper = firstUpperCaseLiteral(pattern) {
             return fail("intent patterns match lower-case text: write the literal `\(upper)` in lower case")
         }
+        let limited = keywordBoundedSearch && (spec.matchHoldsKeyword ?? normalized)
         let regex: PCRE2Regex, unicodeRegex: PCRE2Regex
         do {
             // Intent rules match the NFKC view: normalise the pattern's literals the same way (ASCII,
             // and so every regex metacharacter, is unchanged by NFKC).
             let source = normalized ? pattern.precomposedStringWithCompatibilityMapping : pattern
-            let limited = spec.matchHoldsKeyword == true
             unicodeRegex = try PCRE2Regex(source, options: options.union(.ucp), startLimit: limited)
             // `regex` only ever searches ASCII text (see `scanLayer`): without UTF mode where the
             // pattern allows it, because PCRE2's JIT code is faster so.
@@ -273,7 +275,7 @@ public struct RuleSet: Sendable {
         }
         let rule = CompiledRule(spec: spec, file: file, category: category, severity: severity, surfaces: surfaces,
                                 normalized: normalized, regex: regex, unicodeRegex: unicodeRegex, validator: validator,
-                                foldedKeywords: keywords, wholeWords: words)
+                                foldedKeywords: keywords, wholeWords: words, matchHoldsKeyword: limited)
         return .success((rule, warnings))
     }
 

@@ -244,32 +244,39 @@ final class DetectionTests: XCTestCase {
     /// SF-INJ-018 searches only up to its last keyword hit (`match_holds_keyword`): the same
     /// findings as a search over the whole window, on its examples, on them padded into long
     /// texts with decoy keywords, and several in one text.
+    /// Intent rules search only up to their last keyword hit (`match_holds_keyword`, on by
+    /// default): every rule's examples, alone, padded with decoy keywords and run together, give
+    /// the same findings as a search of the whole window after each keyword.
     func testKeywordBoundedSearchFindsWhatTheWholeWindowFinds() throws {
         let set = RuleSet.load(directory: Fixtures.rulesDirectory)
-        let rule = try XCTUnwrap(set.rules.first { $0.id == "SF-INJ-018" })
-        XCTAssertTrue(rule.matchHoldsKeyword)
-        // The same rules with the option taken out.
-        let directory = URL(fileURLWithPath: Fixtures.rulesDirectory)
-        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".yaml") }.sorted()
-        let sources = try files.map { file -> (file: String, yaml: String) in
-            let yaml = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
-            return (file, yaml.replacingOccurrences(of: "    match_holds_keyword: true\n", with: ""))
-        }
-        let unbounded = RuleSet.compile(sources: sources)
+        let unbounded = RuleSet.load(directory: Fixtures.rulesDirectory, keywordBoundedSearch: false)
         XCTAssertTrue(unbounded.errors.isEmpty)
+        XCTAssertFalse(unbounded.rules.contains { $0.matchHoldsKeyword })
         let plain = try DetectionEngine(ruleSet: unbounded)
-        XCTAssertFalse(try XCTUnwrap(unbounded.rules.first { $0.id == "SF-INJ-018" }).matchHoldsKeyword)
-        let pad = String(repeating: "The model card lists the agent and the assistant roles. ", count: 12)
-        let examples = rule.spec.examples?.match ?? []
-        XCTAssertFalse(examples.isEmpty)
-        var texts = examples + (rule.spec.examples?.noMatch ?? [])
-        texts += examples.map { pad + $0 + " " + pad }
-        texts.append(examples.joined(separator: "\n" + pad + "\n"))
-        for text in texts {
-            let bounded = Fixtures.engine.scan(text, surface: .toolOutput).findings.filter { $0.ruleId == "SF-INJ-018" }
-            let whole = plain.scan(text, surface: .toolOutput).findings.filter { $0.ruleId == "SF-INJ-018" }
-            XCTAssertEqual(bounded.map { [$0.start, $0.end] }, whole.map { [$0.start, $0.end] }, text)
+        let intent = set.rules.filter { !$0.category.isSensitiveValue }
+        XCTAssertFalse(intent.isEmpty)
+        XCTAssertTrue(intent.allSatisfy(\.matchHoldsKeyword))
+        XCTAssertFalse(set.rules.contains { $0.category.isSensitiveValue && $0.matchHoldsKeyword })
+        let decoy = "The model card lists the agent and the assistant roles; ignore typos in the instructions above. "
+        let pad = String(repeating: decoy, count: 6)
+        var compared = 0
+        for rule in intent {
+            let examples = rule.spec.examples?.match ?? []
+            var texts = examples + (rule.spec.examples?.noMatch ?? [])
+            texts += examples.map { pad + $0 + " " + pad }
+            // One decoy between examples: six would pass the keyword-hit cap (`maxKeywordHits`),
+            // past which a window stops growing by design.
+            if examples.count > 1 { texts.append(examples.joined(separator: "\n" + decoy + "\n")) }
+            for text in texts {
+                for surface in rule.surfaces.sorted(by: { $0.rawValue < $1.rawValue }) {
+                    let bounded = Fixtures.engine.scan(text, surface: surface).findings.filter { $0.ruleId == rule.id }
+                    let whole = plain.scan(text, surface: surface).findings.filter { $0.ruleId == rule.id }
+                    XCTAssertEqual(bounded.map { [$0.start, $0.end] }, whole.map { [$0.start, $0.end] }, "\(rule.id) on \(surface): \(text)")
+                    compared += whole.count
+                }
+            }
         }
+        XCTAssertGreaterThan(compared, 500, "the comparison saw findings")
     }
 
     func testPIILookAlikesAreNotFlagged() {
