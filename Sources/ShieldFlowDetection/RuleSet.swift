@@ -122,9 +122,25 @@ public struct RuleSet: Sendable {
 
     public var errors: [RuleProblem] { problems.filter { $0.level == .error } }
 
-    /// Loads every `*.yaml`/`*.yml` file in `directory` (sorted by name). `keywordBoundedSearch:
-    /// false` compiles every rule as if it set `match_holds_keyword: false` (tests compare both).
-    public static func load(directory: String, keywordBoundedSearch: Bool = true) -> RuleSet {
+    /// How rules are compiled. The defaults are the engine's speed-ups, which keep every finding;
+    /// `.asWritten` turns them off, and the tests compare the two.
+    public struct CompileOptions: Sendable {
+        /// Intent rules search only up to their last keyword hit unless they set
+        /// `match_holds_keyword: false`; off: every rule searches its whole window.
+        public var keywordBoundedSearch = true
+        /// Top-level alternatives that start with `\b` share one test of it (`PatternRewrite`).
+        public var factorWordBoundaries = true
+        public init() {}
+        public static let asWritten: CompileOptions = {
+            var o = CompileOptions()
+            o.keywordBoundedSearch = false
+            o.factorWordBoundaries = false
+            return o
+        }()
+    }
+
+    /// Loads every `*.yaml`/`*.yml` file in `directory` (sorted by name).
+    public static func load(directory: String, options: CompileOptions = CompileOptions()) -> RuleSet {
         let fm = FileManager.default
         guard let names = try? fm.contentsOfDirectory(atPath: directory) else {
             return RuleSet(rules: [], problems: [RuleProblem(level: .error, file: directory, ruleId: nil,
@@ -143,12 +159,12 @@ public struct RuleSet: Sendable {
         if sources.isEmpty && problems.isEmpty {
             problems.append(RuleProblem(level: .error, file: directory, ruleId: nil, message: "no rule files (*.yaml)"))
         }
-        let set = compile(sources: sources, keywordBoundedSearch: keywordBoundedSearch)
+        let set = compile(sources: sources, options: options)
         return RuleSet(rules: set.rules, problems: problems + set.problems, version: set.version)
     }
 
     /// Compiles rule files given as (file name, YAML text) pairs.
-    public static func compile(sources: [(file: String, yaml: String)], keywordBoundedSearch: Bool = true) -> RuleSet {
+    public static func compile(sources: [(file: String, yaml: String)], options: CompileOptions = CompileOptions()) -> RuleSet {
         var rules: [CompiledRule] = []
         var problems: [RuleProblem] = []
         var seen: [String: String] = [:]
@@ -186,7 +202,7 @@ public struct RuleSet: Sendable {
                     continue
                 }
                 seen[spec.id] = file
-                switch compileRule(spec, file: file, keywordBoundedSearch: keywordBoundedSearch) {
+                switch compileRule(spec, file: file, options: options) {
                 case .success(let (rule, warnings)):
                     rules.append(rule)
                     problems.append(contentsOf: warnings)
@@ -209,7 +225,7 @@ public struct RuleSet: Sendable {
     }
 
     static func compileRule(_ spec: RuleSpec, file: String,
-                            keywordBoundedSearch: Bool = true) -> Result<(CompiledRule, [RuleProblem]), RuleProblem> {
+                            options: CompileOptions = CompileOptions()) -> Result<(CompiledRule, [RuleProblem]), RuleProblem> {
         func fail(_ m: String) -> Result<(CompiledRule, [RuleProblem]), RuleProblem> {
             .failure(RuleProblem(level: .error, file: file, ruleId: spec.id, message: m))
         }
@@ -237,22 +253,28 @@ public struct RuleSet: Sendable {
         let normalized = !category.isSensitiveValue
         // Intent rules match lower-case text (the view, or a lower-cased copy of ASCII text), so
         // they need no caseless matching; PII and secret rules match the text as given.
-        var options: PCRE2Regex.Options = []
-        if !normalized && spec.caseSensitive == false { options.insert(.caseless) }
+        var regexOptions: PCRE2Regex.Options = []
+        if !normalized && spec.caseSensitive == false { regexOptions.insert(.caseless) }
         if normalized, let upper = firstUpperCaseLiteral(pattern) {
             return fail("intent patterns match lower-case text: write the literal `\(upper)` in lower case")
         }
-        let limited = keywordBoundedSearch && (spec.matchHoldsKeyword ?? normalized)
+        let limited = options.keywordBoundedSearch && (spec.matchHoldsKeyword ?? normalized)
         let regex: PCRE2Regex, unicodeRegex: PCRE2Regex
         do {
             // Intent rules match the NFKC view: normalise the pattern's literals the same way (ASCII,
             // and so every regex metacharacter, is unchanged by NFKC).
-            let source = normalized ? pattern.precomposedStringWithCompatibilityMapping : pattern
-            unicodeRegex = try PCRE2Regex(source, options: options.union(.ucp), startLimit: limited)
-            // `regex` only ever searches ASCII text (see `scanLayer`): without UTF mode where the
-            // pattern allows it, because PCRE2's JIT code is faster so.
-            regex = try (try? PCRE2Regex(source, options: options, asciiSubjects: true, startLimit: limited))
-                ?? PCRE2Regex(source, options: options, startLimit: limited)
+            let asWritten = normalized ? pattern.precomposedStringWithCompatibilityMapping : pattern
+            let rewritten = options.factorWordBoundaries ? PatternRewrite.factorWordBoundaries(asWritten) : asWritten
+            func compile(_ source: String) throws -> (PCRE2Regex, PCRE2Regex) {
+                let unicode = try PCRE2Regex(source, options: regexOptions.union(.ucp), startLimit: limited)
+                // `regex` only ever searches ASCII text (see `scanLayer`): without UTF mode where the
+                // pattern allows it, because PCRE2's JIT code is faster so.
+                let ascii = try (try? PCRE2Regex(source, options: regexOptions, asciiSubjects: true, startLimit: limited))
+                    ?? PCRE2Regex(source, options: regexOptions, startLimit: limited)
+                return (ascii, unicode)
+            }
+            // A pattern that fails reports its error at the offsets as written.
+            (regex, unicodeRegex) = try (try? compile(rewritten)) ?? compile(asWritten)
         } catch {
             return fail("pattern does not compile: \(error)")
         }

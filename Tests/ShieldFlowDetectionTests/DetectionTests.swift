@@ -244,15 +244,16 @@ final class DetectionTests: XCTestCase {
     /// SF-INJ-018 searches only up to its last keyword hit (`match_holds_keyword`): the same
     /// findings as a search over the whole window, on its examples, on them padded into long
     /// texts with decoy keywords, and several in one text.
-    /// Intent rules search only up to their last keyword hit (`match_holds_keyword`, on by
-    /// default): every rule's examples, alone, padded with decoy keywords and run together, give
-    /// the same findings as a search of the whole window after each keyword.
-    func testKeywordBoundedSearchFindsWhatTheWholeWindowFinds() throws {
+    /// The compile-time speed-ups keep every finding: intent rules search only up to their last
+    /// keyword hit (`match_holds_keyword`, on by default) and top-level `\b` alternatives share one
+    /// test (`PatternRewrite`). Every rule's examples, alone, padded with decoy keywords and run
+    /// together, give the same findings as the rules compiled as written.
+    func testCompileTimeSpeedUpsKeepEveryFinding() throws {
         let set = RuleSet.load(directory: Fixtures.rulesDirectory)
-        let unbounded = RuleSet.load(directory: Fixtures.rulesDirectory, keywordBoundedSearch: false)
-        XCTAssertTrue(unbounded.errors.isEmpty)
-        XCTAssertFalse(unbounded.rules.contains { $0.matchHoldsKeyword })
-        let plain = try DetectionEngine(ruleSet: unbounded)
+        let asWritten = RuleSet.load(directory: Fixtures.rulesDirectory, options: .asWritten)
+        XCTAssertTrue(asWritten.errors.isEmpty)
+        XCTAssertFalse(asWritten.rules.contains { $0.matchHoldsKeyword })
+        let plain = try DetectionEngine(ruleSet: asWritten)
         let intent = set.rules.filter { !$0.category.isSensitiveValue }
         XCTAssertFalse(intent.isEmpty)
         XCTAssertTrue(intent.allSatisfy(\.matchHoldsKeyword))
@@ -260,7 +261,7 @@ final class DetectionTests: XCTestCase {
         let decoy = "The model card lists the agent and the assistant roles; ignore typos in the instructions above. "
         let pad = String(repeating: decoy, count: 6)
         var compared = 0
-        for rule in intent {
+        for rule in set.rules {
             let examples = rule.spec.examples?.match ?? []
             var texts = examples + (rule.spec.examples?.noMatch ?? [])
             texts += examples.map { pad + $0 + " " + pad }
@@ -269,10 +270,10 @@ final class DetectionTests: XCTestCase {
             if examples.count > 1 { texts.append(examples.joined(separator: "\n" + decoy + "\n")) }
             for text in texts {
                 for surface in rule.surfaces.sorted(by: { $0.rawValue < $1.rawValue }) {
-                    let bounded = Fixtures.engine.scan(text, surface: surface).findings.filter { $0.ruleId == rule.id }
-                    let whole = plain.scan(text, surface: surface).findings.filter { $0.ruleId == rule.id }
-                    XCTAssertEqual(bounded.map { [$0.start, $0.end] }, whole.map { [$0.start, $0.end] }, "\(rule.id) on \(surface): \(text)")
-                    compared += whole.count
+                    let fast = Fixtures.engine.scan(text, surface: surface).findings.filter { $0.ruleId == rule.id }
+                    let written = plain.scan(text, surface: surface).findings.filter { $0.ruleId == rule.id }
+                    XCTAssertEqual(fast.map { [$0.start, $0.end] }, written.map { [$0.start, $0.end] }, "\(rule.id) on \(surface): \(text)")
+                    compared += written.count
                 }
             }
         }
