@@ -1,5 +1,6 @@
 import ShieldFlowCore
 @testable import ShieldFlowDetection
+import PCRE2Adapter
 import XCTest
 
 /// Seeded random texts built from the pieces attackers combine; checks invariants, not outcomes.
@@ -69,5 +70,50 @@ final class RandomizedTests: XCTestCase {
                 XCTAssertTrue(r.findings.contains { $0.ruleId == "SF-VAL-UTF8" })
             }
         }
+    }
+
+    /// Random patterns built from regex pieces: the word-boundary rewrite never traps, and where
+    /// both forms compile they find the same matches in random subjects.
+    func testWordBoundaryRewriteKeepsMatchesOfRandomPatterns() {
+        var rng = SplitMix64(state: 20261124)
+        let tokens = [#"\b"#, #"\b"#, "|", "|", "a", "b", "ab", "ba", " ", #"\s+"#, "(?:", "(", ")", ")", "[ab|]", "[]|a]", "[^a]",
+                      "[[:alpha:]|]", #"\|"#, "?", "*", "{1,2}", "(?=a)", "(?<!b)", "(?i)", "(?i:", "x", "$", "^", #"\w"#, #"\d"#]
+        let subjects = ["ab ba", "a|b", "xab", "b a ab", "", "abab  ba x", "a1 b2", "[a]"]
+        var compared = 0
+        // Balanced atoms for alternatives that compile; raw tokens for the splitter's edge cases.
+        let atoms = ["a", "ab", "b", " ", #"\s+"#, "(?:a|b)", "(a|b)", "[ab|]", "[]|a]", "[^a ]", "[[:alpha:]|]", #"\|"#, "x?",
+                     #"\w*"#, "(?=a)", "(?<!b)", "(?i:ab)", #"\d"#, "a{1,2}", "(?:b|)", "$", #"\b"#]
+        for round in 0..<3000 {
+            var pattern = ""
+            if round % 3 == 0 {
+                for _ in 0..<Int.random(in: 1...14, using: &rng) { pattern += tokens.randomElement(using: &rng)! }
+            } else {
+                var alternatives: [String] = []
+                for _ in 0..<Int.random(in: 1...5, using: &rng) {
+                    var alternative = Int.random(in: 0..<4, using: &rng) > 0 ? #"\b"# : ""
+                    for _ in 0..<Int.random(in: 1...4, using: &rng) { alternative += atoms.randomElement(using: &rng)! }
+                    alternatives.append(alternative)
+                }
+                pattern = alternatives.joined(separator: "|")
+            }
+            let rewritten = PatternRewrite.factorWordBoundaries(pattern)
+            guard let written = try? PCRE2Regex(pattern) else { continue }
+            guard let fast = try? PCRE2Regex(rewritten) else { return XCTFail("\(pattern) compiles, \(rewritten) does not") }
+            for subject in subjects {
+                let bytes = Array(subject.utf8)
+                func spans(_ r: PCRE2Regex) -> [[Int]] {
+                    var out: [[Int]] = []
+                    _ = bytes.withUnsafeBufferPointer { buf in
+                        r.forEachMatch(in: buf, scratch: PCRE2Scratch()) { m, g in
+                            out.append([m.lowerBound, m.upperBound, g?.lowerBound ?? -1]); return true
+                        }
+                    }
+                    return out
+                }
+                XCTAssertEqual(spans(written), spans(fast), "\(pattern) → \(rewritten) on \(subject)")
+            }
+            if rewritten != pattern { compared += 1 }
+        }
+        XCTAssertGreaterThan(compared, 500, "enough patterns were rewritten")
     }
 }
