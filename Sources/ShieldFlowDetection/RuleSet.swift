@@ -130,13 +130,11 @@ public struct RuleSet: Sendable {
         public var keywordBoundedSearch = true
         /// Top-level alternatives that start with `\b` share one test of it (`PatternRewrite`).
         public var factorWordBoundaries = true
-        public init() {}
-        public static let asWritten: CompileOptions = {
-            var o = CompileOptions()
-            o.keywordBoundedSearch = false
-            o.factorWordBoundaries = false
-            return o
-        }()
+        public init(keywordBoundedSearch: Bool = true, factorWordBoundaries: Bool = true) {
+            self.keywordBoundedSearch = keywordBoundedSearch
+            self.factorWordBoundaries = factorWordBoundaries
+        }
+        public static let asWritten = CompileOptions(keywordBoundedSearch: false, factorWordBoundaries: false)
     }
 
     /// Loads every `*.yaml`/`*.yml` file in `directory` (sorted by name).

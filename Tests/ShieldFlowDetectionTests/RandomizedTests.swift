@@ -100,17 +100,7 @@ final class RandomizedTests: XCTestCase {
             guard let written = try? PCRE2Regex(pattern) else { continue }
             guard let fast = try? PCRE2Regex(rewritten) else { return XCTFail("\(pattern) compiles, \(rewritten) does not") }
             for subject in subjects {
-                let bytes = Array(subject.utf8)
-                func spans(_ r: PCRE2Regex) -> [[Int]] {
-                    var out: [[Int]] = []
-                    _ = bytes.withUnsafeBufferPointer { buf in
-                        r.forEachMatch(in: buf, scratch: PCRE2Scratch()) { m, g in
-                            out.append([m.lowerBound, m.upperBound, g?.lowerBound ?? -1]); return true
-                        }
-                    }
-                    return out
-                }
-                XCTAssertEqual(spans(written), spans(fast), "\(pattern) → \(rewritten) on \(subject)")
+                XCTAssertEqual(matchSpans(written, in: subject), matchSpans(fast, in: subject), "\(pattern) → \(rewritten) on \(subject)")
             }
             if rewritten != pattern { compared += 1 }
         }

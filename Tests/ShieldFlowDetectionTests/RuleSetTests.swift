@@ -127,16 +127,8 @@ final class RuleSetTests: XCTestCase {
         XCTAssertNotEqual(rewritten, written)
         let a = try PCRE2Regex(written), b = try PCRE2Regex(rewritten)
         for text in ["a note to the ai", "note: xx to the ai", "enote to the ai", "the ai and a ai", "xxnote to them"] {
-            let bytes = Array(text.utf8)
-            func spans(_ r: PCRE2Regex) -> [[Int]] {
-                var out: [[Int]] = []
-                _ = bytes.withUnsafeBufferPointer { buf in
-                    r.forEachMatch(in: buf, scratch: PCRE2Scratch()) { m, _ in out.append([m.lowerBound, m.upperBound]); return true }
-                }
-                return out
-            }
-            XCTAssertEqual(spans(a), spans(b), text)
-            XCTAssertFalse(spans(a).isEmpty, text)
+            XCTAssertEqual(matchSpans(a, in: text), matchSpans(b, in: text), text)
+            XCTAssertFalse(matchSpans(a, in: text).isEmpty, text)
         }
     }
 }

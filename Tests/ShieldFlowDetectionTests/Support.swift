@@ -1,4 +1,5 @@
 import Foundation
+import PCRE2Adapter
 import ShieldFlowCore
 @testable import ShieldFlowDetection
 import XCTest
@@ -27,4 +28,16 @@ extension XCTestCase {
     }
 
     func ruleIds(_ r: ScanResult) -> Set<String> { Set(r.findings.map(\.ruleId)) }
+
+    /// Every match of `regex` in `text`: [start, end, start of the first set group or -1].
+    func matchSpans(_ regex: PCRE2Regex, in text: String) -> [[Int]] {
+        var out: [[Int]] = []
+        var text = text
+        _ = text.withUTF8 { buf in
+            regex.forEachMatch(in: buf, scratch: PCRE2Scratch()) { m, g in
+                out.append([m.lowerBound, m.upperBound, g?.lowerBound ?? -1]); return true
+            }
+        }
+        return out
+    }
 }
