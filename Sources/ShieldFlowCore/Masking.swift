@@ -10,6 +10,22 @@ public enum Masker {
 
     public static func placeholder(_ type: String) -> String { "[REDACTED:\(type.uppercased())]" }
 
+    /// Appends `placeholder(type)` as UTF-8 and returns its length in scalars; an ASCII type (every
+    /// shipped one) is upper-cased byte by byte instead of through a new string.
+    static func appendPlaceholder(_ type: String, to out: inout [UInt8]) -> Int {
+        var ascii = true
+        for b in type.utf8 where b >= 0x80 { ascii = false; break }
+        guard ascii else {
+            let p = placeholder(type)
+            out.append(contentsOf: p.utf8)
+            return p.unicodeScalars.count
+        }
+        out.append(contentsOf: "[REDACTED:".utf8)
+        for b in type.utf8 { out.append(b &- 0x61 < 26 ? b &- 0x20 : b) }
+        out.append(0x5D)
+        return type.utf8.count + 11
+    }
+
     /// Merged, sorted spans of every finding whose category is a sensitive value.
     public static func spans(of findings: [Finding]) -> [Span] {
         merge(findings.filter { $0.category.isSensitiveValue }.map { Span(start: $0.start, end: $0.end, type: $0.type) })
@@ -29,37 +45,40 @@ public enum Masker {
 
     /// `text` with every sensitive span replaced, or nil when there is nothing to mask.
     public static func mask(_ text: String, findings: [Finding]) -> String? {
-        let spans = spans(of: findings)
-        guard !spans.isEmpty else { return nil }
-        return replace(Array(text.unicodeScalars), spans: spans, in: 0..<text.unicodeScalars.count)
+        var text = text
+        return text.withUTF8 { mask(ScalarIndexedText($0), findings: findings) }
     }
 
-    @inline(__always)
-    static func appendUTF8(_ s: Unicode.Scalar, to out: inout [UInt8]) {
-        let v = s.value
-        if v < 0x80 {
-            out.append(UInt8(truncatingIfNeeded: v))
-        } else if v < 0x800 {
-            out.append(UInt8(truncatingIfNeeded: 0xC0 | (v >> 6))); out.append(UInt8(truncatingIfNeeded: 0x80 | (v & 0x3F)))
-        } else if v < 0x10000 {
-            out.append(UInt8(truncatingIfNeeded: 0xE0 | (v >> 12))); out.append(UInt8(truncatingIfNeeded: 0x80 | ((v >> 6) & 0x3F)))
-            out.append(UInt8(truncatingIfNeeded: 0x80 | (v & 0x3F)))
-        } else {
-            out.append(UInt8(truncatingIfNeeded: 0xF0 | (v >> 18))); out.append(UInt8(truncatingIfNeeded: 0x80 | ((v >> 12) & 0x3F)))
-            out.append(UInt8(truncatingIfNeeded: 0x80 | ((v >> 6) & 0x3F))); out.append(UInt8(truncatingIfNeeded: 0x80 | (v & 0x3F)))
-        }
+    /// `text` with every sensitive span replaced, or nil when there is nothing to mask.
+    public static func mask(_ text: ScalarIndexedText, findings: [Finding]) -> String? {
+        let spans = spans(of: findings)
+        guard !spans.isEmpty else { return nil }
+        return replace(text, spans: spans, in: 0..<text.scalarCount)
     }
 
     /// The scalars in `range` with `spans` replaced by placeholders, as UTF-8; optionally control
-    /// characters as spaces. Returns the bytes and the number of scalars written.
-    static func replaceUTF8(_ scalars: [Unicode.Scalar], spans: [Span], in range: Range<Int>, controlsAsSpaces: Bool) -> (bytes: [UInt8], scalars: Int) {
+    /// characters (C0, DEL, C1) as spaces. Returns the bytes and the number of scalars written.
+    static func replaceUTF8(_ text: ScalarIndexedText, spans: [Span], in range: Range<Int>, controlsAsSpaces: Bool) -> (bytes: [UInt8], scalars: Int) {
         var out: [UInt8] = []
-        out.reserveCapacity(range.count + 24)
+        out.reserveCapacity(text.byteOffset(range.upperBound) - text.byteOffset(range.lowerBound) + 24)
         var count = 0
+        let bytes = text.bytes
         func copy(_ r: Range<Int>) {
-            for k in r {
-                let c = scalars[k]
-                if controlsAsSpaces && (c.value < 0x20 || (0x7F...0x9F).contains(c.value)) { out.append(0x20) } else { appendUTF8(c, to: &out) }
+            let from = text.byteOffset(r.lowerBound), to = text.byteOffset(r.upperBound)
+            if controlsAsSpaces {
+                var k = from
+                while k < to {
+                    let b = bytes[k]
+                    if b < 0x20 || b == 0x7F {
+                        out.append(0x20); k += 1
+                    } else if b == 0xC2 && k + 1 < to && bytes[k + 1] &- 0x80 < 0x20 {
+                        out.append(0x20); k += 2          // U+0080–U+009F
+                    } else {
+                        out.append(b); k += 1
+                    }
+                }
+            } else {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[from..<to]))
             }
             count += r.count
         }
@@ -67,9 +86,7 @@ public enum Masker {
         for s in spans where s.end > range.lowerBound && s.start < range.upperBound {
             let a = max(s.start, i)
             if a > i { copy(i..<a) }
-            let p = placeholder(s.type)
-            out.append(contentsOf: p.utf8)
-            count += p.unicodeScalars.count
+            count += appendPlaceholder(s.type, to: &out)
             i = max(i, min(s.end, range.upperBound))
         }
         if i < range.upperBound { copy(i..<range.upperBound) }
@@ -77,24 +94,26 @@ public enum Masker {
     }
 
     /// The scalars in `range` with `spans` replaced by placeholders.
-    static func replace(_ scalars: [Unicode.Scalar], spans: [Span], in range: Range<Int>) -> String {
-        String(decoding: replaceUTF8(scalars, spans: spans, in: range, controlsAsSpaces: false).bytes, as: UTF8.self)
+    static func replace(_ text: ScalarIndexedText, spans: [Span], in range: Range<Int>) -> String {
+        String(decoding: replaceUTF8(text, spans: spans, in: range, controlsAsSpaces: false).bytes, as: UTF8.self)
     }
 
     /// A short context window around `finding` with every sensitive span inside it replaced, so a
     /// finding can be logged or sent on without echoing what it found. Control characters become
     /// spaces.
-    public static func excerpt(of finding: Finding, in scalars: [Unicode.Scalar], sensitive: [Span],
+    public static func excerpt(of finding: Finding, in text: ScalarIndexedText, sensitive: [Span],
                                context: Int = 24, maxLength: Int = 160) -> String {
         // Bounded by `maxLength` however long the finding: an excerpt costs O(maxLength), not O(text).
         let lo = max(0, finding.start - context)
-        let hi = min(scalars.count, min(max(finding.end, finding.start), finding.start + maxLength) + context)
+        let hi = min(text.scalarCount, min(max(finding.end, finding.start), finding.start + maxLength) + context)
         guard lo < hi else { return "" }
         var spans = sensitive
-        if finding.category.isSensitiveValue {
+        // A value's own span is added unless a sensitive span already covers it (as the scan's
+        // always does: merging it in would change nothing).
+        if finding.category.isSensitiveValue && !sensitive.contains(where: { $0.start <= finding.start && finding.end <= $0.end }) {
             spans = merge(spans + [Span(start: finding.start, end: finding.end, type: finding.type)])
         }
-        var (bytes, count) = replaceUTF8(scalars, spans: spans, in: lo..<hi, controlsAsSpaces: true)
+        var (bytes, count) = replaceUTF8(text, spans: spans, in: lo..<hi, controlsAsSpaces: true)
         var truncated = false
         if count > maxLength {
             // Cut after `maxLength` scalars: the first byte of scalar number maxLength + 1.
@@ -109,7 +128,56 @@ public enum Masker {
         let ellipsis: [UInt8] = [0xE2, 0x80, 0xA6]
         if lo > 0 { bytes.insert(contentsOf: ellipsis, at: 0) }
         if truncated { bytes.append(contentsOf: ellipsis) }
-        if hi < scalars.count { bytes.append(contentsOf: ellipsis) }
+        if hi < text.scalarCount { bytes.append(contentsOf: ellipsis) }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `excerpt` over a text given as its scalars.
+    public static func excerpt(of finding: Finding, in scalars: [Unicode.Scalar], sensitive: [Span],
+                               context: Int = 24, maxLength: Int = 160) -> String {
+        var text = String(String.UnicodeScalarView(scalars))
+        return text.withUTF8 { excerpt(of: finding, in: ScalarIndexedText($0), sensitive: sensitive, context: context, maxLength: maxLength) }
+    }
+}
+
+/// A text's UTF-8 bytes addressed by Unicode scalar offsets, the offsets findings carry. ASCII text
+/// (one byte per scalar) needs no table; other text gets the byte offset of each scalar, once.
+/// It borrows the bytes: use it only while they are alive (inside `withUTF8`).
+public struct ScalarIndexedText {
+    public let bytes: UnsafeBufferPointer<UInt8>
+    /// Byte offset of each scalar, then of the end; empty for ASCII text.
+    private let starts: [Int32]
+    public let scalarCount: Int
+
+    public init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        precondition(bytes.count < Int(Int32.max), "text too large to index")
+        self.bytes = bytes
+        var high: UInt8 = 0
+        for b in bytes { high |= b }
+        if high < 0x80 {
+            starts = []
+            scalarCount = bytes.count
+            return
+        }
+        var table: [Int32] = []
+        table.reserveCapacity(bytes.count + 1)
+        for (k, b) in bytes.enumerated() where b & 0xC0 != 0x80 { table.append(Int32(k)) }
+        scalarCount = table.count
+        table.append(Int32(bytes.count))
+        starts = table
+    }
+
+    /// Where scalar `i` begins (or the end, for `scalarCount`).
+    @inline(__always) public func byteOffset(_ i: Int) -> Int { starts.isEmpty ? i : Int(starts[i]) }
+
+    /// The scalar that begins at byte `b` (a scalar boundary), or the one containing it.
+    public func scalarOffset(ofByte b: Int) -> Int {
+        guard !starts.isEmpty else { return b }
+        var lo = 0, hi = scalarCount
+        while lo < hi {
+            let mid = (lo + hi + 1) / 2
+            if Int(starts[mid]) <= b { lo = mid } else { hi = mid - 1 }
+        }
+        return lo
     }
 }

@@ -361,16 +361,20 @@ public final class DetectionEngine: Sendable {
                 }
             }
         }
-        let scalars = findings.isEmpty ? [] : Array(text.unicodeScalars)
-        findings = Self.deduplicate(Self.everyOccurrence(of: findings, in: scalars))
+        guard !findings.isEmpty else {
+            return ScanResult(action: policy.action(for: findings, on: surface), findings: findings, maskedText: nil, tokenHealth: health)
+        }
         var masked: String?
-        let action = policy.action(for: findings, on: surface)
-        if !findings.isEmpty {
+        var action = Action.allow
+        text.withUTF8 { bytes in
+            let indexed = ScalarIndexedText(bytes)
+            findings = Self.deduplicate(Self.everyOccurrence(of: findings, in: indexed))
+            action = policy.action(for: findings, on: surface)
             let sensitive = Masker.spans(of: findings)
             for i in findings.indices {
-                findings[i].excerpt = Masker.excerpt(of: findings[i], in: scalars, sensitive: sensitive)
+                findings[i].excerpt = Masker.excerpt(of: findings[i], in: indexed, sensitive: sensitive)
             }
-            if action == .allowMasked { masked = Masker.mask(text, findings: findings) }
+            if action == .allowMasked { masked = Masker.mask(indexed, findings: findings) }
         }
         return ScanResult(action: action, findings: findings, maskedText: masked, tokenHealth: health)
     }
@@ -949,8 +953,7 @@ public final class DetectionEngine: Sendable {
                                          maxMatches: cap) { m, group in
             let range = group ?? m
             if let validate = rule.validator {
-                let value = String(decoding: UnsafeBufferPointer(rebasing: subject[range]), as: UTF8.self)
-                guard validate(value[...]) else { return true }
+                guard validate(UnsafeBufferPointer(rebasing: subject[range])) else { return true }
             }
             let start: Int, end: Int
             if onView {
@@ -1142,29 +1145,47 @@ public final class DetectionEngine: Sendable {
 
     /// Once a PII or secret value is known, every other occurrence of it in the text is reported too,
     /// also where the pattern's boundaries did not match (values glued together, occurrences
-    /// inside a decoded layer's span): a found value is never left readable elsewhere.
-    static func everyOccurrence(of findings: [Finding], in scalars: [Unicode.Scalar]) -> [Finding] {
-        var values: [[Unicode.Scalar]: Finding] = [:]
-        for f in findings where f.category.isSensitiveValue && f.end - f.start >= 6 && f.end <= scalars.count {
-            let value = Array(scalars[f.start..<f.end])
-            if values[value] == nil && values.count < 256 { values[value] = f }
+    /// inside a decoded layer's span): a found value is never left readable elsewhere. Values are
+    /// compared as UTF-8: a value begins with a lead byte, so a byte match is a scalar match.
+    static func everyOccurrence(of findings: [Finding], in text: ScalarIndexedText) -> [Finding] {
+        // The first 256 distinct values, each with the first finding of it (a few per text: a
+        // linear search beats hashing them).
+        var values: [(value: [UInt8], finding: Finding)] = []
+        for f in findings where f.category.isSensitiveValue && f.end - f.start >= 6 && f.end <= text.scalarCount && values.count < 256 {
+            let value = UnsafeBufferPointer(rebasing: text.bytes[text.byteOffset(f.start)..<text.byteOffset(f.end)])
+            if !values.contains(where: { $0.value.elementsEqual(value) }) { values.append((Array(value), f)) }
         }
         guard !values.isEmpty else { return findings }
         var out = findings
-        let known = Set(findings.filter { $0.category.isSensitiveValue }.map { [$0.start, $0.end] })
+        // The spans already reported, as sorted (start, end) keys.
+        var known: [Int] = []
+        for f in findings where f.category.isSensitiveValue { known.append(f.start << 32 | (f.end & 0xFFFF_FFFF)) }
+        known.sort()
+        func isKnown(_ key: Int) -> Bool {
+            var lo = 0, hi = known.count
+            while lo < hi { let mid = (lo + hi) / 2; if known[mid] < key { lo = mid + 1 } else { hi = mid } }
+            return lo < known.count && known[lo] == key
+        }
+        let bytes = text.bytes
         for (value, f) in values {
             guard let first = value.first else { continue }
-            var i = 0
-            while i + value.count <= scalars.count {
-                if scalars[i] == first && scalars[i..<i + value.count].elementsEqual(value) {
-                    if !known.contains([i, i + value.count]) {
-                        var copy = f
-                        copy.start = i; copy.end = i + value.count
-                        out.append(copy)
+            value.withUnsafeBufferPointer { value in
+                var i = 0
+                while i + value.count <= bytes.count {
+                    var k = 0
+                    if bytes[i] == first { k = 1; while k < value.count && bytes[i + k] == value[k] { k += 1 } }
+                    if k == value.count {
+                        let start = text.scalarOffset(ofByte: i)
+                        let end = start + (f.end - f.start)
+                        if !isKnown(start << 32 | (end & 0xFFFF_FFFF)) {
+                            var copy = f
+                            copy.start = start; copy.end = end
+                            out.append(copy)
+                        }
+                        i += value.count
+                    } else {
+                        i += 1
                     }
-                    i += value.count
-                } else {
-                    i += 1
                 }
             }
         }

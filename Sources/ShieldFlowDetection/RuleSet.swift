@@ -77,7 +77,7 @@ public final class CompiledRule: Sendable {
     /// Unicode properties (UCP) for non-ASCII ones.
     let regex: PCRE2Regex
     let unicodeRegex: PCRE2Regex
-    let validator: Validators.Check?
+    let validator: Validator?
     let foldedKeywords: [[UInt8]]
     let wholeWords: [[UInt8]]
     let confidence: Double
@@ -87,7 +87,7 @@ public final class CompiledRule: Sendable {
     let matchHoldsKeyword: Bool
 
     init(spec: RuleSpec, file: String, category: ShieldFlowCore.Category, severity: Severity, surfaces: Set<Surface>,
-         normalized: Bool, regex: PCRE2Regex, unicodeRegex: PCRE2Regex, validator: Validators.Check?,
+         normalized: Bool, regex: PCRE2Regex, unicodeRegex: PCRE2Regex, validator: Validator?,
          foldedKeywords: [[UInt8]], wholeWords: [[UInt8]], matchHoldsKeyword: Bool) {
         self.spec = spec
         self.file = file
@@ -241,7 +241,7 @@ public struct RuleSet: Sendable {
         guard let written = spec.pattern, !written.isEmpty else { return fail("a rule needs a `pattern`") }
         // Line breaks and indentation in a multi-line pattern are layout, not part of the regex.
         let pattern = written.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.joined()
-        var validator: Validators.Check?
+        var validator: Validator?
         if let name = spec.validator {
             guard let v = Validators.all[name] else {
                 return fail("unknown validator `\(name)` (known: \(Validators.all.keys.sorted().joined(separator: ", ")))")

@@ -1,22 +1,39 @@
 import Foundation
 
+/// A named check a rule can ask for: a candidate match is reported only when it says yes. It takes
+/// the matched value (or capture group 1) as it appears in the text. `text` is the definition;
+/// `ascii`, where there is one, is the same check over the bytes of an all-ASCII value (most values
+/// are), without building a string of grapheme clusters. A test holds the two to the same answers.
+struct Validator: Sendable {
+    let text: @Sendable (Substring) -> Bool
+    let ascii: (@Sendable (UnsafeBufferPointer<UInt8>) -> Bool)?
+
+    init(_ text: @escaping @Sendable (Substring) -> Bool, ascii: (@Sendable (UnsafeBufferPointer<UInt8>) -> Bool)? = nil) {
+        self.text = text
+        self.ascii = ascii
+    }
+
+    func callAsFunction(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
+        if let ascii, DetectionEngine.isASCII(value) { return ascii(value) }
+        return text(String(decoding: value, as: UTF8.self)[...])
+    }
+}
+
 /// Named validators a rule can ask for: a candidate match is reported only when its validator says
 /// yes. They take the matched value (or capture group 1) as it appears in the text.
 enum Validators {
-    typealias Check = @Sendable (Substring) -> Bool
-
-    static let all: [String: Check] = [
-        "luhn": luhn,
-        "ssn": ssn,
-        "iban": iban,
-        "jwt": jwt,
-        "public_ipv4": publicIPv4,
-        "public_ipv6": publicIPv6,
-        "email": email,
-        "phone": phone,
-        "not_placeholder": { !isPlaceholder($0) },
-        "generic_secret": genericSecret,
-        "entropy": { !isPlaceholder($0) && shannon($0) >= 3.0 },
+    static let all: [String: Validator] = [
+        "luhn": Validator(luhn, ascii: luhn(ascii:)),
+        "ssn": Validator(ssn, ascii: ssn(ascii:)),
+        "iban": Validator(iban),
+        "jwt": Validator(jwt),
+        "public_ipv4": Validator(publicIPv4),
+        "public_ipv6": Validator(publicIPv6),
+        "email": Validator(email, ascii: email(ascii:)),
+        "phone": Validator(phone, ascii: phone(ascii:)),
+        "not_placeholder": Validator { !isPlaceholder($0) },
+        "generic_secret": Validator(genericSecret),
+        "entropy": Validator { !isPlaceholder($0) && shannon($0) >= 3.0 },
     ]
 
     static func digits(_ s: Substring) -> [Int] { s.compactMap { $0.wholeNumberValue } }
@@ -30,14 +47,34 @@ enum Validators {
             if i % 2 == 1 { let x = v * 2; sum += x > 9 ? x - 9 : x } else { sum += v }
         }
         guard sum % 10 == 0 else { return false }
-        let p2 = d[0] * 10 + d[1], p4 = p2 * 100 + d[2] * 10 + d[3], p3 = p4 / 10
-        switch d[0] {
-        case 4: return [13, 16, 19].contains(d.count)                              // Visa
-        case 5: return (51...55).contains(p2) && d.count == 16                      // Mastercard
-        case 2: return (2221...2720).contains(p4) && d.count == 16                  // Mastercard 2-series
-        case 3: return ([34, 37].contains(p2) && d.count == 15)                     // Amex
-            || ((300...305).contains(p3) || p2 == 36 || p2 == 38 || p2 == 39) && (14...19).contains(d.count) // Diners
-            || (3528...3589).contains(p4) && (16...19).contains(d.count)            // JCB
+        return knownIssuer(d[0], d[1], d[2], d[3], count: d.count)
+    }
+
+    /// `luhn` over ASCII bytes: the digits are read in place (no array of them).
+    static func luhn(ascii b: UnsafeBufferPointer<UInt8>) -> Bool {
+        var count = 0, seen: UInt16 = 0, sum = 0
+        var lead = (0, 0, 0, 0)
+        for c in b.reversed() where c &- 0x30 < 10 {
+            let v = Int(c &- 0x30)
+            if count % 2 == 1 { let x = v * 2; sum += x > 9 ? x - 9 : x } else { sum += v }
+            seen |= 1 << UInt16(v)
+            count += 1
+            lead = (v, lead.0, lead.1, lead.2)
+        }
+        guard (13...19).contains(count), seen.nonzeroBitCount > 2, sum % 10 == 0 else { return false }
+        return knownIssuer(lead.0, lead.1, lead.2, lead.3, count: count)
+    }
+
+    /// Whether a card number of `count` digits starting with `d0 d1 d2 d3` is in a known IIN range.
+    static func knownIssuer(_ d0: Int, _ d1: Int, _ d2: Int, _ d3: Int, count: Int) -> Bool {
+        let p2 = d0 * 10 + d1, p4 = p2 * 100 + d2 * 10 + d3, p3 = p4 / 10
+        switch d0 {
+        case 4: return [13, 16, 19].contains(count)                                // Visa
+        case 5: return (51...55).contains(p2) && count == 16                        // Mastercard
+        case 2: return (2221...2720).contains(p4) && count == 16                    // Mastercard 2-series
+        case 3: return ([34, 37].contains(p2) && count == 15)                       // Amex
+            || ((300...305).contains(p3) || p2 == 36 || p2 == 38 || p2 == 39) && (14...19).contains(count) // Diners
+            || (3528...3589).contains(p4) && (16...19).contains(count)              // JCB
         case 6: return p4 == 6011 || p2 == 65 || (644...649).contains(p3) || p2 == 62 // Discover, UnionPay
         default: return false
         }
@@ -53,6 +90,22 @@ enum Validators {
         if area == 0 || area == 666 || area >= 900 || group == 0 || serial == 0 { return false }
         if d == [1, 2, 3, 4, 5, 6, 7, 8, 9] || d == [0, 7, 8, 0, 5, 1, 1, 2, 0] { return false }
         return Set(d).count > 1
+    }
+
+    /// `ssn` over ASCII bytes: the nine digits as one number.
+    static func ssn(ascii b: UnsafeBufferPointer<UInt8>) -> Bool {
+        var number = 0, count = 0, seen: UInt16 = 0
+        for c in b where c &- 0x30 < 10 {
+            count += 1
+            guard count <= 9 else { return false }
+            number = number * 10 + Int(c &- 0x30)
+            seen |= 1 << UInt16(c &- 0x30)
+        }
+        guard count == 9 else { return false }
+        let area = number / 1_000_000, group = number / 10_000 % 100, serial = number % 10_000
+        if area == 0 || area == 666 || area >= 900 || group == 0 || serial == 0 { return false }
+        if number == 123_456_789 || number == 78_051_120 { return false }
+        return seen.nonzeroBitCount > 1
     }
 
     static let ibanLengths: [String: Int] = [
@@ -142,6 +195,20 @@ enum Validators {
         return tld.count >= 2 && tld.allSatisfy(\.isLetter) && !exampleDomains.contains(domain)
     }
 
+    /// `email` over ASCII bytes.
+    static func email(ascii b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let at = b.lastIndex(of: 0x40) else { return false }
+        let domain = UnsafeBufferPointer(rebasing: b[(at + 1)...])
+        guard let dot = domain.lastIndex(of: 0x2E) else { return false }
+        let tld = domain[(dot + 1)...]
+        guard tld.count >= 2, tld.allSatisfy({ ($0 | 0x20) &- 0x61 < 26 }) else { return false }
+        // Only a short domain can be one of the example domains.
+        guard domain.count <= longestExampleDomain else { return true }
+        return !exampleDomains.contains(String(decoding: domain.map { $0 &- 0x41 < 26 ? $0 | 0x20 : $0 }, as: UTF8.self))
+    }
+
+    static let longestExampleDomain = exampleDomains.map(\.utf8.count).max() ?? 0
+
     /// Phone numbers: 10–15 digits, not one repeated digit. Country code 1 and numbers written
     /// without one are NANP: ten digits after the 1, area and exchange not starting with 0 or 1.
     static func phone(_ s: Substring) -> Bool {
@@ -151,6 +218,23 @@ enum Validators {
         let national = d.count == 11 && d[0] == 1 ? Array(d.dropFirst()) : d
         guard national.count == 10 else { return false }
         return national[0] >= 2 && national[3] >= 2
+    }
+
+    /// `phone` over ASCII bytes.
+    static func phone(ascii b: UnsafeBufferPointer<UInt8>) -> Bool {
+        var count = 0, seen: UInt16 = 0
+        var first = 0, second = 0, fourth = 0, fifth = 0
+        for c in b where c &- 0x30 < 10 {
+            let v = Int(c &- 0x30)
+            switch count { case 0: first = v; case 1: second = v; case 3: fourth = v; case 4: fifth = v; default: break }
+            seen |= 1 << UInt16(v)
+            count += 1
+        }
+        guard (10...15).contains(count), seen.nonzeroBitCount > 2 else { return false }
+        if b.first == 0x2B && first != 1 { return true }
+        // The national number: after a leading 1 of eleven digits, else all ten.
+        if count == 11 && first == 1 { return second >= 2 && fifth >= 2 }
+        return count == 10 && first >= 2 && fourth >= 2
     }
 
     static let placeholderMarkers = ["example", "your", "xxxx", "placeholder", "changeme", "dummy", "sample",

@@ -1,4 +1,4 @@
-import ShieldFlowCore
+@testable import ShieldFlowCore
 import XCTest
 
 final class MaskerTests: XCTestCase {
@@ -61,5 +61,68 @@ final class MaskerTests: XCTestCase {
         XCTAssertEqual(Masker.excerpt(of: f, in: text, sensitive: [], context: 40), "0123456789 ignore previous é rules 0123456789")
         let pii = Masker.spans(of: [Finding(ruleId: "P", category: .pii, severity: .medium, confidence: 1, start: 27, end: 28, type: "x")])
         XCTAssertEqual(Masker.excerpt(of: f, in: text, sensitive: pii, context: 0), "…ignore previous [REDACTED:X] rules…")
+    }
+
+    /// The byte-level masking and excerpts give what the definition over scalars gives, on random
+    /// texts of ASCII, multi-byte scalars, C0 and C1 controls, with random findings and types.
+    func testByteLevelMaskingMatchesTheScalarDefinition() {
+        var state: UInt64 = 20261124
+        func next(_ n: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(n))
+        }
+        let pieces: [String] = ["a", "b", " ", "é", "日本", "🙂", "\u{0}", "\n", "\u{7F}", "\u{85}", "\u{9F}", "\u{A0}", "x@y.io", "Ж", "\u{301}"]
+        let types = ["email", "api_key", "Ünicode_type", "x"]
+        for _ in 0..<3_000 {
+            var text = ""
+            for _ in 0..<next(40) { text += pieces[next(pieces.count)] }
+            let scalars = Array(text.unicodeScalars)
+            var findings: [Finding] = []
+            for _ in 0..<next(4) {
+                let start = next(scalars.count + 3), end = start + next(12) - 2
+                findings.append(Finding(ruleId: "R", category: next(3) == 0 ? .injection : .secret, severity: .high, confidence: 1,
+                                        start: start, end: end, type: types[next(types.count)]))
+            }
+            let sensitive = Masker.spans(of: findings)
+            XCTAssertEqual(Masker.mask(text, findings: findings), sensitive.isEmpty ? nil : Self.replaced(scalars, sensitive, 0..<scalars.count, controls: false).text)
+            for f in findings {
+                let context = next(30), maxLength = 1 + next(40)
+                XCTAssertEqual(Masker.excerpt(of: f, in: scalars, sensitive: sensitive, context: context, maxLength: maxLength),
+                               Self.excerpt(f, scalars, sensitive, context: context, maxLength: maxLength), "\(text.debugDescription) \(f.start)..<\(f.end)")
+            }
+        }
+    }
+
+    /// The definition: scalars in `range` with the spans replaced, optionally controls as spaces.
+    static func replaced(_ scalars: [Unicode.Scalar], _ spans: [Masker.Span], _ range: Range<Int>, controls: Bool) -> (text: String, count: Int) {
+        var out = String.UnicodeScalarView()
+        var i = range.lowerBound
+        func copy(_ r: Range<Int>) {
+            for k in r { let c = scalars[k]; out.append(controls && (c.value < 0x20 || (0x7F...0x9F).contains(c.value)) ? " " : c) }
+        }
+        for s in spans where s.end > range.lowerBound && s.start < range.upperBound {
+            let a = max(s.start, i)
+            if a > i { copy(i..<a) }
+            out.append(contentsOf: Masker.placeholder(s.type).unicodeScalars)
+            i = max(i, min(s.end, range.upperBound))
+        }
+        if i < range.upperBound { copy(i..<range.upperBound) }
+        return (String(out), out.count)
+    }
+
+    static func excerpt(_ f: Finding, _ scalars: [Unicode.Scalar], _ sensitive: [Masker.Span], context: Int, maxLength: Int) -> String {
+        let lo = max(0, f.start - context)
+        let hi = min(scalars.count, min(max(f.end, f.start), f.start + maxLength) + context)
+        guard lo < hi else { return "" }
+        var spans = sensitive
+        if f.category == .secret || f.category == .pii { spans.append(Masker.Span(start: f.start, end: f.end, type: f.type)) }
+        spans = spans.filter { $0.end > $0.start }
+        spans.sort { (a: Masker.Span, b: Masker.Span) -> Bool in a.start != b.start ? a.start < b.start : a.end > b.end }
+        var merged: [Masker.Span] = []
+        for s in spans { if let last = merged.last, s.start <= last.end { merged[merged.count - 1].end = max(last.end, s.end) } else { merged.append(s) } }
+        var (text, count) = replaced(scalars, merged, lo..<hi, controls: true)
+        let truncated = count > maxLength
+        if truncated { text = String(String.UnicodeScalarView(text.unicodeScalars.prefix(maxLength))) }
+        return (lo > 0 ? "…" : "") + text + (truncated ? "…" : "") + (hi < scalars.count ? "…" : "")
     }
 }

@@ -106,4 +106,60 @@ final class RandomizedTests: XCTestCase {
         }
         XCTAssertGreaterThan(compared, 500, "enough patterns were rewritten")
     }
+
+    /// Every other occurrence of a found value is found over the UTF-8 bytes exactly as over the
+    /// scalars: same spans, whatever the multi-byte scalars around, inside or between values.
+    func testEveryOccurrenceOverBytesMatchesTheScalarDefinition() {
+        var rng = SplitMix64(state: 424242)
+        let pieces = ["ab", "a", "b", "é", "日", "🙂", " ", "abé", "\u{301}", "x"]
+        var added = 0
+        for _ in 0..<4_000 {
+            // A motif repeated among random pieces, so values recur.
+            var motif = ""
+            for _ in 0..<Int.random(in: 3...6, using: &rng) { motif += pieces.randomElement(using: &rng)! }
+            var text = ""
+            for _ in 0..<Int.random(in: 0...24, using: &rng) {
+                text += Int.random(in: 0..<3, using: &rng) == 0 ? motif : pieces.randomElement(using: &rng)!
+            }
+            let scalars = Array(text.unicodeScalars)
+            var findings: [Finding] = []
+            for _ in 0..<Int.random(in: 0...3, using: &rng) where scalars.count >= 6 {
+                let start = Int.random(in: 0...(scalars.count - 6), using: &rng)
+                let end = Int.random(in: (start + 6)...min(scalars.count, start + 9), using: &rng)
+                findings.append(Finding(ruleId: "R\(Int.random(in: 0...1, using: &rng))", category: Bool.random(using: &rng) ? .pii : .injection,
+                                        severity: .high, confidence: 1, start: start, end: end, type: "t"))
+            }
+            var copy = text
+            let fast = copy.withUTF8 { DetectionEngine.everyOccurrence(of: findings, in: ScalarIndexedText($0)) }
+            let slow = Self.everyOccurrence(of: findings, in: scalars)
+            func key(_ f: Finding) -> [Int] { [f.start, f.end, f.ruleId == "R0" ? 0 : 1, f.category == .pii ? 0 : 1] }
+            XCTAssertEqual(fast.map(key).sorted { $0.lexicographicallyPrecedes($1) }, slow.map(key).sorted { $0.lexicographicallyPrecedes($1) },
+                           text.debugDescription)
+            added += fast.count - findings.count
+        }
+        XCTAssertGreaterThan(added, 200, "occurrences beyond the findings were added")
+    }
+
+    /// The definition, over scalars.
+    static func everyOccurrence(of findings: [Finding], in scalars: [Unicode.Scalar]) -> [Finding] {
+        var values: [(value: [Unicode.Scalar], finding: Finding)] = []
+        for f in findings where f.category.isSensitiveValue && f.end - f.start >= 6 && f.end <= scalars.count && values.count < 256 {
+            let value = Array(scalars[f.start..<f.end])
+            if !values.contains(where: { $0.value == value }) { values.append((value, f)) }
+        }
+        var out = findings
+        let known = Set(findings.filter { $0.category.isSensitiveValue }.map { [$0.start, $0.end] })
+        for (value, f) in values {
+            var i = 0
+            while i + value.count <= scalars.count {
+                if scalars[i..<i + value.count].elementsEqual(value) {
+                    if !known.contains([i, i + value.count]) { var c = f; c.start = i; c.end = i + value.count; out.append(c) }
+                    i += value.count
+                } else {
+                    i += 1
+                }
+            }
+        }
+        return out
+    }
 }

@@ -58,4 +58,39 @@ final class ValidatorTests: XCTestCase {
         XCTAssertTrue(Validators.genericSecret("T7#kq9Lm!2vXz8Rw"))
         XCTAssertFalse(Validators.genericSecret("password123"))
     }
+
+    /// The byte paths answer as the definitions do, on values shaped like what the PII patterns
+    /// hand over (digits with separators, a leading plus, brackets; emails with example domains in
+    /// any case) and on random bytes.
+    func testASCIIPathsAgreeWithTheDefinitions() {
+        var rng = RandomizedTests.SplitMix64(state: 20261124)
+        let pieces = ["4", "5", "3", "9", "1", "0", "6", "2", "7", "8", " ", "-", ".", "(", ")", "+", "1", "00", "4539", "3714",
+                      "6011", "2221", "34", "37", "65", "a", "Z", "@", "example.com", "Example.ORG", "x.io", "co", ".", "_", "\r\n"]
+        var checked = 0
+        for round in 0..<40_000 {
+            var value = ""
+            let n = Int.random(in: 0...24, using: &rng)
+            if round % 4 == 3 {
+                for _ in 0..<n { value.append(Character(Unicode.Scalar(UInt8.random(in: 0x20...0x7E, using: &rng)))) }
+            } else {
+                for _ in 0..<n { value += pieces.randomElement(using: &rng)! }
+            }
+            for name in ["luhn", "ssn", "phone", "email"] {
+                let validator = Validators.all[name]!
+                let fast = Array(value.utf8).withUnsafeBufferPointer { validator($0) }
+                XCTAssertEqual(fast, validator.text(value[...]), "\(name) on \(value.debugDescription)")
+                checked += 1
+            }
+        }
+        for (name, value, expected) in [("luhn", "4539 1488 0343 6467", true), ("luhn", "4539 1488 0343 6468", false),
+                                        ("ssn", "343-32-9564", true), ("ssn", "078-05-1120", false), ("ssn", "123-45-6789", false),
+                                        ("phone", "+1 792 769 2057", true), ("phone", "(212) 123-4567", false),
+                                        ("email", "jane.doe@acme-corp.io", true), ("email", "bob@Example.COM", false),
+                                        // Not ASCII: the definition decides (Arabic-Indic digits are digits).
+                                        ("luhn", "٤٥٣٩ ١٤٨٨ ٠٣٤٣ ٦٤٦٧", true), ("email", "jane@exämple.io", true)] {
+            let validator = Validators.all[name]!
+            XCTAssertEqual(Array(value.utf8).withUnsafeBufferPointer { validator($0) }, expected, "\(name) \(value)")
+        }
+        XCTAssertEqual(checked, 160_000)
+    }
 }
