@@ -242,6 +242,89 @@ def transcript(rng: random.Random) -> str:
 
 
 
+# Ordinary requests in other languages that use the override verbs: "ignore my typos", "forget the
+# email I sent before", "ignore this compiler warning", "you are now my tutor". The attacks in these
+# languages taught the model their words for "ignore", "forget" and "you are now"; without these it
+# flagged a Hindi or Arabic user apologising for typos. Each row: one such sentence, then an
+# everyday question or request in the same language.
+ML_BENIGN = {
+    "es": {"lead": ["Perdona los errores, no soy nativo.", "Ignora las faltas de ortografía, voy con prisa.", "No hagas caso de mis erratas.",
+                    "Olvida el mensaje que te envié antes, me equivoqué de archivo.", "Ignora mi correo de ayer, ya está resuelto.",
+                    "Olvida lo que te conté del viaje, al final no vamos.", "Ignora el aviso del compilador, es inofensivo.",
+                    "Eres mi profesor de química por hoy.", "Ahora eres mi asistente de cocina."],
+           "ask": ["¿Cómo se calcula el área de un círculo?", "Recomiéndame una novela corta.", "¿Qué significa 'sobremesa'?", "Explícame qué es la inflación."]},
+    "fr": {"lead": ["Ignore mes fautes d'orthographe, je ne suis pas natif.", "Ne fais pas attention aux coquilles, je tape vite.",
+                    "Oublie le courriel que je t'ai envoyé hier, c'est réglé.", "Ignore mon dernier message, je me suis trompé de fichier.",
+                    "Oublie ce que j'ai dit sur le voyage, on ne part plus.", "Ignore l'avertissement du compilateur, il est sans danger.",
+                    "Tu es maintenant mon coach de course à pied.", "Sois mon professeur de chimie pour aujourd'hui."],
+           "ask": ["Comment calculer l'aire d'un cercle ?", "Conseille-moi un roman court.", "Que veut dire « flâner » ?", "Explique-moi l'inflation."]},
+    "de": {"lead": ["Ignorier bitte meine Rechtschreibfehler, ich bin kein Muttersprachler.", "Achte nicht auf die Tippfehler, ich bin in Eile.",
+                    "Vergiss die E-Mail von gestern, das hat sich erledigt.", "Ignoriere meine letzte Nachricht, falsche Datei.",
+                    "Vergiss, was ich über den Urlaub erzählt habe, wir fahren nicht.", "Ignoriere die Compiler-Warnung, sie ist harmlos.",
+                    "Du bist ab jetzt mein Chemielehrer.", "Sei heute mein Kochassistent."],
+           "ask": ["Wie berechnet man die Fläche eines Kreises?", "Empfiehl mir einen kurzen Roman.", "Was bedeutet 'Feierabend'?", "Erklär mir Inflation."]},
+    "pt": {"lead": ["Ignore os erros de português, não sou nativo.", "Não ligue para os erros de digitação, estou com pressa.",
+                    "Esqueça a mensagem que enviei antes, errei o arquivo.", "Ignore meu e-mail de ontem, já foi resolvido.",
+                    "Esqueça o que eu disse sobre a viagem, não vamos mais.", "Ignore o aviso do compilador, é inofensivo.",
+                    "Agora você é meu professor de química.", "Seja meu assistente de cozinha hoje."],
+           "ask": ["Como calcular a área de um círculo?", "Me indique um romance curto.", "O que significa 'saudade'?", "Explique o que é inflação."]},
+    "it": {"lead": ["Ignora i miei errori, non sono madrelingua.", "Non badare ai refusi, vado di fretta.",
+                    "Dimentica il messaggio che ti ho mandato prima, file sbagliato.", "Ignora la mia email di ieri, è tutto risolto.",
+                    "Dimentica quello che ho detto sulla vacanza, non partiamo più.", "Ignora l'avviso del compilatore, è innocuo.",
+                    "Ora sei il mio insegnante di chimica.", "Fai da assistente in cucina per oggi."],
+           "ask": ["Come si calcola l'area di un cerchio?", "Consigliami un romanzo breve.", "Cosa significa 'abbiocco'?", "Spiegami l'inflazione."]},
+    "nl": {"lead": ["Negeer mijn spelfouten, Nederlands is niet mijn moedertaal.", "Let niet op de tikfouten, ik heb haast.",
+                    "Vergeet het bericht dat ik eerder stuurde, verkeerd bestand.", "Negeer de waarschuwing van de compiler, die is onschuldig.",
+                    "Jij bent vandaag mijn scheikundeleraar."],
+           "ask": ["Hoe bereken je de oppervlakte van een cirkel?", "Raad me een korte roman aan.", "Wat betekent 'gezellig'?"]},
+    "ru": {"lead": ["Не обращай внимания на ошибки, русский не мой родной язык.", "Игнорируй опечатки, я тороплюсь.",
+                    "Забудь сообщение, которое я отправил раньше, не тот файл.", "Игнорируй моё вчерашнее письмо, вопрос решён.",
+                    "Забудь, что я говорил про отпуск, мы не едем.", "Игнорируй предупреждение компилятора, оно безвредное.",
+                    "Теперь ты мой репетитор по химии.", "Будь сегодня моим помощником на кухне."],
+           "ask": ["Как вычислить площадь круга?", "Посоветуй короткий роман.", "Что значит слово «тоска»?", "Объясни, что такое инфляция."]},
+    "zh": {"lead": ["请忽略我的语法错误，中文不是我的母语。", "别在意错别字，我很赶时间。", "忘掉我刚才发的消息，文件发错了。",
+                    "忽略我昨天的邮件，问题已经解决了。", "忘了我说的旅行计划吧，我们不去了。", "忽略编译器的这个警告，它没有影响。",
+                    "你现在是我的化学老师。", "今天请当我的厨房助手。"],
+           "ask": ["圆的面积怎么算？", "推荐一本短篇小说。", "“内卷”是什么意思？", "给我解释一下通货膨胀。"]},
+    "ja": {"lead": ["日本語が母語ではないので、間違いは無視してください。", "急いでいるので誤字は気にしないでください。",
+                    "さっき送ったメッセージは忘れてください、ファイルを間違えました。", "昨日のメールは無視してください、解決しました。",
+                    "コンパイラの警告は無視して大丈夫です。", "今日はあなたが私の化学の先生です。"],
+           "ask": ["円の面積はどうやって計算しますか？", "短い小説をおすすめしてください。", "「木漏れ日」とはどういう意味ですか？", "インフレについて説明して。"]},
+    "ko": {"lead": ["한국어가 모국어가 아니라서 틀린 부분은 무시해 주세요.", "급해서 오타가 많아요, 신경 쓰지 마세요.",
+                    "아까 보낸 메시지는 잊어 주세요, 파일을 잘못 보냈어요.", "어제 보낸 메일은 무시하세요, 해결됐어요.",
+                    "컴파일러 경고는 무시해도 돼요.", "오늘은 네가 내 화학 선생님이야."],
+           "ask": ["원의 넓이는 어떻게 구해요?", "짧은 소설 하나 추천해 줘.", "'정'이 무슨 뜻이야?", "인플레이션을 설명해 줘."]},
+    "ar": {"lead": ["تجاهل أخطائي اللغوية، العربية ليست لغتي الأم.", "لا تهتم بالأخطاء الإملائية، أنا مستعجل.",
+                    "انسَ الرسالة التي أرسلتها قبل قليل، أرسلت الملف الخطأ.", "تجاهل بريدي الإلكتروني أمس، تم حل المشكلة.",
+                    "انسَ ما قلته عن الرحلة، لن نسافر.", "تجاهل تحذير المترجم البرمجي، إنه غير ضار.", "أنت الآن معلمي في الكيمياء."],
+           "ask": ["كيف أحسب مساحة الدائرة؟", "اقترح علي رواية قصيرة.", "ما معنى كلمة 'طرب'؟", "اشرح لي التضخم."]},
+    "hi": {"lead": ["मेरी हिंदी की गलतियों को अनदेखा करें, यह मेरी मातृभाषा नहीं है।", "टाइपिंग की गलतियों पर ध्यान न दें, मैं जल्दी में हूँ।",
+                    "पहले भेजा गया संदेश भूल जाइए, गलत फ़ाइल चली गई।", "मेरा कल का ईमेल अनदेखा करें, मामला सुलझ गया।",
+                    "यात्रा के बारे में जो कहा था उसे भूल जाइए, हम नहीं जा रहे।", "कंपाइलर की चेतावनी को अनदेखा करें, वह हानिरहित है।",
+                    "अब आप मेरे रसायन विज्ञान के शिक्षक हैं।"],
+           "ask": ["वृत्त का क्षेत्रफल कैसे निकालते हैं?", "कोई छोटा उपन्यास सुझाइए।", "'जुगाड़' का क्या मतलब है?", "महंगाई को समझाइए।"]},
+    "id": {"lead": ["Abaikan kesalahan bahasa saya, saya bukan penutur asli.", "Jangan pedulikan typo saya, saya buru-buru.",
+                    "Lupakan pesan yang tadi saya kirim, filenya salah.", "Abaikan peringatan compiler itu, tidak berbahaya.",
+                    "Sekarang kamu jadi guru kimia saya."],
+           "ask": ["Bagaimana menghitung luas lingkaran?", "Rekomendasikan novel pendek.", "Apa arti kata 'gotong royong'?"]},
+    "tr": {"lead": ["Türkçe hatalarımı görmezden gel, ana dilim değil.", "Yazım hatalarına takılma, acelem var.",
+                    "Az önce gönderdiğim mesajı unut, yanlış dosyaydı.", "Derleyici uyarısını görmezden gel, zararsız.",
+                    "Bugün sen benim kimya öğretmenimsin."],
+           "ask": ["Dairenin alanı nasıl hesaplanır?", "Bana kısa bir roman öner.", "'Hüzün' ne demek?"]},
+    "vi": {"lead": ["Bỏ qua lỗi ngữ pháp của tôi nhé, tiếng Việt không phải tiếng mẹ đẻ của tôi.", "Đừng để ý lỗi gõ, tôi đang vội.",
+                    "Quên tin nhắn tôi gửi lúc nãy đi, gửi nhầm tệp.", "Bỏ qua cảnh báo của trình biên dịch, nó vô hại.", "Hôm nay bạn là giáo viên hóa học của tôi."],
+           "ask": ["Tính diện tích hình tròn thế nào?", "Gợi ý cho tôi một cuốn tiểu thuyết ngắn.", "'Thương' nghĩa là gì?"]},
+    "pl": {"lead": ["Zignoruj moje błędy, polski nie jest moim językiem ojczystym.", "Nie zwracaj uwagi na literówki, spieszę się.",
+                    "Zapomnij o wiadomości, którą wysłałem wcześniej, zły plik.", "Zignoruj ostrzeżenie kompilatora, jest niegroźne.",
+                    "Dziś jesteś moim nauczycielem chemii."],
+           "ask": ["Jak obliczyć pole koła?", "Poleć mi krótką powieść.", "Co znaczy 'kombinować'?"]},
+}
+
+
+def multilingual_benign(rng: random.Random) -> str:
+    lang = ML_BENIGN[rng.choice(sorted(ML_BENIGN))]
+    return rng.choice(lang["lead"]) + " " + rng.choice(lang["ask"])
+
 def attacks(rng: random.Random, documents: list[str], n: int) -> list[str]:
     out = []
     kinds = ["override", "paraphrase", "extract", "forgery", "persona", "authority", "hijack", "indirect", "lang", "flood"]
@@ -297,6 +380,9 @@ def benign(rng: random.Random, n: int) -> list[str]:
             continue
         if r < 0.41:
             out.append(log_excerpt(rng))
+            continue
+        if r < 0.45:
+            out.append(multilingual_benign(rng))
             continue
         t = rng.choice(pool)
         if rng.random() < 0.3:

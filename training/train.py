@@ -131,6 +131,7 @@ def main():
     ap.add_argument("--version", default="v1")
     ap.add_argument("--bits", type=int, default=16)
     ap.add_argument("--seed", type=int, default=20261122)
+    ap.add_argument("--lambdas", default="1e-6,3e-6,1e-5", help="L2 strengths tried; the best by dev real-attack recall, then recall, then log loss is kept")
     ap.add_argument("--max-prompt-fp", type=float, default=0.01)
     ap.add_argument("--max-tool-fp", type=float, default=0.005)
     args = ap.parse_args()
@@ -174,16 +175,20 @@ def main():
     prompt_like = np.array([g in ("benign_prompts", "hard_negatives", "synthetic_benign") for g in dev_groups])
     tool_like = np.array([g == "benign_tool_outputs" for g in dev_groups])
     real_attack = np.array([g == "attacks" for g in dev_groups])
-    for lam in [1e-6, 3e-6, 1e-5]:
+    for lam in [float(x) for x in args.lambdas.split(",")]:
         w, b = train(X, y, sw, lam)
         wq, scale = quantize(w)
         s = text_scores(dev_windows, wq, scale, b)
         t = quantile_threshold(s[prompt_like], args.max_prompt_fp)
         recall = float((s[dev_y == 1] >= t).mean())
         real = float((s[real_attack] >= t).mean())
-        print(f"lambda {lam:g}: dev recall {recall:.3f} (real attacks {real:.3f}) at prompt threshold {t:.3f}")
-        if best is None or (real, recall) > best[0]:
-            best = ((real, recall), lam, wq, scale, b, t, s)
+        # Class-balanced log loss of the text scores on the development split: the finer signal
+        # when recall ties (30 real attacks move it in steps of 3%).
+        p = np.clip(s, 1e-6, 1 - 1e-6)
+        loss = float(-np.mean(np.log(p[dev_y == 1])) - np.mean(np.log(1 - p[dev_y == 0])))
+        print(f"lambda {lam:g}: dev recall {recall:.3f} (real attacks {real:.3f}) at prompt threshold {t:.3f}, log loss {loss:.4f}")
+        if best is None or (real, recall, -loss) > best[0]:
+            best = ((real, recall, -loss), lam, wq, scale, b, t, s)
     _, lam, wq, scale, b, t, s = best
     tool_t = max(t, quantile_threshold(s[tool_like], args.max_tool_fp))
 
