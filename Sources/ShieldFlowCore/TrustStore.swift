@@ -132,11 +132,11 @@ public actor InMemoryTrustStore: TrustStore {
     var revokedAgents: Set<String> = []
     /// Sliding windows: key → (time, event id, amount), oldest first.
     var windows: [String: [(at: Double, member: String, amount: Double)]] = [:]
-    var applied: [String: TrustResult] = [:]
+    var applied: [EventRef: TrustResult] = [:]
     /// The keys of `applied` in insertion order, a ring of `rememberedEvents` slots: the oldest
     /// marker is forgotten when a new one arrives, so memory stays flat and the dictionary never
     /// rehashes in steady state (a rehash of a million markers stalled a batch for ~0.3 s).
-    var order: [String]
+    var order: [EventRef]
     var next = 0
     let rememberedEvents: Int
 
@@ -159,7 +159,7 @@ public actor InMemoryTrustStore: TrustStore {
 
     public func apply(_ requests: [TrustRequest]) -> [TrustResult] {
         requests.map { r in
-            let key = Self.eventKey(r.sessionId, r.eventId)
+            let key = EventRef(sessionId: r.sessionId, eventId: r.eventId)
             var result: TrustResult
             if let done = applied[key] {
                 result = done
@@ -210,11 +210,8 @@ public actor InMemoryTrustStore: TrustStore {
         }
     }
 
-    /// The key under which an event's result is remembered.
-    static func eventKey(_ session: String, _ event: String) -> String { session + "\u{0}" + event }
-
     /// Keeps `result` for replays of `key`, forgetting the oldest remembered event when full.
-    func remember(_ key: String, _ result: TrustResult) {
+    func remember(_ key: EventRef, _ result: TrustResult) {
         if order.count < rememberedEvents {
             order.append(key)
         } else {
@@ -227,8 +224,7 @@ public actor InMemoryTrustStore: TrustStore {
 
     public func recordDecidedWithoutTrust(_ events: [EventRef]) {
         for e in events {
-            let key = Self.eventKey(e.sessionId, e.eventId)
-            if applied[key] == nil { remember(key, .decidedWithoutTrust) }
+            if applied[e] == nil { remember(e, .decidedWithoutTrust) }
         }
     }
 
