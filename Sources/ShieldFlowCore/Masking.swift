@@ -83,7 +83,14 @@ public enum Masker {
             count += r.count
         }
         var i = range.lowerBound
-        for s in spans where s.end > range.lowerBound && s.start < range.upperBound {
+        // The spans are sorted by start and do not overlap (`merge`), so their ends are sorted too:
+        // the first one that can reach into the range is found by bisection, and the walk stops at
+        // the range's end. An excerpt costs O(log n) in the spans, not O(n).
+        var k = firstSpan(endingAfter: range.lowerBound, in: spans)
+        while k < spans.count && spans[k].start < range.upperBound {
+            let s = spans[k]
+            k += 1
+            guard s.end > range.lowerBound else { continue }
             let a = max(s.start, i)
             if a > i { copy(i..<a) }
             count += appendPlaceholder(s.type, to: &out)
@@ -93,6 +100,17 @@ public enum Masker {
         return (out, count)
     }
 
+    /// The index of the first of `spans` (sorted by start, not overlapping) that ends after
+    /// `offset`, or `spans.count`.
+    static func firstSpan(endingAfter offset: Int, in spans: [Span]) -> Int {
+        var lo = 0, hi = spans.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if spans[mid].end <= offset { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
     /// The scalars in `range` with `spans` replaced by placeholders.
     static func replace(_ text: ScalarIndexedText, spans: [Span], in range: Range<Int>) -> String {
         String(decoding: replaceUTF8(text, spans: spans, in: range, controlsAsSpaces: false).bytes, as: UTF8.self)
@@ -100,7 +118,7 @@ public enum Masker {
 
     /// A short context window around `finding` with every sensitive span inside it replaced, so a
     /// finding can be logged or sent on without echoing what it found. Control characters become
-    /// spaces.
+    /// spaces. `sensitive` is sorted and merged, as `spans(of:)` returns it.
     public static func excerpt(of finding: Finding, in text: ScalarIndexedText, sensitive: [Span],
                                context: Int = 24, maxLength: Int = 160) -> String {
         // Bounded by `maxLength` however long the finding: an excerpt costs O(maxLength), not O(text).
@@ -110,7 +128,9 @@ public enum Masker {
         var spans = sensitive
         // A value's own span is added unless a sensitive span already covers it (as the scan's
         // always does: merging it in would change nothing).
-        if finding.category.isSensitiveValue && !sensitive.contains(where: { $0.start <= finding.start && finding.end <= $0.end }) {
+        let covering = firstSpan(endingAfter: finding.end - 1, in: sensitive)
+        if finding.category.isSensitiveValue
+            && !(covering < sensitive.count && sensitive[covering].start <= finding.start && finding.end <= sensitive[covering].end) {
             spans = merge(spans + [Span(start: finding.start, end: finding.end, type: finding.type)])
         }
         var (bytes, count) = replaceUTF8(text, spans: spans, in: lo..<hi, controlsAsSpaces: true)

@@ -1166,30 +1166,50 @@ public final class DetectionEngine: Sendable {
             while lo < hi { let mid = (lo + hi) / 2; if known[mid] < key { lo = mid + 1 } else { hi = mid } }
             return lo < known.count && known[lo] == key
         }
+        // One pass over the text for all values at once: each position's first six bytes (every
+        // value has at least six) are looked up, behind a filter on its first two. Each value keeps
+        // its own resume point, so its occurrences are found left to right without overlapping
+        // one another, as a separate search per value would find them.
         let bytes = text.bytes
-        for (value, f) in values {
-            guard let first = value.first else { continue }
-            value.withUnsafeBufferPointer { value in
-                var i = 0
-                while i + value.count <= bytes.count {
-                    var k = 0
-                    if bytes[i] == first { k = 1; while k < value.count && bytes[i + k] == value[k] { k += 1 } }
-                    if k == value.count {
-                        let start = text.scalarOffset(ofByte: i)
-                        let end = start + (f.end - f.start)
-                        if !isKnown(start << 32 | (end & 0xFFFF_FFFF)) {
-                            var copy = f
-                            copy.start = start; copy.end = end
-                            out.append(copy)
-                        }
-                        i += value.count
-                    } else {
-                        i += 1
+        var candidates: [UInt64: [Int]] = [:]
+        var pairs = [UInt64](repeating: 0, count: 1024)
+        for (v, entry) in values.enumerated() {
+            candidates[Self.sixBytes(entry.value, 0), default: []].append(v)
+            let pair = Int(entry.value[0]) << 8 | Int(entry.value[1])
+            pairs[pair >> 6] |= 1 << UInt64(pair & 63)
+        }
+        var resume = [Int](repeating: 0, count: values.count)
+        var i = 0
+        while i + 6 <= bytes.count {
+            let pair = Int(bytes[i]) << 8 | Int(bytes[i + 1])
+            if pairs[pair >> 6] & (1 << UInt64(pair & 63)) != 0, let found = candidates[Self.sixBytes(bytes, i)] {
+                for v in found where i >= resume[v] {
+                    let value = values[v].value
+                    guard i + value.count <= bytes.count else { continue }
+                    var k = 6
+                    while k < value.count && bytes[i + k] == value[k] { k += 1 }
+                    guard k == value.count else { continue }
+                    resume[v] = i + value.count
+                    let f = values[v].finding
+                    let start = text.scalarOffset(ofByte: i)
+                    let end = start + (f.end - f.start)
+                    if !isKnown(start << 32 | (end & 0xFFFF_FFFF)) {
+                        var copy = f
+                        copy.start = start; copy.end = end
+                        out.append(copy)
                     }
                 }
             }
+            i += 1
         }
         return out
+    }
+
+    /// Bytes `at..<at + 6` of `b` as one number (the caller checked they exist).
+    @inline(__always) static func sixBytes<C: RandomAccessCollection<UInt8>>(_ b: C, _ at: Int) -> UInt64 where C.Index == Int {
+        var k: UInt64 = 0
+        for j in 0..<6 { k = k << 8 | UInt64(b[b.startIndex + at + j]) }
+        return k
     }
 
     /// Drops repeats of a rule over overlapping spans (a payload seen plain and decoded), keeping the
@@ -1197,13 +1217,18 @@ public final class DetectionEngine: Sendable {
     static func deduplicate(_ findings: [Finding]) -> [Finding] {
         guard findings.count > 1 else { return findings }
         var out: [Finding] = []
+        // Per rule, its last finding in `out`. A rule's findings there do not overlap one another
+        // and come in order of start, so only the last can overlap a later one: one lookup per
+        // finding instead of a search of `out` (quadratic in a text full of values).
+        var last: [String: Int] = [:]
         for f in findings.sorted(by: { ($0.start, $0.end, $0.ruleId) < ($1.start, $1.end, $1.ruleId) }) {
             // One rule's overlapping findings become one, over both spans: a value found twice with
             // different extents (in the text and in another reading of it) is masked in full.
-            if let k = out.firstIndex(where: { $0.ruleId == f.ruleId && $0.start < max(f.end, f.start + 1) && f.start < max($0.end, $0.start + 1) }) {
+            if let k = last[f.ruleId], out[k].start < max(f.end, f.start + 1) && f.start < max(out[k].end, out[k].start + 1) {
                 out[k].end = max(out[k].end, f.end)
                 continue
             }
+            last[f.ruleId] = out.count
             out.append(f)
         }
         return out

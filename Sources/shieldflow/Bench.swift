@@ -168,7 +168,20 @@ enum Adversarial {
         // One 64 KiB token, periodic for three quarters and noise after: every period the flood
         // detector tries fails only at the end.
         ("periodic-head-noisy-tail", String(repeating: "a", count: 48 * 1024) + noise(16 * 1024)),
+        // Thousands of distinct PII values: every one is a finding with an excerpt, and each found
+        // value is looked for everywhere else in the text.
+        ("distinct-emails", fill((0..<4000).map { "user\($0)@mail\($0 % 97).io" }.joined(separator: " "))),
+        ("valid-card-numbers", fill((0..<3000).map { cardNumber($0) }.joined(separator: ", "))),
     ]
+
+    /// A Luhn-valid 16-digit Visa number made from `i`, written in groups of four.
+    static func cardNumber(_ i: Int) -> String {
+        var digits = [4, 5, 3, 9] + String(format: "%011d", i * 7919 % 100_000_000_000).compactMap { $0.wholeNumberValue }
+        var sum = 0
+        for (k, d) in digits.reversed().enumerated() { let x = k % 2 == 0 ? d * 2 : d; sum += x > 9 ? x - 9 : x }
+        digits.append((10 - sum % 10) % 10)
+        return stride(from: 0, to: 16, by: 4).map { digits[$0..<$0 + 4].map(String.init).joined() }.joined(separator: " ")
+    }
 
     /// Letters b–z from a fixed linear congruential sequence: no period a detector could find.
     static func noise(_ count: Int) -> String {
