@@ -1167,25 +1167,30 @@ public final class DetectionEngine: Sendable {
             return lo < known.count && known[lo] == key
         }
         // One pass over the text for all values at once: each position's first six bytes (every
-        // value has at least six) are looked up, behind a filter on its first two. Each value keeps
-        // its own resume point, so its occurrences are found left to right without overlapping
-        // one another, as a separate search per value would find them.
+        // value has at least six) are looked up among the values' first six, behind a filter on
+        // its first two bytes. Each value keeps its own resume point, so its occurrences are found
+        // left to right without overlapping one another, as a separate search per value would.
+        // Per call: one small sorted array and a filter on the stack (a text with one email pays
+        // for no table).
         let bytes = text.bytes
-        var candidates: [UInt64: [Int]] = [:]
-        var pairs = [UInt64](repeating: 0, count: 1024)
-        for (v, entry) in values.enumerated() {
-            candidates[Self.sixBytes(entry.value, 0), default: []].append(v)
-            let pair = Int(entry.value[0]) << 8 | Int(entry.value[1])
-            pairs[pair >> 6] |= 1 << UInt64(pair & 63)
-        }
+        let keys = values.indices.map { (key: Self.sixBytes(values[$0].value, 0), value: $0) }.sorted { ($0.key, $0.value) < ($1.key, $1.value) }
         var resume = [Int](repeating: 0, count: values.count)
-        var i = 0
-        while i + 6 <= bytes.count {
-            let pair = Int(bytes[i]) << 8 | Int(bytes[i + 1])
-            if pairs[pair >> 6] & (1 << UInt64(pair & 63)) != 0, let found = candidates[Self.sixBytes(bytes, i)] {
-                for v in found where i >= resume[v] {
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 16) { filter in
+            @inline(__always) func bit(_ b0: UInt8, _ b1: UInt8) -> Int { (Int(b0) &* 31 &+ Int(b1)) & 1023 }
+            filter.initialize(repeating: 0)
+            for entry in values { let k = bit(entry.value[0], entry.value[1]); filter[k >> 6] |= 1 << UInt64(k & 63) }
+            var i = 0
+            while i + 6 <= bytes.count {
+                let pair = bit(bytes[i], bytes[i + 1])
+                guard filter[pair >> 6] & (1 << UInt64(pair & 63)) != 0 else { i += 1; continue }
+                let key = Self.sixBytes(bytes, i)
+                var lo = 0, hi = keys.count
+                while lo < hi { let mid = (lo + hi) / 2; if keys[mid].key < key { lo = mid + 1 } else { hi = mid } }
+                while lo < keys.count && keys[lo].key == key {
+                    let v = keys[lo].value
+                    lo += 1
                     let value = values[v].value
-                    guard i + value.count <= bytes.count else { continue }
+                    guard i >= resume[v], i + value.count <= bytes.count else { continue }
                     var k = 6
                     while k < value.count && bytes[i + k] == value[k] { k += 1 }
                     guard k == value.count else { continue }
@@ -1199,8 +1204,8 @@ public final class DetectionEngine: Sendable {
                         out.append(copy)
                     }
                 }
+                i += 1
             }
-            i += 1
         }
         return out
     }
@@ -1219,16 +1224,18 @@ public final class DetectionEngine: Sendable {
         var out: [Finding] = []
         // Per rule, its last finding in `out`. A rule's findings there do not overlap one another
         // and come in order of start, so only the last can overlap a later one: one lookup per
-        // finding instead of a search of `out` (quadratic in a text full of values).
-        var last: [String: Int] = [:]
+        // finding instead of a search of `out` (quadratic in a text full of values). A text has
+        // findings of a few rules, at most of every rule: a list beats hashing the ids.
+        var last: [(rule: String, at: Int)] = []
         for f in findings.sorted(by: { ($0.start, $0.end, $0.ruleId) < ($1.start, $1.end, $1.ruleId) }) {
+            let r = last.firstIndex { $0.rule == f.ruleId }
             // One rule's overlapping findings become one, over both spans: a value found twice with
             // different extents (in the text and in another reading of it) is masked in full.
-            if let k = last[f.ruleId], out[k].start < max(f.end, f.start + 1) && f.start < max(out[k].end, out[k].start + 1) {
+            if let r, case let k = last[r].at, out[k].start < max(f.end, f.start + 1) && f.start < max(out[k].end, out[k].start + 1) {
                 out[k].end = max(out[k].end, f.end)
                 continue
             }
-            last[f.ruleId] = out.count
+            if let r { last[r].at = out.count } else { last.append((f.ruleId, out.count)) }
             out.append(f)
         }
         return out
