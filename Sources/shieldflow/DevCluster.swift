@@ -31,8 +31,9 @@ struct DevCluster: ParsableCommand {
         for (name, p) in Self.topics {
             try cluster.createTopic(name, partitions: p ?? partitions, replicationFactor: min(3, brokers))
         }
-        FileHandle.standardOutput.write(Data((cluster.bootstrapServers + "\n").utf8))
+        // The warning first: whoever waits for the bootstrap line finds it already written.
         FileHandle.standardError.write(Data("WARNING: in-memory Kafka-protocol cluster, for development only; data is lost on exit\n".utf8))
+        FileHandle.standardOutput.write(Data((cluster.bootstrapServers + "\n").utf8))
         let done = DispatchSemaphore(value: 0)
         if control {
             let t = Thread {

@@ -66,9 +66,11 @@ struct Run: AsyncParsableCommand {
             for (name, p) in DevCluster.topics { try c.createTopic(name, partitions: p ?? 6, replicationFactor: 3) }
             cluster = c
             bootstrap = c.bootstrapServers
-            FileHandle.standardOutput.write(Data((c.bootstrapServers + "\n").utf8))
+            // The warning goes out before the bootstrap line: whoever waits for that line (scripts,
+            // tests) then finds the warning already written.
             logger.warning("no brokers configured: running on an embedded in-memory cluster, for development only",
                            metadata: ["bootstrap": "\(c.bootstrapServers)"])
+            FileHandle.standardOutput.write(Data((c.bootstrapServers + "\n").utf8))
         }
         var options = ruleOptions
         options.rules = options.rules ?? conf.rulesDirectory
