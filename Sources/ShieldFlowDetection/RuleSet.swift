@@ -209,7 +209,9 @@ public struct RuleSet: Sendable {
                 }
             }
         }
-        return RuleSet(rules: rules, problems: problems, version: String(hash, radix: 16))
+        // Sixteen hex digits always: a hash with leading zero nibbles keeps its width.
+        let hex = String(hash, radix: 16)
+        return RuleSet(rules: rules, problems: problems, version: String(repeating: "0", count: 16 - hex.count) + hex)
     }
 
     static func describe(_ error: Error) -> String {

@@ -80,6 +80,17 @@ final class RuleSetTests: XCTestCase {
         XCTAssertEqual(a.version, RuleSet.compile(sources: [("a.yaml", rule("    pattern: zap"))]).version)
     }
 
+    /// The version is always sixteen hex digits: a hash with leading zero nibbles (one rule set in
+    /// sixteen) keeps its width, so decisions carry ids of one shape.
+    func testRuleSetVersionIsSixteenHexDigits() {
+        let versions = (0..<256).map { RuleSet.compile(sources: [("a.yaml", rule("    pattern: zap\($0)"))]).version }
+        XCTAssertTrue(versions.contains { $0.hasPrefix("0") }, "the premise: some of these hashes start with a zero nibble")
+        for v in versions {
+            XCTAssertEqual(v.count, 16, v)
+            XCTAssertTrue(v.allSatisfy { $0.isHexDigit && !$0.isUppercase }, v)
+        }
+    }
+
     func testWholeWordKeywords() throws {
         let yaml = rule("    words: [dan]\n    pattern: 'dan'").replacingOccurrences(of: "    keywords: [zap]\n", with: "")
         let engine = try DetectionEngine(ruleSet: RuleSet.compile(sources: [("w.yaml", yaml)]))
