@@ -316,6 +316,12 @@ public struct RuleSet: Sendable {
                 continue
             }
             if c == "(" && i + 2 < chars.count && chars[i + 1] == "?" && chars[i + 2] == "<" { i += 3; continue }
+            // Backtracking verbs are written in capitals: (*SKIP), (*FAIL), (*MARK:name).
+            if c == "(" && i + 1 < chars.count && chars[i + 1] == "*" {
+                while i < chars.count && chars[i] != ")" { i += 1 }
+                i += 1
+                continue
+            }
             if c.isASCII && c.isUppercase { return c }
             i += 1
         }

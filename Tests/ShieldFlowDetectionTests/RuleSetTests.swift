@@ -80,6 +80,22 @@ final class RuleSetTests: XCTestCase {
         XCTAssertEqual(a.version, RuleSet.compile(sources: [("a.yaml", rule("    pattern: zap"))]).version)
     }
 
+    /// Intent patterns run on lower-case text, so a capital letter in one is a mistake the check
+    /// names; backtracking verbs are written in capitals and are not literals. An exclusion written
+    /// as a match that gives up and skips past itself (`never share(*SKIP)(*F)|share`) keeps the
+    /// excluded words from starting another match.
+    func testUpperCaseLiteralsAreRefusedButBacktrackingVerbsAreNot() throws {
+        let upper = RuleSet.compile(sources: [("u.yaml", rule("    pattern: 'Zap'"))])
+        XCTAssertTrue(upper.rules.isEmpty)
+        XCTAssertTrue(upper.problems.contains { $0.message.contains("`Z`") }, "\(upper.problems)")
+        let yaml = rule(#"    pattern: '\bnever\s+zap(*SKIP)(*F)|\bzap\s+it'"#)
+        let set = RuleSet.compile(sources: [("v.yaml", yaml)])
+        XCTAssertEqual(set.problems, [])
+        let engine = try DetectionEngine(ruleSet: set)
+        XCTAssertEqual(engine.scan("Zap it now", surface: .prompt).findings.map(\.ruleId), ["T-1"])
+        XCTAssertEqual(engine.scan("Never zap it now", surface: .prompt).findings.map(\.ruleId), [])
+    }
+
     /// The version is always sixteen hex digits: a hash with leading zero nibbles (one rule set in
     /// sixteen) keeps its width, so decisions carry ids of one shape.
     func testRuleSetVersionIsSixteenHexDigits() {
