@@ -151,13 +151,6 @@ public enum Masker {
         if hi < text.scalarCount { bytes.append(contentsOf: ellipsis) }
         return String(decoding: bytes, as: UTF8.self)
     }
-
-    /// `excerpt` over a text given as its scalars.
-    public static func excerpt(of finding: Finding, in scalars: [Unicode.Scalar], sensitive: [Span],
-                               context: Int = 24, maxLength: Int = 160) -> String {
-        var text = String(String.UnicodeScalarView(scalars))
-        return text.withUTF8 { excerpt(of: finding, in: ScalarIndexedText($0), sensitive: sensitive, context: context, maxLength: maxLength) }
-    }
 }
 
 /// A text's UTF-8 bytes addressed by Unicode scalar offsets, the offsets findings carry. ASCII text

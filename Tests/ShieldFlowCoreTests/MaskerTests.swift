@@ -126,3 +126,12 @@ final class MaskerTests: XCTestCase {
         return (lo > 0 ? "…" : "") + text + (truncated ? "…" : "") + (hi < scalars.count ? "…" : "")
     }
 }
+
+extension Masker {
+    /// `excerpt` over a text given as its scalars (how these tests build their texts).
+    static func excerpt(of finding: Finding, in scalars: [Unicode.Scalar], sensitive: [Span],
+                        context: Int = 24, maxLength: Int = 160) -> String {
+        var text = String(String.UnicodeScalarView(scalars))
+        return text.withUTF8 { excerpt(of: finding, in: ScalarIndexedText($0), sensitive: sensitive, context: context, maxLength: maxLength) }
+    }
+}
