@@ -28,10 +28,16 @@ public enum Masker {
 
     /// Merged, sorted spans of every finding whose category is a sensitive value.
     public static func spans(of findings: [Finding]) -> [Span] {
-        merge(findings.filter { $0.category.isSensitiveValue }.map { Span(start: $0.start, end: $0.end, type: $0.type) })
+        var spans: [Span] = []
+        for f in findings where f.category.isSensitiveValue && f.end > f.start {
+            spans.append(Span(start: f.start, end: f.end, type: f.type))
+        }
+        return merge(spans)
     }
 
     static func merge(_ spans: [Span]) -> [Span] {
+        // Most texts hold no value or one: nothing to sort or merge.
+        guard spans.count > 1 else { return spans.allSatisfy { $0.end > $0.start } ? spans : [] }
         var out: [Span] = []
         for s in spans.filter({ $0.end > $0.start }).sorted(by: { ($0.start, -$0.end) < ($1.start, -$1.end) }) {
             if let last = out.last, s.start <= last.end {
@@ -58,29 +64,31 @@ public enum Masker {
 
     /// The scalars in `range` with `spans` replaced by placeholders, as UTF-8; optionally control
     /// characters (C0, DEL, C1) as spaces. Returns the bytes and the number of scalars written.
-    static func replaceUTF8(_ text: ScalarIndexedText, spans: [Span], in range: Range<Int>, controlsAsSpaces: Bool) -> (bytes: [UInt8], scalars: Int) {
-        var out: [UInt8] = []
-        out.reserveCapacity(text.byteOffset(range.upperBound) - text.byteOffset(range.lowerBound) + 24)
+    static func replaceUTF8(_ text: ScalarIndexedText, spans: [Span], in range: Range<Int>, controlsAsSpaces: Bool,
+                            prefix: [UInt8] = []) -> (bytes: [UInt8], scalars: Int) {
+        var out = prefix
+        out.reserveCapacity(prefix.count + text.byteOffset(range.upperBound) - text.byteOffset(range.lowerBound) + 24)
         var count = 0
         let bytes = text.bytes
         func copy(_ r: Range<Int>) {
             let from = text.byteOffset(r.lowerBound), to = text.byteOffset(r.upperBound)
-            if controlsAsSpaces {
-                var k = from
-                while k < to {
-                    let b = bytes[k]
-                    if b < 0x20 || b == 0x7F {
-                        out.append(0x20); k += 1
-                    } else if b == 0xC2 && k + 1 < to && bytes[k + 1] &- 0x80 < 0x20 {
-                        out.append(0x20); k += 2          // U+0080–U+009F
-                    } else {
-                        out.append(b); k += 1
-                    }
-                }
-            } else {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[from..<to]))
-            }
             count += r.count
+            guard controlsAsSpaces else {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[from..<to]))
+                return
+            }
+            // Runs without a control character are copied whole; each control becomes a space.
+            var run = from, k = from
+            while k < to {
+                let b = bytes[k]
+                let width = b < 0x20 || b == 0x7F ? 1 : b == 0xC2 && k + 1 < to && bytes[k + 1] &- 0x80 < 0x20 ? 2 : 0   // C0, DEL; C1 (U+0080–U+009F)
+                guard width > 0 else { k += 1; continue }
+                if run < k { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<k])) }
+                out.append(0x20)
+                k += width
+                run = k
+            }
+            if run < to { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<to])) }
         }
         var i = range.lowerBound
         // The spans are sorted by start and do not overlap (`merge`), so their ends are sorted too:
@@ -133,20 +141,20 @@ public enum Masker {
             && !(covering < sensitive.count && sensitive[covering].start <= finding.start && finding.end <= sensitive[covering].end) {
             spans = merge(spans + [Span(start: finding.start, end: finding.end, type: finding.type)])
         }
-        var (bytes, count) = replaceUTF8(text, spans: spans, in: lo..<hi, controlsAsSpaces: true)
+        // The ellipses go into the bytes: one string is made, not four joined.
+        let ellipsis: [UInt8] = [0xE2, 0x80, 0xA6]
+        let lead = lo > 0 ? ellipsis : []
+        var (bytes, count) = replaceUTF8(text, spans: spans, in: lo..<hi, controlsAsSpaces: true, prefix: lead)
         var truncated = false
         if count > maxLength {
             // Cut after `maxLength` scalars: the first byte of scalar number maxLength + 1.
             var seen = 0
-            for (k, b) in bytes.enumerated() where b & 0xC0 != 0x80 {
+            for k in lead.count..<bytes.count where bytes[k] & 0xC0 != 0x80 {
                 if seen == maxLength { bytes.removeSubrange(k...); break }
                 seen += 1
             }
             truncated = true
         }
-        // The ellipses go into the bytes: one string is made, not four joined.
-        let ellipsis: [UInt8] = [0xE2, 0x80, 0xA6]
-        if lo > 0 { bytes.insert(contentsOf: ellipsis, at: 0) }
         if truncated { bytes.append(contentsOf: ellipsis) }
         if hi < text.scalarCount { bytes.append(contentsOf: ellipsis) }
         return String(decoding: bytes, as: UTF8.self)

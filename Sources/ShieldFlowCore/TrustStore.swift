@@ -132,11 +132,27 @@ public actor InMemoryTrustStore: TrustStore {
     var revokedAgents: Set<String> = []
     /// Sliding windows: key → (time, event id, amount), oldest first.
     var windows: [String: [(at: Double, member: String, amount: Double)]] = [:]
-    var applied: [EventRef: TrustResult] = [:]
+    var applied: [AppliedKey: TrustResult] = [:]
     /// The keys of `applied` in insertion order, a ring of `rememberedEvents` slots: the oldest
     /// marker is forgotten when a new one arrives, so memory stays flat and the dictionary never
     /// rehashes in steady state (a rehash of a million markers stalled a batch for ~0.3 s).
-    var order: [EventRef]
+    var order: [AppliedKey]
+
+    /// An event's key with its hash worked out once: an event is looked up, inserted and, much
+    /// later, evicted, and each of those would otherwise hash both strings again. The hash is the
+    /// standard library's seeded one, so crafted event ids gain nothing.
+    struct AppliedKey: Hashable {
+        let ref: EventRef
+        let hash: Int
+        init(_ ref: EventRef) {
+            self.ref = ref
+            var h = Hasher()
+            h.combine(ref)
+            hash = h.finalize()
+        }
+        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+        static func == (a: AppliedKey, b: AppliedKey) -> Bool { a.hash == b.hash && a.ref == b.ref }
+    }
     var next = 0
     let rememberedEvents: Int
 
@@ -159,16 +175,20 @@ public actor InMemoryTrustStore: TrustStore {
 
     public func apply(_ requests: [TrustRequest]) -> [TrustResult] {
         requests.map { r in
-            let key = EventRef(sessionId: r.sessionId, eventId: r.eventId)
+            let key = AppliedKey(EventRef(sessionId: r.sessionId, eventId: r.eventId))
             var result: TrustResult
             if let done = applied[key] {
                 result = done
             } else {
-                let stored = sessions[r.sessionId]
-                let current = stored.map { policy.recovered($0.score, after: r.at - $0.at) } ?? policy.initial
-                let after = policy.apply(r.delta, to: current)
-                sessions[r.sessionId] = (after, max(r.at, stored?.at ?? r.at))
-                let revoked = revokedSessions.contains(r.sessionId)
+                // Read and written through one lookup (the dictionary's in-place accessor).
+                func step(_ stored: inout (score: Double, at: Double)?) -> (current: Double, after: Double) {
+                    let current = stored.map { policy.recovered($0.score, after: r.at - $0.at) } ?? policy.initial
+                    let after = policy.apply(r.delta, to: current)
+                    stored = (after, max(r.at, stored?.at ?? r.at))
+                    return (current, after)
+                }
+                let (current, after) = step(&sessions[r.sessionId])
+                let revoked = !revokedSessions.isEmpty && revokedSessions.contains(r.sessionId)
                 var admitted = false
                 var exceeded: LimitReport?
                 if let a = r.admission, !revoked, after >= a.minScore {
@@ -202,7 +222,7 @@ public actor InMemoryTrustStore: TrustStore {
                 }
             }
             // Agent revocation is read at decision time, like the Redis store's separate lookup.
-            if let agent = r.agentId, revokedAgents.contains(agent) {
+            if let agent = r.agentId, !revokedAgents.isEmpty, revokedAgents.contains(agent) {
                 result.revoked = true
                 result.admitted = false
             }
@@ -211,7 +231,7 @@ public actor InMemoryTrustStore: TrustStore {
     }
 
     /// Keeps `result` for replays of `key`, forgetting the oldest remembered event when full.
-    func remember(_ key: EventRef, _ result: TrustResult) {
+    func remember(_ key: AppliedKey, _ result: TrustResult) {
         if order.count < rememberedEvents {
             order.append(key)
         } else {
@@ -224,7 +244,8 @@ public actor InMemoryTrustStore: TrustStore {
 
     public func recordDecidedWithoutTrust(_ events: [EventRef]) {
         for e in events {
-            if applied[e] == nil { remember(e, .decidedWithoutTrust) }
+            let key = AppliedKey(e)
+            if applied[key] == nil { remember(key, .decidedWithoutTrust) }
         }
     }
 

@@ -5,6 +5,16 @@ public enum Surface: String, Codable, Sendable, CaseIterable, Hashable {
     case response
     case toolOutput = "tool_output"
     case toolArgs = "tool_args"
+
+    /// One bit per case, for sets of surfaces tested on the hot path.
+    @inlinable public var bit: UInt8 {
+        switch self {
+        case .prompt: 1
+        case .response: 2
+        case .toolOutput: 4
+        case .toolArgs: 8
+        }
+    }
 }
 
 /// What a finding is about. The first eight are the seed's categories; the rest are ShieldFlow's.

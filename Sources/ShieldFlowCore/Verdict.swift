@@ -62,6 +62,7 @@ public struct VerdictPolicy: Codable, Sendable, Hashable {
     /// The stateless action for a set of findings on a surface: `block`, else `allow_masked` when a
     /// PII or secret value was found, else `allow`.
     public func action(for findings: [Finding], on surface: Surface) -> Action {
+        guard !findings.isEmpty else { return .allow }
         let p = policy(for: surface)
         var remaining = 1.0
         var seen = Set<String>()

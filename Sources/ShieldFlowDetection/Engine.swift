@@ -723,6 +723,7 @@ public final class DetectionEngine: Sendable {
 
         // Stage two: the triggered rules' patterns, each on a window around its keyword hits.
         let viaView = useView ? scratch.view.transforms : []
+        let surfaceBit = surface.bit
         var floodReported = false
         h.spans.sort()
         var cursor = 0
@@ -746,7 +747,7 @@ public final class DetectionEngine: Sendable {
                 let firstSpan = cursor
                 while cursor < h.spans.count && h.spans[cursor].rule == Int32(r) { cursor += 1 }
                 let lastSpan = cursor
-                guard rule.surfaces.contains(surface) else { continue }
+                guard rule.surfaceBits & surfaceBit != 0 else { continue }
                 let before = out.count
                 let t0 = scratch.collectStats ? DispatchTime.now().uptimeNanoseconds : 0
                 func run(_ subject: UnsafeBufferPointer<UInt8>, unicode: Bool, onView: Bool) {

@@ -70,6 +70,8 @@ public final class CompiledRule: Sendable {
     public let category: ShieldFlowCore.Category
     public let severity: Severity
     public let surfaces: Set<Surface>
+    /// `surfaces` as one bit per `Surface.allCases` index: the scan's per-rule test, no hashing.
+    let surfaceBits: UInt8
     /// True when the rule matches on the normalised view (intent rules); false for PII/secrets,
     /// which match the original bytes.
     public let normalized: Bool
@@ -94,6 +96,7 @@ public final class CompiledRule: Sendable {
         self.category = category
         self.severity = severity
         self.surfaces = surfaces
+        surfaceBits = surfaces.reduce(0) { $0 | $1.bit }
         self.normalized = normalized
         self.regex = regex
         self.unicodeRegex = unicodeRegex
