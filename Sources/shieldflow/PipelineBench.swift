@@ -18,6 +18,7 @@ struct PipelineBench: ParsableCommand {
     @Option(name: .long, help: "Pause between the throughput and the latency phase.") var settleSeconds = 2.0
     @Option(name: .long) var rules = "rules"
     @Flag(name: .long, help: "Only the daemon (no relay or direct baseline).") var noRelay = false
+    @Option(name: .long, help: "Throughput rounds, daemon and relay alternating who goes first; the ratio reported is the median of the rounds' ratios (latency is measured in the first round).") var rounds = 1
 
     static let texts = [
         "What is the capital of Portugal and what should I see there in two days?",
@@ -32,8 +33,8 @@ struct PipelineBench: ParsableCommand {
 
     func validate() throws {
         guard events >= 1, latencyEvents >= 1, rate >= 1, (1...100_000).contains(batchSize), settleSeconds >= 0,
-              (1...256).contains(workers ?? 1) else {
-            throw ValidationError("--events, --latency-events and --rate must be at least 1, --batch-size 1–100000, --settle-seconds ≥ 0, --workers 1–256")
+              (1...256).contains(workers ?? 1), (1...50).contains(rounds), events >= 10 * batchSize else {
+            throw ValidationError("--events, --latency-events and --rate must be at least 1, --batch-size 1–100000, --settle-seconds ≥ 0, --workers 1–256, --rounds 1–50, and --events at least ten batches (a rate needs several polls to time)")
         }
     }
 
@@ -92,7 +93,7 @@ struct PipelineBench: ParsableCommand {
         var rss: [(Int, Int)] = []  // (events done, KiB)
     }
 
-    func measure(mode: String, output: String, cluster: MockCluster, producer: KafkaProducer) throws -> ModeResult {
+    func measure(mode: String, output: String, cluster: MockCluster, producer: KafkaProducer, latency measureLatency: Bool = true) throws -> ModeResult {
         var result = ModeResult()
         var args = ["run", "--brokers", cluster.bootstrapServers, "--group-id", "bench-\(mode)", "--batch-size", String(batchSize),
                     "--http-port=-1", "--rules", rules]
@@ -121,13 +122,16 @@ struct PipelineBench: ParsableCommand {
         guard seen >= events else {
             throw CLIError("\(mode): only \(seen) of \(events) outputs (child \(child.isRunning ? "still running after 10 minutes" : "exited \(child.terminationStatus)"); its log is in \(FileManager.default.temporaryDirectory.path))")
         }
-        result.eventsPerSecond = Double(events - 1) / (Double(Self.now() - first) / 1e9)
+        // The records of the first poll arrived at `first`: only those after it are timed (counting
+        // them too overstated the rate by up to one poll, and made a small run meaningless).
+        result.eventsPerSecond = Double(seen - firstSeen) / (Double(Self.now() - first) / 1e9)
         result.cpuMicrosPerEvent = (Self.cpuSeconds(child.processIdentifier) - firstCPU) * 1e6 / Double(max(1, seen - firstSeen))
         result.rss.append((seen, Self.rssKiB(child.processIdentifier)))
 
         // Latency at a fixed rate: produce time per (topic, partition, offset) → output arrival.
         // The throughput phase leaves the broker busy for a moment (commits, fetch sessions); the
         // latency phase starts after it settles, for both modes alike.
+        guard measureLatency else { return result }
         Thread.sleep(forTimeInterval: settleSeconds)
         (result.p50, result.p99, result.max) = try latency(mode: mode, producer: producer, consumer: consumer) { m in
             m.headers["shieldflow.source"].map { String(decoding: $0, as: UTF8.self) }
@@ -233,16 +237,31 @@ struct PipelineBench: ParsableCommand {
         }
         var modes: [(String, String)] = [("daemon", "shieldflow.decisions")]
         if !noRelay { modes.insert(("relay", "bench.relay.out"), at: 0) }
-        for (mode, output) in modes {
-            let (cluster, producer) = try preloadedCluster()
-            let r = try measure(mode: mode, output: output, cluster: cluster, producer: producer)
-            report[mode] = ["events_per_s": r.eventsPerSecond.rounded(), "cpu_us_per_event": (r.cpuMicrosPerEvent * 10).rounded() / 10, "latency_ms": ["p50": r.p50, "p99": r.p99, "max": r.max],
-                            "rss_kib": r.rss.map { [$0.0, $0.1] }] as [String: Any]
+        // The relay's own rate swings by half between runs on a shared machine, so one pair of
+        // runs says little about the ratio: each round measures both, on fresh clusters, and the
+        // order flips every round so neither mode always meets a warmer or a busier machine.
+        var perRound: [[String: Double]] = []
+        for round in 0..<rounds {
+            var rates: [String: Double] = [:]
+            for (mode, output) in round % 2 == 0 ? modes : modes.reversed() {
+                let (cluster, producer) = try preloadedCluster()
+                let r = try measure(mode: mode, output: output, cluster: cluster, producer: producer, latency: round == 0)
+                let (rate, cpu) = (r.eventsPerSecond.rounded(), (r.cpuMicrosPerEvent * 10).rounded() / 10)
+                rates[mode] = rate
+                rates["\(mode)_cpu_us_per_event"] = cpu
+                guard round == 0 else { continue }
+                report[mode] = ["events_per_s": rate, "cpu_us_per_event": cpu, "latency_ms": ["p50": r.p50, "p99": r.p99, "max": r.max],
+                                "rss_kib": r.rss.map { [$0.0, $0.1] }] as [String: Any]
+            }
+            if let de = rates["daemon"], let re = rates["relay"], re > 0 { rates["daemon_vs_relay"] = (de / re * 100).rounded() / 100 }
+            perRound.append(rates)
         }
-        if let d = report["daemon"] as? [String: Any], let r = report["relay"] as? [String: Any],
-           let de = d["events_per_s"] as? Double, let re = r["events_per_s"] as? Double, re > 0 {
-            report["daemon_vs_relay"] = (de / re * 100).rounded() / 100
+        let ratios = perRound.compactMap { $0["daemon_vs_relay"] }.sorted()
+        if !ratios.isEmpty {
+            report["daemon_vs_relay"] = ratios.count % 2 == 1 ? ratios[ratios.count / 2]
+                : ((ratios[ratios.count / 2 - 1] + ratios[ratios.count / 2]) / 2 * 1000).rounded() / 1000
         }
+        if rounds > 1 { report["rounds"] = perRound }
         let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))
     }
