@@ -83,6 +83,19 @@ public struct JSONBytes: ~Copyable {
 
     public mutating func string(_ s: String) {
         var s = s
+        // Most strings of a record (ids, rule ids, excerpts, topics) need no escape: found eight
+        // bytes at a time, they are copied whole.
+        let clean = s.withUTF8 { Self.needsNoEscape($0) }
+        if clean {
+            s.withUTF8 { u in
+                reserve(u.count + 2)
+                base[count] = UInt8(ascii: "\"")
+                if let src = u.baseAddress { (base + count + 1).update(from: src, count: u.count) }
+                base[count + 1 + u.count] = UInt8(ascii: "\"")
+                count += u.count + 2
+            }
+            return
+        }
         // The exact escaped length first (one cheap pass), so a long string reserves what it
         // needs rather than six times its size.
         let needed = s.withUTF8 { Self.escapedCount($0) }
@@ -90,6 +103,29 @@ public struct JSONBytes: ~Copyable {
         let out = base, at = count
         count = s.withUTF8 { Self.escape($0, into: out, at: at) }
         assert(count == at + needed, "escapedCount and escape disagree")
+    }
+
+    /// Whether no byte of `u` is a control character, a quote or a backslash, eight bytes at a time. Each test
+    /// (a byte below 0x20, a byte equal to one of the two) is exact for "some byte of the word":
+    /// a borrow only runs past a byte that matched already.
+    static func needsNoEscape(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let p = u.baseAddress else { return true }
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func zeroByte(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
+        let raw = UnsafeRawPointer(p)
+        var i = 0
+        while i + 8 <= u.count {
+            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let below = (w &- ones &* 0x20) & ~w & highs
+            if below | zeroByte(w ^ (ones &* 0x22)) | zeroByte(w ^ (ones &* 0x5C)) != 0 { return false }
+            i += 8
+        }
+        while i < u.count {
+            let b = p[i]
+            if b < 0x20 || b == 0x22 || b == 0x5C { return false }
+            i += 1
+        }
+        return true
     }
 
     /// Bytes `escape` writes for `u`, quotes included.

@@ -71,6 +71,28 @@ final class JSONWritingTests: XCTestCase {
         XCTAssertEqual((back["n"] as? [NSNumber])?.map(\.doubleValue), [Double(Int64.min), 0.1])
     }
 
+    /// Strings that need no escape are copied eight bytes at a time: a byte that does need one (or
+    /// sits next to the threshold) at any position of a word or of the tail still gets escaped.
+    func testEveryPositionOfTheWordAtATimeEscapeCheck() throws {
+        for length in 1...19 {
+            for position in 0..<length {
+                for byte: UInt8 in [0x00, 0x09, 0x0A, 0x1F, 0x20, 0x21, 0x22, 0x23, 0x5B, 0x5C, 0x5D, 0x7F] {
+                    var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: length)
+                    bytes[position] = byte
+                    let text = String(decoding: bytes, as: UTF8.self)
+                    var w = JSONBytes(capacity: 4)
+                    w.beginArray(); w.value(text); w.endArray()
+                    let out = w.bytes
+                    XCTAssertFalse(out.contains { $0 < 0x20 }, "a raw control byte in \(out)")
+                    let back = try JSONSerialization.jsonObject(with: Data(out)) as! [String]
+                    XCTAssertEqual(back, [text], "byte \(byte) at \(position) of \(length)")
+                    let escaped = byte < 0x20 || byte == 0x22 || byte == 0x5C
+                    XCTAssertEqual(out.count > length + 4, escaped, "byte \(byte) at \(position) of \(length): escaped only when it must be")
+                }
+            }
+        }
+    }
+
     /// Numbers rounded to thousandths take a fast path; it must print exactly what Swift's
     /// shortest round-trip `description` prints, and everything else still goes through it.
     func testFractionsPrintAsDescriptionDoes() {
