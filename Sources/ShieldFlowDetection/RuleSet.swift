@@ -70,7 +70,7 @@ public final class CompiledRule: Sendable {
     public let category: ShieldFlowCore.Category
     public let severity: Severity
     public let surfaces: Set<Surface>
-    /// `surfaces` as one bit per `Surface.allCases` index: the scan's per-rule test, no hashing.
+    /// `surfaces` as a mask of `Surface.bit`: the scan's per-rule test, with no hashing.
     let surfaceBits: UInt8
     /// True when the rule matches on the normalised view (intent rules); false for PII/secrets,
     /// which match the original bytes.
