@@ -28,3 +28,8 @@ if "$bin" bench pipeline --rules rules --events 200 --rounds 2 >/dev/null 2>"$er
 fi
 grep -q "at least ten batches" "$err" || { echo "no clear error for a run too small to time:"; cat "$err"; exit 1; }
 echo "bench pipeline: a run shorter than ten batches is refused with a clear error"
+if "$bin" bench pipeline --rules rules --fetch-wait-ms 501 >/dev/null 2>"$err"; then
+  echo "bench pipeline must refuse --fetch-wait-ms 501"; exit 1
+fi
+grep -q -- "--fetch-wait-ms 0–500" "$err" || { echo "no clear error for an out-of-range fetch wait:"; cat "$err"; exit 1; }
+echo "bench pipeline: an out-of-range --fetch-wait-ms is refused with a clear error"
