@@ -38,7 +38,7 @@ struct Run: AsyncParsableCommand {
     @Option(name: .long, help: "Kafka bootstrap servers.") var brokers: String?
     @Option(name: .long) var groupId: String?
     @Option(name: .long) var batchSize: Int?
-    @Option(name: .long, help: "Threads deciding a batch's events (default 1).") var workers: Int?
+    @Option(name: .long, help: "Threads deciding a batch's events (default: one per core, at most 4).") var workers: Int?
     @Option(name: .long, help: "Trust store: redis://host:port[/db] (else SHIELDFLOW_REDIS_URL, else in process memory).") var redis: String?
     @Option(name: .long, help: "Tool policy, trust gates and prompt rate limits (policy.yaml).") var policy: String?
     @Option(name: .long, help: "Port for /healthz, /readyz and /metrics (0: any free port, -1: off; default 9400).") var httpPort: Int?
