@@ -132,28 +132,9 @@ public actor InMemoryTrustStore: TrustStore {
     var revokedAgents: Set<String> = []
     /// Sliding windows: key → (time, event id, amount), oldest first.
     var windows: [String: [(at: Double, member: String, amount: Double)]] = [:]
-    var applied: [AppliedKey: TrustResult] = [:]
-    /// The keys of `applied` in insertion order, a ring of `rememberedEvents` slots: the oldest
-    /// marker is forgotten when a new one arrives, so memory stays flat and the dictionary never
-    /// rehashes in steady state (a rehash of a million markers stalled a batch for ~0.3 s).
-    var order: [AppliedKey]
-
-    /// An event's key with its hash worked out once: an event is looked up, inserted and, much
-    /// later, evicted, and each of those would otherwise hash both strings again. The hash is the
-    /// standard library's seeded one, so crafted event ids gain nothing.
-    struct AppliedKey: Hashable {
-        let ref: EventRef
-        let hash: Int
-        init(_ ref: EventRef) {
-            self.ref = ref
-            var h = Hasher()
-            h.combine(ref)
-            hash = h.finalize()
-        }
-        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
-        static func == (a: AppliedKey, b: AppliedKey) -> Bool { a.hash == b.hash && a.ref == b.ref }
-    }
-    var next = 0
+    /// The results of the last `rememberedEvents` events, for replays (memory stays flat, and the
+    /// table never rehashes: a rehash of a million markers once stalled a batch for ~0.3 s).
+    var applied: ReplayTable<EventRef, TrustResult>
     let rememberedEvents: Int
 
     /// - Parameter rememberedEvents: events whose result is kept for replays. A replay in this
@@ -161,10 +142,8 @@ public actor InMemoryTrustStore: TrustStore {
     ///   the in-memory store is empty anyway (use Redis for durable trust).
     public init(policy: TrustPolicy = TrustPolicy(), rememberedEvents: Int = 65_536) {
         self.policy = policy
-        self.rememberedEvents = max(1, rememberedEvents)
-        order = []
-        order.reserveCapacity(self.rememberedEvents)
-        applied.reserveCapacity(self.rememberedEvents)
+        self.rememberedEvents = min(max(1, rememberedEvents), 1 << 28)
+        applied = ReplayTable(capacity: self.rememberedEvents)
     }
 
     func window(_ key: String, at: Double, seconds: Double) -> [(at: Double, member: String, amount: Double)] {
@@ -175,9 +154,11 @@ public actor InMemoryTrustStore: TrustStore {
 
     public func apply(_ requests: [TrustRequest]) -> [TrustResult] {
         requests.map { r in
-            let key = AppliedKey(EventRef(sessionId: r.sessionId, eventId: r.eventId))
+            // Hashed once: the look-up and the insert share it.
+            let ref = EventRef(sessionId: r.sessionId, eventId: r.eventId)
+            let hash = ReplayTable<EventRef, TrustResult>.hash(ref)
             var result: TrustResult
-            if let done = applied[key] {
+            if let done = applied.value(for: ref, hash: hash) {
                 result = done
             } else {
                 // Read and written through one lookup (the dictionary's in-place accessor).
@@ -207,7 +188,7 @@ public actor InMemoryTrustStore: TrustStore {
                 }
                 result = TrustResult(change: TrustChange(before: TrustChange.rounded(current), after: TrustChange.rounded(after)),
                                      revoked: revoked, admitted: admitted, exceeded: exceeded)
-                remember(key, result)
+                applied.insert(ref, hash: hash, result)
             }
             // Attempt counters are idempotent by event id on their own (as sorted-set members in Redis).
             for c in r.counters {
@@ -230,22 +211,10 @@ public actor InMemoryTrustStore: TrustStore {
         }
     }
 
-    /// Keeps `result` for replays of `key`, forgetting the oldest remembered event when full.
-    func remember(_ key: AppliedKey, _ result: TrustResult) {
-        if order.count < rememberedEvents {
-            order.append(key)
-        } else {
-            applied[order[next]] = nil
-            order[next] = key
-            next = (next + 1) % rememberedEvents
-        }
-        applied[key] = result
-    }
-
     public func recordDecidedWithoutTrust(_ events: [EventRef]) {
         for e in events {
-            let key = AppliedKey(e)
-            if applied[key] == nil { remember(key, .decidedWithoutTrust) }
+            let hash = ReplayTable<EventRef, TrustResult>.hash(e)
+            if applied.value(for: e, hash: hash) == nil { applied.insert(e, hash: hash, .decidedWithoutTrust) }
         }
     }
 
