@@ -1,7 +1,7 @@
 /// The results of the last `capacity` events, for replays: an open-addressing hash table of ring
 /// positions over a ring that forgets the oldest event when a new one arrives.
 ///
-/// It replaces a `Dictionary` plus a ring of keys, which hashed each key three times (look-up,
+/// It replaces a `Dictionary` plus a ring of keys, which ran the hasher three times per key (look-up,
 /// insert, and much later eviction) and spread one event over two large tables: at 65,536 events
 /// every step was a cache miss or two. Here a probe reads only `slotHash`, 8 bytes per slot at a
 /// load of at most one half, and touches an event's own entry only when the hashes agree.
