@@ -6,7 +6,8 @@
 /// every step was a cache miss or two. Here a probe reads only `slotHash`, 8 bytes per slot at a
 /// load of at most one half, and touches an event's own entry only when the hashes agree.
 /// Deletion shifts the following run of the probe sequence back (no tombstones), so a long run
-/// never builds up.
+/// never builds up. Callers pass the key's `hashValue` (the standard library's seeded hash, so
+/// crafted keys gain nothing), computed once for a look-up and the insert after it.
 struct ReplayTable<Key: Hashable, Value> {
     private var slotHash: [Int]
     /// The ring position held by each slot, or −1.
@@ -28,9 +29,6 @@ struct ReplayTable<Key: Hashable, Value> {
     }
 
     var count: Int { ring.count }
-
-    /// The standard library's seeded hash of a key (crafted keys gain nothing).
-    static func hash(_ key: Key) -> Int { key.hashValue }
 
     /// The slot holding `key`, or nil.
     private func slot(of key: Key, hash: Int) -> Int? {

@@ -135,15 +135,13 @@ public actor InMemoryTrustStore: TrustStore {
     /// The results of the last `rememberedEvents` events, for replays (memory stays flat, and the
     /// table never rehashes: a rehash of a million markers once stalled a batch for ~0.3 s).
     var applied: ReplayTable<EventRef, TrustResult>
-    let rememberedEvents: Int
 
     /// - Parameter rememberedEvents: events whose result is kept for replays. A replay in this
     ///   process comes from a rebalance or a failed commit, a few batches at most; after a restart
     ///   the in-memory store is empty anyway (use Redis for durable trust).
     public init(policy: TrustPolicy = TrustPolicy(), rememberedEvents: Int = 65_536) {
         self.policy = policy
-        self.rememberedEvents = min(max(1, rememberedEvents), 1 << 28)
-        applied = ReplayTable(capacity: self.rememberedEvents)
+        applied = ReplayTable(capacity: min(max(1, rememberedEvents), 1 << 28))
     }
 
     func window(_ key: String, at: Double, seconds: Double) -> [(at: Double, member: String, amount: Double)] {
@@ -154,9 +152,9 @@ public actor InMemoryTrustStore: TrustStore {
 
     public func apply(_ requests: [TrustRequest]) -> [TrustResult] {
         requests.map { r in
-            // Hashed once: the look-up and the insert share it.
+            // Hashed once (the standard library's seeded hash): the look-up and the insert share it.
             let ref = EventRef(sessionId: r.sessionId, eventId: r.eventId)
-            let hash = ReplayTable<EventRef, TrustResult>.hash(ref)
+            let hash = ref.hashValue
             var result: TrustResult
             if let done = applied.value(for: ref, hash: hash) {
                 result = done
@@ -213,7 +211,7 @@ public actor InMemoryTrustStore: TrustStore {
 
     public func recordDecidedWithoutTrust(_ events: [EventRef]) {
         for e in events {
-            let hash = ReplayTable<EventRef, TrustResult>.hash(e)
+            let hash = e.hashValue
             if applied.value(for: e, hash: hash) == nil { applied.insert(e, hash: hash, .decidedWithoutTrust) }
         }
     }
