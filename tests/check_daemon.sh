@@ -85,3 +85,30 @@ if kill -0 $pid 2>/dev/null; then echo "run did not stop on SIGTERM within 10 s"
 wait $pid || { echo "run exited with status $? after SIGTERM"; exit 1; }
 grep -q '"msg":"stopped"' "$work/err" || { echo "no clean stop logged"; cat "$work/err"; exit 1; }
 echo "daemon: clean SIGTERM"
+
+
+# A poll that drains the input sends its decisions at once instead of after linger.ms. With the
+# producer's linger at 5 s, an event produced once the daemon is warm (its first decision has
+# fetched the topic's metadata) gets its decision in far less than the linger (it took the whole
+# 5 s before the loop flushed drained batches).
+SHIELDFLOW_KAFKA_PRODUCER_LINGER_MS=5000 "$bin" run --rules "$root/rules" --http-port=-1 >"$work/out2" 2>"$work/err2" &
+pid=$!
+bootstrap=$(first_line "$work/out2")
+[ -n "$bootstrap" ] || { echo "run printed no bootstrap servers"; cat "$work/err2"; exit 1; }
+( timeout 60 kcat -u -q -b "$bootstrap" -C -t shieldflow.decisions -o beginning -c 2 -f '%s\n' \
+    | while IFS= read -r line; do echo "$(date +%s%N) $line"; done > "$work/stamped" ) &
+lines() { wc -l < "$work/stamped" 2>/dev/null || echo 0; }
+produce() { echo "k1:{\"event_id\":\"$1\",\"session_id\":\"s1\",\"prompt\":\"What is the capital of Portugal?\"}" \
+  | kcat -q -b "$bootstrap" -P -t shieldflow.prompts.in -K:; }
+produce warm-up
+for _ in $(seq 1 300); do [ "$(lines)" -ge 1 ] && break; sleep 0.1; done
+[ "$(lines)" -ge 1 ] || { echo "no decision for the first event within 30 s"; cat "$work/err2"; exit 1; }
+sent=$(date +%s%N)
+produce second
+for _ in $(seq 1 300); do [ "$(lines)" -ge 2 ] && break; sleep 0.05; done
+[ "$(lines)" -ge 2 ] || { echo "no decision for the second event within 15 s"; exit 1; }
+took=$(( ($(tail -n 1 "$work/stamped" | cut -d' ' -f1) - sent) / 1000000 ))
+grep -q '"event_id":"second"' "$work/stamped" || { echo "the second decision is not the second event's"; exit 1; }
+[ "$took" -lt 2500 ] || { echo "a drained batch's decision took $took ms with linger.ms 5000: it waited out the linger"; exit 1; }
+echo "daemon: a drained batch's decision sent in $took ms despite a 5 s linger"
+kill -TERM $pid; wait $pid || true

@@ -174,7 +174,9 @@ public final class KafkaProducer: @unchecked Sendable {
         return reports.items
     }
 
-    /// Waits until every enqueued message is delivered or failed, then returns all reports.
+    /// Waits until every enqueued message is delivered or failed, or `timeoutMs` passes, and returns
+    /// the reports so far. Meanwhile librdkafka sends what is queued at once (linger.ms is ignored
+    /// for the duration of the call).
     public func flush(timeoutMs: Int32 = 10_000) -> [DeliveryReport] {
         lock.lock(); defer { lock.unlock() }
         _ = rd_kafka_flush(rk, timeoutMs)

@@ -14,7 +14,7 @@ struct PipelineBench: ParsableCommand {
     @Option(name: .long, help: "Events produced at --rate for the latency phase.") var latencyEvents = 20_000
     @Option(name: .long, help: "Events/s in the latency phase.") var rate = 5_000
     @Option(name: .long) var batchSize = 500
-    @Option(name: .long, help: "The daemon's worker threads (default: the daemon's, 1).") var workers: Int?
+    @Option(name: .long, help: "The daemon's worker threads (default: the daemon's, one per core, at most four).") var workers: Int?
     @Option(name: .long, help: "Pause between the throughput and the latency phase.") var settleSeconds = 2.0
     @Option(name: .long) var rules = "rules"
     @Flag(name: .long, help: "Only the daemon (no relay or direct baseline).") var noRelay = false
