@@ -95,7 +95,7 @@ SHIELDFLOW_KAFKA_PRODUCER_LINGER_MS=5000 "$bin" run --rules "$root/rules" --http
 pid=$!
 bootstrap=$(first_line "$work/out2")
 [ -n "$bootstrap" ] || { echo "run printed no bootstrap servers"; cat "$work/err2"; exit 1; }
-( timeout 60 kcat -u -q -b "$bootstrap" -C -t shieldflow.decisions -o beginning -c 2 -f '%s\n' \
+( timeout 60 kcat -u -q -b "$bootstrap" -X fetch.wait.max.ms=10 -C -t shieldflow.decisions -o beginning -c 2 -f '%s\n' \
     | while IFS= read -r line; do echo "$(date +%s%N) $line"; done > "$work/stamped" ) &
 lines() { wc -l < "$work/stamped" 2>/dev/null || echo 0; }
 produce() { echo "k1:{\"event_id\":\"$1\",\"session_id\":\"s1\",\"prompt\":\"What is the capital of Portugal?\"}" \

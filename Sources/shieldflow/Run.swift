@@ -103,6 +103,13 @@ struct Run: AsyncParsableCommand {
         settings.workers = workers ?? conf.workers ?? Workers.defaultCount
         guard (1...256).contains(settings.workers) else { throw ValidationError("--workers must be in 1...256") }
         settings.consumerProperties = conf.consumer
+        if cluster != nil && settings.consumerProperties["fetch.wait.max.ms"] == nil {
+            // The embedded (mock) broker holds a fetch that finds no data for the whole
+            // fetch.wait.max.ms, even when records arrive meanwhile; a real broker answers as soon
+            // as fetch.min.bytes are there. At librdkafka's 500 ms default a decision on the
+            // embedded cluster waited up to half a second; 10 ms costs a few idle fetches a second.
+            settings.consumerProperties["fetch.wait.max.ms"] = "10"
+        }
         settings.producerProperties = conf.producer
         settings.relayTopic = relayTo
         var reporter: DatadogReporter?
