@@ -86,7 +86,6 @@ wait $pid || { echo "run exited with status $? after SIGTERM"; exit 1; }
 grep -q '"msg":"stopped"' "$work/err" || { echo "no clean stop logged"; cat "$work/err"; exit 1; }
 echo "daemon: clean SIGTERM"
 
-
 # A poll that drains the input sends its decisions at once instead of after linger.ms. With the
 # producer's linger at 5 s, an event produced once the daemon is warm (its first decision has
 # fetched the topic's metadata) gets its decision in far less than the linger (it took the whole
