@@ -24,9 +24,10 @@ public final class Workers: @unchecked Sendable {
 
     /// The daemon's default: one thread per core, at most four. On a 2-core machine that also runs
     /// the (embedded) broker, two workers decided 90,000–109,000 events/s (two sets of rounds)
-    /// against 82,000–89,000 with one, at the same p99 latency (`bench pipeline`, 0.6.17). Until 0.6.16 the embedded
-    /// broker's 40 ms stalls hid that gain, and the default was one. Capped at four because more
-    /// was never measured (the loop thread's own share, trust and producing, stays serial).
+    /// against 82,000–89,000 with one, at the same p99 latency (`bench pipeline`, 0.6.17). Until
+    /// 0.6.16 the embedded broker's 40 ms stalls hid that gain, and the default was one. Capped at
+    /// four because more was never measured (the loop thread's own share, trust and producing,
+    /// stays serial).
     public static let defaultCount = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
 
     /// Splits `0..<n` into contiguous chunks and calls `body` with each chunk and a scratch of its
