@@ -501,6 +501,24 @@ public final class DetectionEngine: Sendable {
                     if digits > 0 { endDigitRun(&f, digits, digitStart, digitEnd); digits = 0; seps = 0 }
                     b64Run &+= run; tokenLen &+= run; tokenLetters &+= run
                     groups = 0; groupDigits = 0
+                    if i < n && buf[i] == 0x20 {
+                        // The space after a word, the next commonest byte: only the counters a
+                        // space after a letter changes (the digit and dotted-quad ones are at
+                        // rest after a letter run; the byte-by-byte path below is the definition).
+                        if b64Run >= 16 && b64Mixed { f.encodedCandidate = true }
+                        b64Run = 0; b64Mixed = false
+                        f.spaces &+= 1
+                        let pair = tokenLen == 2 ? !tokenNonHex
+                            : tokenLen == 4 && buf[i &- 4] == 0x30 && buf[i &- 3] | 0x20 == 0x78 && hexValue(buf[i &- 2]) && hexValue(buf[i &- 1])
+                        if pair { pairRun &+= 1; if pairRun >= 8 { f.encodedCandidate = true } } else { pairRun = 0 }
+                        tokenNonHex = false
+                        if tokenLeet > 0 && tokenLen >= 3 { f.leetCandidate = true }
+                        if tokenLen == 1 { singles &+= 1; if singles >= 4 { f.splitCandidate = true } } else { singles = 0 }
+                        tokenLen = 0; tokenLetters = 0; tokenLeet = 0
+                        if colons >= 2 && hexChars >= 2 { f.ipv6Shape = true }
+                        colons = 0; hexChars = 0
+                        i &+= 1
+                    }
                     continue
                 }
                 if letterRuns && b >= 0x80 && i > 0 && buf[i &- 1] >= 0x80 {

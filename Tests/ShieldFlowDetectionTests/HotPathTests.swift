@@ -119,12 +119,13 @@ extension RepetitionTests {
 }
 
 final class FeaturePassTests: XCTestCase {
-    /// The letter-run shortcut must give exactly what the byte-by-byte path gives.
+    /// The letter-run shortcut (and its space after a word) must give exactly what the byte-by-byte
+    /// path gives.
     func testLetterRunsMatchTheByteByBytePath() {
         var rng = RandomizedTests.SplitMix64(state: 11)
         func next(_ n: Int) -> Int { Int.random(in: 0..<n, using: &rng) }
         let pieces = ["ignore", "abc", "fe80", "::", ":", "dead", "beef", " ", " ", "a", "b", "1", "22", "333", ".", "-", "Zz", "QmFzZTY0",
-                      "%41", "&amp;", "&#65;", "\\x41", "h3ll0", "@", "$", "é", "日本語", "’", "—", "\n", "10.0.0.1", "ab cd ef 12 34 56 78 9a", "+/", "_"]
+                      "%41", "&amp;", "&#65;", "\\x41", "h3ll0", "@", "$", "é", "日本語", "’", "—", "\n", "10.0.0.1", "ab cd ef 12 34 56 78 9a", "+/", "_", "0xab", "0x5f", "\t"]
         for _ in 0..<20_000 {
             let text = (0..<next(24)).map { _ in pieces[next(pieces.count)] }.joined(separator: next(3) == 0 ? "" : " ")
             let (fast, slow) = Array(text.utf8).withUnsafeBufferPointer { (DetectionEngine.features($0), DetectionEngine.features($0, letterRuns: false)) }
