@@ -196,10 +196,19 @@ public enum ArgumentChecker {
 
     /// The checks for a tool: the rule's own, else inferred from the name's words.
     public static func checks(for tool: String, rule: ToolRule?) -> Set<ArgumentCheck> {
-        if let c = rule?.checks { return c }
+        let c = checkFlags(for: tool, rule: rule)
+        var out: Set<ArgumentCheck> = []
+        if c.path { out.insert(.path) }
+        if c.shell { out.insert(.shell) }
+        if c.url { out.insert(.url) }
+        return out
+    }
+
+    /// `checks(for:rule:)` as three flags: what every tool call asks, without building a set.
+    static func checkFlags(for tool: String, rule: ToolRule?) -> (path: Bool, shell: Bool, url: Bool) {
+        if let c = rule?.checks { return (c.contains(.path), c.contains(.shell), c.contains(.url)) }
         // Words of the ASCII-lower-cased name split at `/ _ - . space :`, and the last segment
         // split only at `/ . :` (so `run_command` counts whole). Runs for every tool call: bytes.
-        var out: Set<ArgumentCheck> = [.path]
         let name = Array(tool.utf8).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
         var shell = false, url = false
         func check(_ word: ArraySlice<UInt8>) {
@@ -216,9 +225,7 @@ public enum ArgumentChecker {
         check(name[start...])
         let lastStart = (name.lastIndex(where: { $0 == 0x2F || $0 == 0x2E || $0 == 0x3A }) ?? -1) + 1
         check(name[lastStart...])
-        if shell { out.insert(.shell) }
-        if url { out.insert(.url) }
-        return out
+        return (true, shell, url)
     }
 
     /// `shellNames` and `fetchNames` grouped by length (built once): a tool-name word, looked up
@@ -247,8 +254,7 @@ public enum ArgumentChecker {
 
     /// The first problem among a call's argument strings (as `EventDecoder` collected them), or nil.
     public static func check(values: [String], tool: String, rule: ToolRule?) -> String? {
-        let checks = checks(for: tool, rule: rule)
-        let path = checks.contains(.path), shell = checks.contains(.shell), url = checks.contains(.url)
+        let (path, shell, url) = checkFlags(for: tool, rule: rule)
         for v in values {
             if path, let p = pathProblem(v) { return p }
             if shell, let p = shellProblem(v) { return p }
@@ -346,6 +352,75 @@ public enum ArgumentChecker {
             defer { previous = b }
             return b == 0x2F && previous == 0x2F
         }) else { return nil }
+        // An ASCII value (nearly every one) is read as bytes; the scalar walk below is the
+        // definition, for the rest (a test holds the two to the same answer).
+        if let answer = v.utf8.withContiguousStorageIfAvailable({ b -> String?? in
+            b.allSatisfy { $0 < 0x80 } ? .some(asciiURLProblem(b, allow: allow)) : .none
+        }), let answer { return answer }
+        return scalarURLProblem(v, allow: allow)
+    }
+
+    /// `urlProblem` of an ASCII value, on its bytes: the same candidates in the same order, each
+    /// checked as soon as it is found (the first problem is the answer either way).
+    static func asciiURLProblem(_ u: UnsafeBufferPointer<UInt8>, allow: [String]) -> String? {
+        func isSchemeByte(_ b: UInt8) -> Bool {
+            (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A) || b == 0x2B || b == 0x2D || b == 0x2E
+        }
+        func isEnd(_ b: UInt8) -> Bool { b == 0x22 || b == 0x27 || b == 0x3C || b == 0x3E || b == 0x20 || (b >= 0x09 && b <= 0x0D) }
+        func findSeparator(from: Int) -> Int? {
+            var i = from
+            while i + 3 <= u.count {
+                if u[i] == 0x3A && u[i + 1] == 0x2F && u[i + 2] == 0x2F { return i }
+                i += 1
+            }
+            return nil
+        }
+        func problem(_ url: Range<Int>, scheme: Range<Int>?) -> String? {
+            if let scheme, !scheme.isEmpty {
+                let name = String(decoding: UnsafeBufferPointer(rebasing: u[scheme]).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+                if name != "http" && name != "https" { return "URL scheme `\(name)` is not allowed" }
+            }
+            guard let host = asciiHost(u, url) else { return "URL without a host" }
+            if let why = privateHost(host) { return "URL to a \(why) address" }
+            if !allow.isEmpty && !allow.contains(where: { hostMatches(host, $0.lowercased()) }) { return "URL host `\(host)` is not in the allow list" }
+            return nil
+        }
+        var i = 0
+        var any = false
+        while let r = findSeparator(from: i) {
+            var s = r
+            while s > i && isSchemeByte(u[s - 1]) { s -= 1 }
+            var e = r + 3
+            while e < u.count && !isEnd(u[e]) { e += 1 }
+            any = true
+            if let p = problem(s..<e, scheme: s..<r) { return p }
+            i = e
+        }
+        if !any && u.count >= 2 && u[0] == 0x2F && u[1] == 0x2F { return problem(0..<u.count, scheme: nil) }
+        return nil
+    }
+
+    /// `host(of:)` of an ASCII URL's bytes.
+    static func asciiHost(_ u: UnsafeBufferPointer<UInt8>, _ url: Range<Int>) -> String? {
+        var lo = url.lowerBound, hi = url.upperBound
+        var k = lo
+        while k + 2 <= hi { if u[k] == 0x2F && u[k + 1] == 0x2F { lo = k + 2; break }; k += 1 }
+        if let end = (lo..<hi).first(where: { u[$0] == 0x2F || u[$0] == 0x3F || u[$0] == 0x23 || u[$0] == 0x5C }) { hi = end }
+        if let at = (lo..<hi).last(where: { u[$0] == 0x40 }) { lo = at + 1 }
+        if lo < hi && u[lo] == 0x5B {
+            guard let close = (lo..<hi).first(where: { u[$0] == 0x5D }) else { return nil }
+            return String(decoding: UnsafeBufferPointer(rebasing: u[(lo + 1)..<close]), as: UTF8.self).lowercased()
+        }
+        if let colon = (lo..<hi).last(where: { u[$0] == 0x3A }) { hi = colon }
+        while lo < hi && u[lo] == 0x2E { lo += 1 }
+        while lo < hi && u[hi - 1] == 0x2E { hi -= 1 }
+        guard lo < hi else { return nil }
+        let h = String(decoding: UnsafeBufferPointer(rebasing: u[lo..<hi]), as: UTF8.self)
+        return (percentDecoded(h) ?? h).lowercased()
+    }
+
+    /// `urlProblem` over the value's Unicode scalars: the definition.
+    static func scalarURLProblem(_ v: String, allow: [String]) -> String? {
         let u = Array(v.unicodeScalars)
         var candidates: [ArraySlice<Unicode.Scalar>] = []
         var i = 0
@@ -471,6 +546,11 @@ public enum ArgumentChecker {
     /// IPv4 in any spelling `inet_aton` accepts: 1–4 parts, each decimal, 0x-hex or 0-octal
     /// (`2130706433`, `0x7f.1`, `0177.0.0.1`, `127.1` are all 127.0.0.1).
     static func ipv4(_ s: String) -> UInt32? {
+        // Every host passes here, nearly all of them names: a byte that no part's number can
+        // hold (digits, a–f, x, a sign that `UInt64(_:radix:)` reads, dots) decides at once.
+        guard s.utf8.allSatisfy({ b in
+            (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x66) || b | 0x20 == 0x78 || b == 0x2E || b == 0x2B || b == 0x2D
+        }) else { return nil }
         let parts = s.split(separator: ".", omittingEmptySubsequences: false)
         guard (1...4).contains(parts.count) else { return nil }
         var nums: [UInt64] = []

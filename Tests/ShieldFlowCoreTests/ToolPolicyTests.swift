@@ -155,3 +155,70 @@ final class ToolPolicyTests: XCTestCase {
         XCTAssertEqual(ToolPolicy.fmt(1234.5), "1.23e+03")
     }
 }
+
+final class ArgumentCheckerFastPathTests: XCTestCase {
+    /// A small deterministic generator (the core tests have no other randomness to share).
+    struct Rand {
+        var state: UInt64
+        mutating func next(_ n: Int) -> Int {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Int((z ^ (z >> 31)) % UInt64(n))
+        }
+    }
+
+    /// The byte walk of an ASCII value gives what the scalar walk (the definition) gives.
+    func testASCIIURLWalkMatchesTheScalarWalk() {
+        var rng = Rand(state: 7)
+        let pieces = ["http", "HTTPS", "ftp", "file", "://", "//", "/", ":", "::1", "[", "]", "@", "user", "?", "#", "\\", ".", "..",
+                      "example.org", "EXAMPLE.ORG", "10.0.0.1", "127.1", "0x7f.1", "2130706433", "169.254.169.254", "localhost",
+                      "metadata.google.internal", "%31%32%37.0.0.1", "%6C%4F", "%zz", "%e9", " ", "\t", "\"", "'", "<", ">", "x",
+                      "+", "-", "8080", "fe80::1", "a.internal", "q=1", "gopher", "s3+https"]
+        let allows: [[String]] = [[], ["*.example.org"], ["example.org", "10.0.0.1"]]
+        var problems = 0
+        for _ in 0..<20_000 {
+            let v = (0..<(1 + rng.next(10))).map { _ in pieces[rng.next(pieces.count)] }.joined()
+            let allow = allows[rng.next(allows.count)]
+            let fast = ArgumentChecker.urlProblem(v, allow: allow)
+            XCTAssertEqual(fast, ArgumentChecker.scalarURLProblem(v, allow: allow), v)
+            if fast != nil { problems += 1 }
+        }
+        XCTAssertGreaterThan(problems, 2_000)
+        XCTAssertGreaterThan(20_000 - problems, 2_000)
+    }
+
+    /// The early exit of `ipv4` refuses only strings that the parse refuses.
+    func testIPv4EarlyExitRefusesOnlyWhatTheParseRefuses() {
+        func parse(_ s: String) -> UInt32? {   // `ipv4` without its early exit
+            let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+            guard (1...4).contains(parts.count) else { return nil }
+            var nums: [UInt64] = []
+            for p in parts {
+                let lower = p.lowercased()
+                let n: UInt64? = lower.hasPrefix("0x") ? UInt64(lower.dropFirst(2), radix: 16)
+                    : lower.count > 1 && lower.hasPrefix("0") ? UInt64(lower.dropFirst(), radix: 8) : UInt64(lower)
+                guard let n else { return nil }
+                nums.append(n)
+            }
+            var value: UInt64 = 0
+            for (i, n) in nums.enumerated() {
+                if i == nums.count - 1 { guard n < (1 << UInt64(8 * (4 - i))) else { return nil }; value |= n } else {
+                    guard n < 256 else { return nil }
+                    value |= n << UInt64(8 * (3 - i))
+                }
+            }
+            return UInt32(value)
+        }
+        var rng = Rand(state: 3)
+        let units = ["0", "1", "7", "9", "12", "255", "256", "0x", "0X", "a", "F", "g", "z", ".", "+", "-", "é", "K", "\u{212A}", " ", "%"]
+        var parsed = 0
+        for _ in 0..<20_000 {
+            let s = (0..<(1 + rng.next(8))).map { _ in units[rng.next(units.count)] }.joined()
+            XCTAssertEqual(ArgumentChecker.ipv4(s), parse(s), s)
+            if parse(s) != nil { parsed += 1 }
+        }
+        XCTAssertGreaterThan(parsed, 500)
+    }
+}
