@@ -377,7 +377,7 @@ public enum ArgumentChecker {
         }
         func problem(_ url: Range<Int>, scheme: Range<Int>?) -> String? {
             if let scheme, !scheme.isEmpty {
-                let name = String(decoding: UnsafeBufferPointer(rebasing: u[scheme]).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+                let name = String(decoding: UnsafeBufferPointer(rebasing: u[scheme]), as: UTF8.self).lowercased()
                 if name != "http" && name != "https" { return "URL scheme `\(name)` is not allowed" }
             }
             guard let host = asciiHost(u, url) else { return "URL without a host" }
