@@ -166,6 +166,15 @@ public final class KafkaProducer: @unchecked Sendable {
         }
     }
 
+    /// The partition's log start and end offsets as the leader reports them now. A log start past
+    /// 0 means the broker deleted the oldest records (retention, or the embedded cluster's size cap).
+    public func watermarks(topic: String, partition: Int32, timeoutMs: Int32 = 5_000) throws -> (low: Int64, high: Int64) {
+        var low: Int64 = -1, high: Int64 = -1
+        let err = rd_kafka_query_watermark_offsets(rk, topic, partition, &low, &high, timeoutMs)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, "watermarks of \(topic) [\(partition)]") }
+        return (low, high)
+    }
+
     /// Serves delivery callbacks for up to `timeoutMs` and returns the reports gathered so far.
     public func poll(timeoutMs: Int32 = 0) -> [DeliveryReport] {
         lock.lock(); defer { lock.unlock() }

@@ -226,13 +226,31 @@ struct PipelineBench: ParsableCommand {
         for (name, p) in DevCluster.builtIn { try cluster.createTopic(name, partitions: p ?? 6, replicationFactor: 3) }
         try cluster.createTopic("bench.relay.out", partitions: 6, replicationFactor: 3)
         let producer = try KafkaProducer(config: KafkaConfig(["bootstrap.servers": cluster.bootstrapServers, "linger.ms": "1"]))
+        // Every delivery report counts: a preload that lost records would leave the run waiting
+        // for decisions of events that never reached the broker.
+        var delivered = 0
+        var failures: [String] = []
+        func absorb(_ reports: [DeliveryReport]) {
+            for r in reports { if let e = r.error { failures.append(e) } else { delivered += 1 } }
+        }
         for i in 0..<events {
             let (topic, value) = Self.payload(i, tag: "tp-")
             try producer.produce(topic: topic, key: Array("s\(i % 997)".utf8), value: value, token: i + 1)
-            if i % 10_000 == 0 { _ = producer.poll() }
+            if i % 10_000 == 0 { absorb(producer.poll()) }
         }
-        let failed = producer.flush(timeoutMs: 120_000).filter { $0.error != nil }.count
-        guard failed == 0 else { throw CLIError("\(failed) preload deliveries failed") }
+        absorb(producer.flush(timeoutMs: 120_000))
+        guard failures.isEmpty, delivered == events else {
+            throw CLIError("preload: \(delivered) of \(events) events delivered, \(failures.count) failed\(failures.first.map { " (first: \($0))" } ?? "")")
+        }
+        // The embedded cluster keeps about 5 MiB per partition and deletes the oldest records past
+        // that: the run would then wait for decisions of events that no longer exist.
+        var dropped: Int64 = 0
+        for topic in ["shieldflow.prompts.in", "shieldflow.tools.in"] {
+            for partition in 0..<Int32(6) { dropped += try producer.watermarks(topic: topic, partition: partition).low }
+        }
+        guard dropped == 0 else {
+            throw CLIError("preload: the embedded cluster already deleted \(dropped) of the \(events) events (it keeps about 5 MiB per partition); use fewer --events")
+        }
         return (cluster, producer)
     }
 

@@ -146,6 +146,27 @@ final class KafkaRoundTripTests: XCTestCase {
         XCTAssertEqual(run.byA, [], "the holder's position on the partitions it keeps is kept")
     }
 
+    /// The embedded cluster keeps about 5 MiB of record batches per partition (librdkafka's mock
+    /// `max_size`) and deletes the oldest past that, as retention would; the log start offset shows it.
+    func testWatermarksShowTheEmbeddedClustersSizeCap() throws {
+        let cluster = try MockCluster(brokers: 1)
+        try cluster.createTopic("small", partitions: 1, replicationFactor: 1)
+        try cluster.createTopic("big", partitions: 1, replicationFactor: 1)
+        let producer = try KafkaProducer(config: KafkaConfig(["bootstrap.servers": cluster.bootstrapServers, "linger.ms": "5"]))
+        let value = [UInt8](repeating: 0x61, count: 16 * 1024)
+        for i in 0..<10 { try producer.produce(topic: "small", key: nil, value: value, partition: 0, token: i) }
+        for i in 0..<448 { try producer.produce(topic: "big", key: nil, value: value, partition: 0, token: 100 + i) }   // 7 MiB
+        XCTAssertTrue(producer.flush().allSatisfy { $0.error == nil })
+        let small = try producer.watermarks(topic: "small", partition: 0)
+        XCTAssertEqual(small.low, 0)
+        XCTAssertEqual(small.high, 10)
+        let big = try producer.watermarks(topic: "big", partition: 0)
+        XCTAssertEqual(big.high, 448)
+        XCTAssertGreaterThan(big.low, 0, "the oldest batches are gone past the cap")
+        XCTAssertLessThan(big.low, 448 - 256, "about 5 MiB stays")
+        XCTAssertThrowsError(try producer.watermarks(topic: "small", partition: 7, timeoutMs: 2_000))
+    }
+
     func testBadPropertyIsAClearError() {
         XCTAssertThrowsError(try KafkaProducer(config: KafkaConfig(["no.such.property": "1"]))) { error in
             XCTAssertTrue("\(error)".contains("no.such.property"))
