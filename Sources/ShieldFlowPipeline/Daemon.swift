@@ -219,21 +219,19 @@ public final class Daemon: @unchecked Sendable {
             InputRecord(source: SourceRecord(topic: m.topic, partition: m.partition, offset: m.offset, timestamp: m.timestamp),
                         value: m.value, traceparent: m.headers["traceparent"].map { String(decoding: $0, as: UTF8.self) })
         }
-        let outcomes = try await inspector.inspect(records, workers: workers)
-        let values = workers.map(outcomes.count) { i -> [UInt8] in
-            if case .decision(let d) = outcomes[i] { d.jsonBytes() } else { [] }
-        }
+        let inspected = try await inspector.inspectAndSerialize(records, workers: workers)
+        let outcomes = inspected.outcomes
         var tally = BatchTally(capacity: outcomes.count)
         defer { tally.add(to: metrics) }
-        for (i, outcome) in outcomes.enumerated() {
+        for i in outcomes.indices {
             var headers: [(String, [UInt8])] = []
             if let tp = messages[i].headers["traceparent"] { headers.append(("traceparent", tp)) }
-            switch outcome {
-            case .decision(let d):
+            switch outcomes[i] {
+            case .decision:
                 // The source offset also rides in a header, so consumers can route or join
                 // without parsing the value.
                 headers.append(("shieldflow.source", Array("\(messages[i].topic)/\(messages[i].partition)/\(messages[i].offset)".utf8)))
-                try producer.produce(topic: topics.decisions, key: Array(d.sessionId.utf8), value: values[i], headers: headers, token: token(i))
+                try producer.produce(topic: topics.decisions, key: inspected.keys[i], value: inspected.values[i], headers: headers, token: token(i))
                 stats.decided += 1
             case .deadLetter(let dl):
                 // The original bytes and headers travel unchanged; the reason rides in headers.
@@ -245,7 +243,7 @@ public final class Daemon: @unchecked Sendable {
                 try producer.produce(topic: topics.deadLetter, key: messages[i].key, value: messages[i].value, headers: headers, token: token(i))
                 stats.deadLettered += 1
             }
-            tally.count(outcome)   // once enqueued, as before: a produce that throws is not counted
+            tally.count(outcomes[i])   // once enqueued, as before: a produce that throws is not counted
         }
         return Batch(sequence: sequence, messages: messages, outcomes: outcomes)
     }

@@ -120,15 +120,34 @@ public struct Inspector: Sendable {
     /// Decides a batch: decode and scan every record (in parallel over `workers`), one trust round
     /// trip for the batch in input order, then each decision (in parallel again).
     public func inspect(_ batch: [InputRecord], workers: Workers) async throws -> [Outcome] {
+        try await inspect(batch, workers: workers, serialize: false).outcomes
+    }
+
+    /// A batch's outcomes, and what the daemon produces for each decision: its JSON and its key
+    /// (the session id), made in the same parallel pass as the decision. Dead letters get empty ones.
+    public struct Serialized: Sendable {
+        public var outcomes: [Outcome]
+        public var values: [[UInt8]]
+        public var keys: [[UInt8]]
+    }
+
+    /// As `inspect`, with each decision serialised where it is made: a separate pass afterwards
+    /// copied every decision record out of its outcome (a retain of each of its strings and arrays)
+    /// and cost another hand-over to the worker threads.
+    public func inspectAndSerialize(_ batch: [InputRecord], workers: Workers) async throws -> Serialized {
+        try await inspect(batch, workers: workers, serialize: true)
+    }
+
+    func inspect(_ batch: [InputRecord], workers: Workers, serialize: Bool) async throws -> Serialized {
         var scanned = [Scanned?](repeating: nil, count: batch.count)
         var outcomes = [Outcome?](repeating: nil, count: batch.count)
         scanned.withUnsafeMutableBufferPointer { scannedOut in
             outcomes.withUnsafeMutableBufferPointer { outcomesOut in
-                workers.forEachChunk(batch.count) { range, scratch in
-                    for i in range {
-                        switch examine(batch[i], scratch: scratch) {
-                        case .scanned(let s): scannedOut[i] = s
-                        case .deadLetter(let deadLetter): outcomesOut[i] = .deadLetter(deadLetter)
+                batch.withUnsafeBufferPointer { records in
+                    workers.forEachChunk(records.count) { range, scratch in
+                        for i in range {
+                            examine(records[i], scratch: scratch, into: scannedOut.baseAddress.unsafelyUnwrapped + i,
+                                    deadLetter: outcomesOut.baseAddress.unsafelyUnwrapped + i)
                         }
                     }
                 }
@@ -168,12 +187,23 @@ public struct Inspector: Sendable {
                 unrecorded.add(requests.map { EventRef(sessionId: $0.sessionId, eventId: $0.eventId) })
             }
         }
+        var values = [[UInt8]](repeating: [], count: serialize ? batch.count : 0)
+        var keys = [[UInt8]](repeating: [], count: serialize ? batch.count : 0)
         outcomes.withUnsafeMutableBufferPointer { outcomesOut in
-            events.withUnsafeBufferPointer { events in
-                workers.forEachChunk(events.count) { range, _ in
-                    for k in range {
-                        let result = results.map { $0[k] }
-                        outcomesOut[order[k]] = .decision(decide(events[k], result: result?.wasDecidedWithoutTrust == true ? nil : result))
+            values.withUnsafeMutableBufferPointer { valuesOut in
+                keys.withUnsafeMutableBufferPointer { keysOut in
+                    events.withUnsafeBufferPointer { events in
+                        workers.forEachChunk(events.count) { range, _ in
+                            for k in range {
+                                let result = results.map { $0[k] }
+                                let d = decide(events[k], result: result?.wasDecidedWithoutTrust == true ? nil : result)
+                                if serialize {
+                                    valuesOut[order[k]] = d.jsonBytes()
+                                    keysOut[order[k]] = Array(d.sessionId.utf8)
+                                }
+                                outcomesOut[order[k]] = .decision(d)
+                            }
+                        }
                     }
                 }
             }
@@ -181,7 +211,7 @@ public struct Inspector: Sendable {
         var all: [Outcome] = []
         all.reserveCapacity(outcomes.count)
         for i in outcomes.indices { all.append(outcomes[i].take().unsafelyUnwrapped) }
-        return all
+        return Serialized(outcomes: all, values: values, keys: keys)
     }
 
     /// Tells the store which events were decided without it, once it answers again: a replay of
@@ -197,6 +227,17 @@ public struct Inspector: Sendable {
 
     /// Whether events decided without the store wait to be recorded in it.
     public var hasUnrecordedEvents: Bool { unrecorded.count > 0 }
+
+    /// Decodes and scans one record into `scanned`, or its dead letter into `deadLetter` (both
+    /// initialised to nil by the caller): written in place, so the scanned event is not copied out
+    /// of an enum on its way into the batch.
+    func examine(_ record: InputRecord, scratch: ScanScratch, into scanned: UnsafeMutablePointer<Scanned?>,
+                 deadLetter: UnsafeMutablePointer<Outcome?>) {
+        switch examine(record, scratch: scratch) {
+        case .scanned(let s): scanned.pointee = consume s
+        case .deadLetter(let d): deadLetter.pointee = .deadLetter(d)
+        }
+    }
 
     /// Decodes and scans one record (no shared state: runs on any worker).
     func examine(_ record: InputRecord, scratch: ScanScratch) -> Examined {

@@ -43,14 +43,11 @@ struct InspectBench: AsyncParsableCommand {
                 return InputRecord(source: SourceRecord(topic: topic, partition: Int32(i % 6), offset: Int64(i / 6)), value: value)
             }
             // As the daemon does: each decision serialised, the batch's metrics counted together.
-            let outcomes = try await inspector.inspect(records, workers: pool)
-            let values = pool.map(outcomes.count) { i -> [UInt8] in
-                if case .decision(let d) = outcomes[i] { d.jsonBytes() } else { [] }
-            }
-            var tally = BatchTally(capacity: outcomes.count)
-            for (outcome, value) in zip(outcomes, values) {
-                tally.count(outcome)
-                bytesOut += value.count
+            let inspected = try await inspector.inspectAndSerialize(records, workers: pool)
+            var tally = BatchTally(capacity: inspected.outcomes.count)
+            for i in inspected.outcomes.indices {
+                tally.count(inspected.outcomes[i])
+                bytesOut += inspected.values[i].count
             }
             tally.add(to: metrics)
             done += n
