@@ -33,3 +33,10 @@ if "$bin" bench pipeline --rules rules --fetch-wait-ms 501 >/dev/null 2>"$err"; 
 fi
 grep -q -- "--fetch-wait-ms 0–500" "$err" || { echo "no clear error for an out-of-range fetch wait:"; cat "$err"; exit 1; }
 echo "bench pipeline: an out-of-range --fetch-wait-ms is refused with a clear error"
+# More events than the embedded cluster keeps (about 5 MiB per partition): refused right after the
+# preload instead of waiting for decisions of events that no longer exist.
+if "$bin" bench pipeline --rules rules --events 300000 --no-relay >/dev/null 2>"$err"; then
+  echo "bench pipeline must refuse a preload the embedded cluster truncated"; exit 1
+fi
+grep -q "already deleted" "$err" || { echo "no clear error for a truncated preload:"; tail -3 "$err"; exit 1; }
+echo "bench pipeline: a preload the embedded cluster truncated is refused with a clear error"

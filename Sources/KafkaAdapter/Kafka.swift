@@ -212,6 +212,30 @@ public final class KafkaConsumer: @unchecked Sendable {
         /// Partitions revoked during the current `poll` call: messages already taken from them
         /// are dropped, because their new owner reads them again from the committed offset.
         var revoked: [TopicPartition] = []
+        /// Positions the broker no longer had, reported by librdkafka's log (any thread).
+        var offsetResets: [OffsetReset] = []
+    }
+
+    /// librdkafka moved a partition's position because the broker no longer holds the offset it
+    /// was at (`auto.offset.reset` after "Offset out of range"): the records in between were
+    /// deleted (retention, or the embedded cluster's size cap) before this group read them.
+    public struct OffsetReset: Sendable, Equatable {
+        public var topic: String
+        public var partition: Int32
+        /// librdkafka's own line (offsets, broker, the new position).
+        public var detail: String
+
+        /// Parses librdkafka's `OFFSET` warning: "[thrd:main]: <topic> [<partition>]: offset reset
+        /// (at offset …" (the thread prefix optional).
+        public init?(logLine line: String) {
+            var text = Substring(line)
+            if text.hasPrefix("[thrd:"), let end = text.range(of: "]: ") { text = text[end.upperBound...] }
+            guard let marker = text.range(of: "]: offset reset "), let open = text[..<marker.lowerBound].range(of: " [", options: .backwards),
+                  let partition = Int32(text[open.upperBound..<marker.lowerBound]) else { return nil }
+            topic = String(text[..<open.lowerBound])
+            self.partition = partition
+            detail = line
+        }
     }
     private let rk: OpaquePointer
     private var closed = false
@@ -236,6 +260,22 @@ public final class KafkaConsumer: @unchecked Sendable {
         props["auto.offset.reset"] = props["auto.offset.reset"] ?? "earliest"
         let conf = try KafkaConfig(props).make()
         rd_kafka_conf_set_opaque(conf, Unmanaged.passUnretained(callbacks).toOpaque())
+        // librdkafka reports a position the broker no longer has only in its log (a warning with
+        // the facility OFFSET): collect those for `takeOffsetResets`, and print every line as its
+        // default logger does.
+        rd_kafka_conf_set_log_cb(conf) { rk, level, fac, buf in
+            guard let rk, let buf else { return }
+            let line = String(cString: buf)
+            let facility = fac.map { String(cString: $0) } ?? ""
+            if facility == "OFFSET", let reset = OffsetReset(logLine: line), let opaque = rd_kafka_opaque(rk) {
+                let callbacks = Unmanaged<Callbacks>.fromOpaque(opaque).takeUnretainedValue()
+                callbacks.lock.withLock { callbacks.offsetResets.append(reset) }
+            }
+            var now = timeval()
+            gettimeofday(&now, nil)
+            let ms = String(format: "%03d", Int(now.tv_usec) / 1000)
+            FileHandle.standardError.write(Data("%\(level)|\(now.tv_sec).\(ms)|\(facility)|\(String(cString: rd_kafka_name(rk)))| \(line)\n".utf8))
+        }
         rd_kafka_conf_set_offset_commit_cb(conf) { _, err, offsets, opaque in
             guard let opaque else { return }
             var failure: String?
@@ -383,6 +423,15 @@ public final class KafkaConsumer: @unchecked Sendable {
         for i in 0..<Int(list.pointee.cnt) {
             let e = list.pointee.elems[i].err
             if e != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(e, "commit \(String(cString: list.pointee.elems[i].topic))[\(list.pointee.elems[i].partition)]") }
+        }
+    }
+
+    /// Positions librdkafka reset because the broker had deleted the records there, since the
+    /// last call.
+    public func takeOffsetResets() -> [OffsetReset] {
+        callbacks.lock.withLock {
+            defer { callbacks.offsetResets.removeAll() }
+            return callbacks.offsetResets
         }
     }
 

@@ -140,6 +140,14 @@ public final class Daemon: @unchecked Sendable {
                 metrics.replace("shieldflow_consumer_lag", lag.map { ([("topic", $0.topic), ("partition", String($0.partition))], Double($0.lag)) })
                 reporter?.setConsumerLag(Double(lag.reduce(0) { $0 + $1.lag }))
             }
+            for reset in consumer.takeOffsetResets() {
+                // The broker deleted records this group had not read (retention shorter than the
+                // lag, or the embedded cluster's size cap): librdkafka moved on without them, so
+                // they get no decision. Nothing here can bring them back; say so loudly.
+                metrics.increment("shieldflow_offset_resets_total", [("topic", reset.topic), ("partition", String(reset.partition))])
+                logger.error("records deleted by the broker before they were read: they get no decision",
+                             metadata: ["topic": "\(reset.topic)", "partition": .stringConvertible(reset.partition), "librdkafka": "\(reset.detail)"])
+            }
             for failure in consumer.takeCommitFailures() {
                 // A failed commit loses nothing: a later batch's commit covers these offsets, and a
                 // rebalance in between only replays decisions (same ids). So log, count, and go on.

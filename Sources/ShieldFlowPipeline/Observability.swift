@@ -23,6 +23,7 @@ public final class MetricsRegistry: @unchecked Sendable {
         declare("shieldflow_dead_letters_total", .counter, "Records sent to the dead-letter topic, by reason.")
         declare("shieldflow_batches_total", .counter, "Batches decided, produced and committed.")
         declare("shieldflow_commit_failures_total", .counter, "Offset commits that failed (covered by the next batch's commit).")
+        declare("shieldflow_offset_resets_total", .counter, "Times a partition's position was gone from the broker (records deleted before they were read, so never decided), by topic and partition.")
         declare("shieldflow_rebalances_total", .counter, "Rebalances that took partitions away (the batches in hand were committed first).")
         declare("shieldflow_trust_store_failures_total", .counter, "Batches decided without the trust store (fail_mode applied).")
         declare("shieldflow_decision_latency_seconds", .histogram, "Time from consuming a record to its decision, seconds.")

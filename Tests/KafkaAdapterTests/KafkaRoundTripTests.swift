@@ -167,6 +167,59 @@ final class KafkaRoundTripTests: XCTestCase {
         XCTAssertThrowsError(try producer.watermarks(topic: "small", partition: 7, timeoutMs: 2_000))
     }
 
+    /// A group whose committed position the broker has since deleted is moved to the log start by
+    /// librdkafka, which says so only in its log: the consumer hands that over as an `OffsetReset`.
+    func testAPositionTheBrokerDeletedIsReported() throws {
+        let cluster = try MockCluster(brokers: 1)
+        try cluster.createTopic("in", partitions: 1, replicationFactor: 1)
+        let producer = try KafkaProducer(config: KafkaConfig(["bootstrap.servers": cluster.bootstrapServers, "linger.ms": "5"]))
+        for i in 0..<10 { try producer.produce(topic: "in", key: nil, value: Array("early-\(i)".utf8), partition: 0, token: i) }
+        XCTAssertTrue(producer.flush().allSatisfy { $0.error == nil })
+        let config = KafkaConfig(["bootstrap.servers": cluster.bootstrapServers, "group.id": "g-reset",
+                                  "session.timeout.ms": "6000", "heartbeat.interval.ms": "200"])
+        do {
+            let consumer = try KafkaConsumer(config: config, topics: ["in"])
+            var read = 0
+            let deadline = Date().addingTimeInterval(30)
+            while read < 4 && Date() < deadline { read += try consumer.poll(max: 4 - read, timeoutMs: 200).count }
+            XCTAssertEqual(read, 4)
+            try consumer.commit([("in", 0, 4)])
+            XCTAssertEqual(consumer.takeOffsetResets(), [])
+            consumer.close()
+        }
+        // 7 MiB more: the embedded cluster drops the oldest batches, offset 4 among them.
+        let big = [UInt8](repeating: 0x62, count: 16 * 1024)
+        for i in 0..<448 { try producer.produce(topic: "in", key: nil, value: big, partition: 0, token: 100 + i) }
+        XCTAssertTrue(producer.flush().allSatisfy { $0.error == nil })
+        let start = try producer.watermarks(topic: "in", partition: 0).low
+        XCTAssertGreaterThan(start, 10)
+
+        let again = try KafkaConsumer(config: config, topics: ["in"])
+        var first: Int64?
+        var resets: [KafkaConsumer.OffsetReset] = []
+        let deadline = Date().addingTimeInterval(30)
+        while (first == nil || resets.isEmpty) && Date() < deadline {
+            if let m = try again.poll(max: 10, timeoutMs: 200).first, first == nil { first = m.offset }
+            resets += again.takeOffsetResets()
+        }
+        again.close()
+        XCTAssertEqual(first, start, "reading resumes at the log start")
+        XCTAssertEqual(resets.map(\.topic), ["in"])
+        XCTAssertEqual(resets.first?.partition, 0)
+        XCTAssertTrue(resets.first?.detail.contains("out of range") ?? false, resets.first?.detail ?? "")
+    }
+
+    func testOffsetResetParsesLibrdkafkasLine() {
+        let line = "shieldflow.prompts.in [3]: offset reset (at offset 8 (leader epoch 8), broker 1) to offset BEGINNING (leader epoch -1): fetch failed due to requested offset not available on the broker: Broker: Offset out of range"
+        let reset = KafkaConsumer.OffsetReset(logLine: line)
+        XCTAssertEqual(reset?.topic, "shieldflow.prompts.in")
+        XCTAssertEqual(reset?.partition, 3)
+        XCTAssertEqual(reset?.detail, line)
+        XCTAssertEqual(KafkaConsumer.OffsetReset(logLine: "[thrd:main]: in [0]: offset reset (at offset 4, broker 1) to cached BEGINNING offset 190")?.topic, "in")
+        XCTAssertNil(KafkaConsumer.OffsetReset(logLine: "in [x]: offset reset (at offset 1)"))
+        XCTAssertNil(KafkaConsumer.OffsetReset(logLine: "in [0]: committed offset 4"))
+    }
+
     func testBadPropertyIsAClearError() {
         XCTAssertThrowsError(try KafkaProducer(config: KafkaConfig(["no.such.property": "1"]))) { error in
             XCTAssertTrue("\(error)".contains("no.such.property"))
