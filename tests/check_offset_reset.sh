@@ -9,7 +9,7 @@ bin=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 pids=()
-trap 'for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+trap 'exec 2>/dev/null; for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
 "$bin" dev-cluster > "$work/cluster.out" 2>/dev/null &
 pids+=($!)
 bootstrap=$(first_line "$work/cluster.out")

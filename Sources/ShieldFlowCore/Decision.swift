@@ -141,6 +141,12 @@ public struct DecisionFinding: Codable, Sendable, Hashable {
         start = f.start; end = f.end; type = f.type; self.field = field; excerpt = f.excerpt
     }
 
+    public init(ruleId: String, category: Category, severity: Severity, confidence: Double, start: Int, end: Int, type: String,
+                field: String, excerpt: String = "") {
+        self.ruleId = ruleId; self.category = category; self.severity = severity; self.confidence = confidence
+        self.start = start; self.end = end; self.type = type; self.field = field; self.excerpt = excerpt
+    }
+
     enum CodingKeys: String, CodingKey {
         case ruleId = "rule_id", category, severity, confidence, start, end, type, field, excerpt
     }
@@ -170,6 +176,9 @@ public struct DecisionRecord: Codable, Sendable, Hashable {
     public var kind: EventKind
     public var action: Action
     public var findings: [DecisionFinding]
+    /// Findings left out of `findings` to keep the record within bounds (the most severe are
+    /// kept); nil when none were.
+    public var findingsOmitted: Int?
     public var maskedText: String?
     public var maskedField: String?
     public var trust: TrustChange
@@ -184,7 +193,7 @@ public struct DecisionRecord: Codable, Sendable, Hashable {
     public var latencyMs: Double
 
     enum CodingKeys: String, CodingKey {
-        case decisionId = "decision_id", eventId = "event_id", sessionId = "session_id", kind, action, findings
+        case decisionId = "decision_id", eventId = "event_id", sessionId = "session_id", kind, action, findings, findingsOmitted = "findings_omitted"
         case maskedText = "masked_text", maskedField = "masked_field", trust, source, traceId = "trace_id", inspector
         case incident, policy, tokenHealth = "token_health", latencyMs = "latency_ms"
     }
@@ -192,7 +201,8 @@ public struct DecisionRecord: Codable, Sendable, Hashable {
     public init(decisionId: String, eventId: String, sessionId: String, kind: EventKind, action: Action,
                 findings: [DecisionFinding], maskedText: String?, maskedField: String?, trust: TrustChange,
                 source: SourceRecord, traceId: String?, inspector: InspectorInfo, incident: Incident?, policy: PolicyReason? = nil,
-                tokenHealth: Double? = nil, latencyMs: Double) {
+                tokenHealth: Double? = nil, latencyMs: Double, findingsOmitted: Int? = nil) {
+        self.findingsOmitted = findingsOmitted
         self.decisionId = decisionId; self.eventId = eventId; self.sessionId = sessionId; self.kind = kind
         self.action = action; self.findings = findings; self.maskedText = maskedText; self.maskedField = maskedField
         self.trust = trust; self.source = source; self.traceId = traceId; self.inspector = inspector

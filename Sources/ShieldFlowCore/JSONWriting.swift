@@ -269,6 +269,7 @@ extension DecisionRecord {
             w.endObject()
         }
         w.endArray()
+        w.field("findings_omitted", findingsOmitted.map(Int64.init))
         if let i = incident {
             w.key("incident")
             w.beginObject()

@@ -176,6 +176,14 @@ public final class Daemon: @unchecked Sendable {
         logger.info("stopped", metadata: ["consumed": .stringConvertible(stats.consumed), "decided": .stringConvertible(stats.decided), "dead_lettered": .stringConvertible(stats.deadLettered)])
     }
 
+    /// The largest record value the producer can send: its `message.max.bytes` (librdkafka's
+    /// default 1,000,000) less room for the record's key and headers. A record over it fails at
+    /// once, and one that failed would stop its partition on that record for good, so decisions
+    /// (`Inspector.maxDecisionBytes`) and dead letters are kept under it.
+    public static func producibleBytes(_ producerProperties: [String: String]) -> Int {
+        max(4_096, (producerProperties["message.max.bytes"].flatMap { Int($0) } ?? 1_000_000) - 8_192)
+    }
+
     /// How long a rebalance waits for a batch in hand to be acknowledged before leaving it to the
     /// loop: the whole group waits meanwhile.
     static let revokePatienceNs: UInt64 = 5_000_000_000
@@ -227,6 +235,7 @@ public final class Daemon: @unchecked Sendable {
             InputRecord(source: SourceRecord(topic: m.topic, partition: m.partition, offset: m.offset, timestamp: m.timestamp),
                         value: m.value, traceparent: m.headers["traceparent"].map { String(decoding: $0, as: UTF8.self) })
         }
+        let deadLetterBytes = Self.producibleBytes(settings.producerProperties)
         let inspected = try await inspector.inspectAndSerialize(records, workers: workers)
         let outcomes = inspected.outcomes
         var tally = BatchTally(capacity: outcomes.count)
@@ -248,7 +257,15 @@ public final class Daemon: @unchecked Sendable {
                             ("shieldflow.source.partition", Array(String(dl.source.partition).utf8)),
                             ("shieldflow.source.offset", Array(String(dl.source.offset).utf8))]
                 for (k, v) in messages[i].headers where k != "traceparent" { headers.append((k, v)) }
-                try producer.produce(topic: topics.deadLetter, key: messages[i].key, value: messages[i].value, headers: headers, token: token(i))
+                // An input larger than the producer can send (the input topic may allow more) is
+                // cut to what fits, its full size in a header; the whole record stays in the input
+                // topic at the offset the headers name.
+                var value = messages[i].value
+                if value.count > deadLetterBytes {
+                    headers.append(("shieldflow.truncated", Array(String(value.count).utf8)))
+                    value = Array(value.prefix(deadLetterBytes))
+                }
+                try producer.produce(topic: topics.deadLetter, key: messages[i].key, value: value, headers: headers, token: token(i))
                 stats.deadLettered += 1
             }
             tally.count(outcomes[i])   // once enqueued, as before: a produce that throws is not counted

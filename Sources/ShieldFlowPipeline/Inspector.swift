@@ -48,6 +48,12 @@ public struct Inspector: Sendable {
     public let policy: ToolPolicy
     public let info: InspectorInfo
     public let maxRecordBytes: Int
+    /// The largest decision record (JSON bytes) the daemon may produce: below the producer's
+    /// `message.max.bytes`. A decision over it is cut down (`withinSize`) instead of failing to
+    /// produce, which would stop the partition on that record for good.
+    public let maxDecisionBytes: Int
+    /// Findings listed in one decision at most; the rest are counted in `findings_omitted`.
+    public static let maxDecisionFindings = 200
     let clock: @Sendable () -> Double
     /// Called after each batch's trust round trip: nil when it worked, else the error (the batch is
     /// then decided per `fail_mode`).
@@ -57,6 +63,7 @@ public struct Inspector: Sendable {
 
     public init(engine: DetectionEngine, trust: any TrustStore, topics: TopicMap = TopicMap(), trustPolicy: TrustPolicy = TrustPolicy(),
                 policy: ToolPolicy = ToolPolicy(), instance: String, version: String, maxRecordBytes: Int = EventDecoder.defaultMaxBytes,
+                maxDecisionBytes: Int = Inspector.defaultMaxDecisionBytes,
                 clock: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 },
                 onTrustOutcome: @escaping @Sendable ((any Error)?) -> Void = { _ in }) {
         self.engine = engine
@@ -66,6 +73,7 @@ public struct Inspector: Sendable {
         self.topics = topics
         self.trustPolicy = trustPolicy
         self.maxRecordBytes = maxRecordBytes
+        self.maxDecisionBytes = max(4_096, maxDecisionBytes)
         self.clock = clock
         info = InspectorInfo(instance: instance, version: version, rulesVersion: engine.ruleSet.version,
                              modelVersion: engine.classifier?.classifier.version)
@@ -120,8 +128,11 @@ public struct Inspector: Sendable {
     /// Decides a batch: decode and scan every record (in parallel over `workers`), one trust round
     /// trip for the batch in input order, then each decision (in parallel again).
     public func inspect(_ batch: [InputRecord], workers: Workers) async throws -> [Outcome] {
-        try await inspect(batch, workers: workers, serialize: false).outcomes
+        try await inspectAndSerialize(batch, workers: workers).outcomes
     }
+
+    /// librdkafka's default `message.max.bytes` (1,000,000) less room for the record's headers.
+    public static let defaultMaxDecisionBytes = 1_000_000 - 8_192
 
     /// A batch's outcomes, and what the daemon produces for each decision: its JSON and its key
     /// (the session id), made in the same parallel pass as the decision. Dead letters get empty ones.
@@ -134,11 +145,9 @@ public struct Inspector: Sendable {
     /// As `inspect`, with each decision serialised where it is made: a separate pass afterwards
     /// copied every decision record out of its outcome (a retain of each of its strings and arrays)
     /// and cost another hand-over to the worker threads.
+    /// Every decision is serialised, whether or not the caller produces it: the size bound can
+    /// change a decision, and `inspect` returns the same records the daemon produces.
     public func inspectAndSerialize(_ batch: [InputRecord], workers: Workers) async throws -> Serialized {
-        try await inspect(batch, workers: workers, serialize: true)
-    }
-
-    func inspect(_ batch: [InputRecord], workers: Workers, serialize: Bool) async throws -> Serialized {
         var scanned = [Scanned?](repeating: nil, count: batch.count)
         var outcomes = [Outcome?](repeating: nil, count: batch.count)
         scanned.withUnsafeMutableBufferPointer { scannedOut in
@@ -187,8 +196,8 @@ public struct Inspector: Sendable {
                 unrecorded.add(requests.map { EventRef(sessionId: $0.sessionId, eventId: $0.eventId) })
             }
         }
-        var values = [[UInt8]](repeating: [], count: serialize ? batch.count : 0)
-        var keys = [[UInt8]](repeating: [], count: serialize ? batch.count : 0)
+        var values = [[UInt8]](repeating: [], count: batch.count)
+        var keys = [[UInt8]](repeating: [], count: batch.count)
         outcomes.withUnsafeMutableBufferPointer { outcomesOut in
             values.withUnsafeMutableBufferPointer { valuesOut in
                 keys.withUnsafeMutableBufferPointer { keysOut in
@@ -196,11 +205,14 @@ public struct Inspector: Sendable {
                         workers.forEachChunk(events.count) { range, _ in
                             for k in range {
                                 let result = results.map { $0[k] }
-                                let d = decide(events[k], result: result?.wasDecidedWithoutTrust == true ? nil : result)
-                                if serialize {
-                                    valuesOut[order[k]] = d.jsonBytes()
-                                    keysOut[order[k]] = Array(d.sessionId.utf8)
+                                var d = decide(events[k], result: result?.wasDecidedWithoutTrust == true ? nil : result)
+                                var json = d.jsonBytes()
+                                if json.count > maxDecisionBytes {
+                                    d = Self.withinSize(d, maxBytes: maxDecisionBytes)
+                                    json = d.jsonBytes()
                                 }
+                                valuesOut[order[k]] = json
+                                keysOut[order[k]] = Array(d.sessionId.utf8)
                                 outcomesOut[order[k]] = .decision(d)
                             }
                         }
@@ -278,12 +290,47 @@ public struct Inspector: Sendable {
         let (action, reason) = policy.decide(kind: s.event.kind, findingsAction: s.action, plan: s.plan, result: result)
         let incident = Self.incident(for: s.raw, kind: s.event.kind, action: action, reason: reason)
         let latency = Double(DispatchTime.now().uptimeNanoseconds - s.started) / 1e6
+        let (findings, omitted) = Self.bounded(s.findings)
         return DecisionRecord(
             decisionId: s.source.decisionId, eventId: s.event.eventId, sessionId: s.event.sessionId, kind: s.event.kind,
-            action: action, findings: s.findings, maskedText: action == .allowMasked ? s.masked?.text : nil,
+            action: action, findings: findings, maskedText: action == .allowMasked ? s.masked?.text : nil,
             maskedField: action == .allowMasked ? s.masked?.field : nil,
             trust: result?.change ?? .unavailable, source: s.source, traceId: s.traceId, inspector: info, incident: incident,
-            policy: reason, tokenHealth: s.tokenHealth, latencyMs: (latency * 1000).rounded() / 1000)
+            policy: reason, tokenHealth: s.tokenHealth, latencyMs: (latency * 1000).rounded() / 1000, findingsOmitted: omitted)
+    }
+
+    /// At most `maxDecisionFindings` findings, in their order: the most severe, then the most
+    /// confident, then the earliest. A text full of e-mail addresses (a megabyte holds 65,000)
+    /// made a decision of 16 MB, which no broker takes.
+    static func bounded(_ findings: [DecisionFinding]) -> ([DecisionFinding], Int?) {
+        guard findings.count > maxDecisionFindings else { return (findings, nil) }
+        let ranked = findings.indices.sorted { a, b in
+            let x = findings[a], y = findings[b]
+            if x.severity.rank != y.severity.rank { return x.severity.rank > y.severity.rank }
+            if x.confidence != y.confidence { return x.confidence > y.confidence }
+            return a < b
+        }
+        return (ranked.prefix(maxDecisionFindings).sorted().map { findings[$0] }, findings.count - maxDecisionFindings)
+    }
+
+    /// A decision whose JSON is over `maxBytes` (its masked text, at most a megabyte of input
+    /// whose short values grew into placeholders or escapes): the masked text goes, and since
+    /// the masked form can then not be delivered, `allow_masked` becomes `block` (forwarding the
+    /// original would leak what was to be masked). A validation finding says why. Should the
+    /// findings still not fit, they go too, counted in `findings_omitted`.
+    static func withinSize(_ d: DecisionRecord, maxBytes: Int) -> DecisionRecord {
+        var d = d
+        let field = d.maskedField ?? ""
+        d.maskedText = nil
+        d.maskedField = nil
+        if d.action == .allowMasked { d.action = .block }
+        d.findings.append(DecisionFinding(ruleId: "SF-VAL-DECISION-SIZE", category: .validation, severity: .medium, confidence: 1,
+                                          start: 0, end: 0, type: "decision_too_large", field: field))
+        if d.jsonBytes().count > maxBytes {
+            d.findingsOmitted = (d.findingsOmitted ?? 0) + d.findings.count - 1
+            d.findings = [d.findings[d.findings.count - 1]]
+        }
+        return d
     }
 
     /// An incident for `block`, `deny_tool` and `review` at high severity: from the findings, or from

@@ -96,6 +96,7 @@ struct Run: AsyncParsableCommand {
         let inspector = Inspector(engine: engine, trust: store, trustPolicy: trustPolicy, policy: toolPolicy,
                                   instance: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)",
                                   version: ShieldFlowVersion.string, maxRecordBytes: conf.maxRecordBytes,
+                                  maxDecisionBytes: Daemon.producibleBytes(conf.producer),
                                   onTrustOutcome: { outcomes.record($0) })
         var settings = Daemon.Settings(brokers: bootstrap!)
         settings.groupId = groupId ?? conf.groupId

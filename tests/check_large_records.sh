@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Records that make large outputs do not stop a partition. A 465 KB prompt of 31,500 e-mail
+# addresses once made a 7 MB decision: the producer refused it, the daemon died, and at every
+# restart died again on the same record. Now its decision lists at most 200 findings and is cut
+# under the producer's message.max.bytes; an invalid input larger than the producer can send goes to
+# the dead-letter topic cut to fit, its size in a header. The events after them are decided.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+bin=$1
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+pids=()
+trap 'exec 2>/dev/null; for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+"$bin" dev-cluster > "$work/cluster.out" 2>/dev/null &
+pids+=($!)
+bootstrap=$(first_line "$work/cluster.out")
+[ -n "$bootstrap" ] || { echo "dev-cluster printed no bootstrap servers"; exit 1; }
+"$bin" run --brokers "$bootstrap" --group-id large --rules "$root/rules" --http-port=-1 >/dev/null 2>"$work/daemon.log" &
+pids+=($!); daemon=$!
+python3 - "$work" <<'PY'
+import json, sys
+w = sys.argv[1]
+msgs = [{"role": "user", "content": " ".join("u%d_%d@ex.com" % (k, i) for i in range(4500))} for k in range(7)]
+with open(w + "/events", "w") as f:
+    f.write(json.dumps({"event_id": "many-emails", "session_id": "s1", "messages": msgs}) + "\n")
+    f.write(json.dumps({"event_id": "after", "session_id": "s1", "prompt": "hello again"}) + "\n")
+open(w + "/huge", "w").write("{" + "x" * 1_200_000 + "\n")   # over the input limit (1 MiB) and the producer's 1,000,000
+PY
+kcat -q -b "$bootstrap" -P -t shieldflow.prompts.in -p 0 -l "$work/events"
+kcat -q -b "$bootstrap" -P -t shieldflow.prompts.in -p 0 -X message.max.bytes=2000000 "$work/huge"
+echo '{"event_id":"last","session_id":"s1","prompt":"and one more"}' | kcat -q -b "$bootstrap" -P -t shieldflow.prompts.in -p 0
+timeout 60 kcat -q -b "$bootstrap" -C -t shieldflow.decisions -o beginning -c 3 -X fetch.message.max.bytes=2000000 -f '%s\n' > "$work/decisions" || true
+timeout 30 kcat -q -b "$bootstrap" -C -t shieldflow.deadletter -o beginning -c 1 -f '%h\t%S\n' > "$work/dead" || true
+kill -0 "$daemon" 2>/dev/null || { echo "the daemon died:"; tail -3 "$work/daemon.log"; exit 1; }
+python3 - "$work/decisions" "$work/dead" "$root/schemas/decision.schema.json" <<'PY'
+import json, sys, jsonschema
+lines = [l for l in open(sys.argv[1]) if l.strip()]
+decisions = [json.loads(l) for l in lines]
+assert [d["event_id"] for d in decisions] == ["many-emails", "after", "last"], [d["event_id"] for d in decisions]
+validator = jsonschema.Draft202012Validator(json.load(open(sys.argv[3])))
+for d in decisions:
+    errors = list(validator.iter_errors(d))
+    assert not errors, errors[0].message
+big = decisions[0]
+assert len(lines[0].encode()) < 1_000_000, len(lines[0].encode())
+assert len(big["findings"]) == 200 and big["findings_omitted"] >= 30_000, (len(big["findings"]), big.get("findings_omitted"))
+assert big["action"] in ("block", "allow_masked"), big["action"]
+assert "u0_0@ex.com" not in lines[0], "a raw address in the decision"
+dead = open(sys.argv[2]).read().split("\n")[0].split("\t")
+headers, size = dead[0], int(dead[1])
+assert "shieldflow.reason=too_large" in headers and "shieldflow.truncated=1200002" in headers, headers
+assert size < 1_000_000, size
+print(f"large records: a {len(lines[0].encode()):,}-byte decision for 31,500 addresses ({big['action']}, 200 findings listed, "
+      f"{big['findings_omitted']:,} counted), a 1.2 MB dead letter cut to {size:,} bytes, the events after them decided")
+PY
