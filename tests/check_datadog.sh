@@ -20,6 +20,9 @@ control() { python3 -c 'import sys,urllib.request; urllib.request.urlopen(urllib
 
 start_daemon() {  # start_daemon LOG [extra env...]
   local log=$1; shift
+  # Emptied here, not by the background job's redirection: that may run after `first_line` has
+  # read the previous daemon's bootstrap servers (a dead cluster, after the SIGKILL in D).
+  : > "$work/out"
   env DD_API_KEY=test-api-key DD_APP_KEY=test-app-key DD_API_URL="$intake" DD_LOGS_URL="$intake" DD_ENV=test \
       SHIELDFLOW_DATADOG_SPOOL="$work/spool" SHIELDFLOW_DATADOG_FLUSH_SECONDS=1 SHIELDFLOW_DATADOG_AUDIT_LOGS=true \
       SHIELDFLOW_WEBHOOK_SECRET=s3cret-hook "$@" \

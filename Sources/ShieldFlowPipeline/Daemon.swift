@@ -256,14 +256,19 @@ public final class Daemon: @unchecked Sendable {
                             ("shieldflow.source.topic", Array(dl.source.topic.utf8)),
                             ("shieldflow.source.partition", Array(String(dl.source.partition).utf8)),
                             ("shieldflow.source.offset", Array(String(dl.source.offset).utf8))]
-                for (k, v) in messages[i].headers where k != "traceparent" { headers.append((k, v)) }
                 // An input larger than the producer can send (the input topic may allow more) is
-                // cut to what fits, its full size in a header; the whole record stays in the input
-                // topic at the offset the headers name.
+                // cut to what fits, its full size in a header, and original headers that do not fit
+                // are left out; the whole record stays in the input topic at the offset the
+                // headers name.
+                var room = deadLetterBytes
+                for (k, v) in messages[i].headers where k != "traceparent" && k.utf8.count + v.count <= room {
+                    headers.append((k, v))
+                    room -= k.utf8.count + v.count
+                }
                 var value = messages[i].value
-                if value.count > deadLetterBytes {
+                if value.count > room {
                     headers.append(("shieldflow.truncated", Array(String(value.count).utf8)))
-                    value = Array(value.prefix(deadLetterBytes))
+                    value = Array(value.prefix(room))
                 }
                 try producer.produce(topic: topics.deadLetter, key: messages[i].key, value: value, headers: headers, token: token(i))
                 stats.deadLettered += 1
