@@ -9,13 +9,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 bin=$1
 root=$(cd "$(dirname "$0")/.." && pwd)
-work=$(mktemp -d)
-pids=()
-trap 'exec 2>/dev/null; for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done; rm -rf "$work"' EXIT
-"$bin" dev-cluster > "$work/cluster.out" 2>/dev/null &
-pids+=($!)
-bootstrap=$(first_line "$work/cluster.out")
-[ -n "$bootstrap" ] || { echo "dev-cluster printed no bootstrap servers"; exit 1; }
+start_dev_cluster "$bin"
 "$bin" run --brokers "$bootstrap" --group-id large --rules "$root/rules" --http-port=-1 >/dev/null 2>"$work/daemon.log" &
 pids+=($!); daemon=$!
 python3 - "$work" <<'PY'

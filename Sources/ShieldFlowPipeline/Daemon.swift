@@ -37,6 +37,8 @@ public final class Daemon: @unchecked Sendable {
     }
 
     let settings: Settings
+    /// `producibleBytes` of the producer's settings: the most a dead letter's value and headers take.
+    let deadLetterBytes: Int
     let inspector: Inspector
     let logger: Logger
     public let metrics: MetricsRegistry
@@ -56,6 +58,7 @@ public final class Daemon: @unchecked Sendable {
                 reporter: DatadogReporter? = nil) {
         self.reporter = reporter
         self.settings = settings
+        deadLetterBytes = Self.producibleBytes(settings.producerProperties)
         self.inspector = inspector
         self.logger = logger
         self.metrics = metrics
@@ -235,7 +238,6 @@ public final class Daemon: @unchecked Sendable {
             InputRecord(source: SourceRecord(topic: m.topic, partition: m.partition, offset: m.offset, timestamp: m.timestamp),
                         value: m.value, traceparent: m.headers["traceparent"].map { String(decoding: $0, as: UTF8.self) })
         }
-        let deadLetterBytes = Self.producibleBytes(settings.producerProperties)
         let inspected = try await inspector.inspectAndSerialize(records, workers: workers)
         let outcomes = inspected.outcomes
         var tally = BatchTally(capacity: outcomes.count)

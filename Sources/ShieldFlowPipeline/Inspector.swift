@@ -131,8 +131,8 @@ public struct Inspector: Sendable {
         try await inspectAndSerialize(batch, workers: workers).outcomes
     }
 
-    /// librdkafka's default `message.max.bytes` (1,000,000) less room for the record's headers.
-    public static let defaultMaxDecisionBytes = 1_000_000 - 8_192
+    /// What a producer with librdkafka's default `message.max.bytes` can send.
+    public static let defaultMaxDecisionBytes = Daemon.producibleBytes([:])
 
     /// A batch's outcomes, and what the daemon produces for each decision: its JSON and its key
     /// (the session id), made in the same parallel pass as the decision. Dead letters get empty ones.
@@ -142,11 +142,10 @@ public struct Inspector: Sendable {
         public var keys: [[UInt8]]
     }
 
-    /// As `inspect`, with each decision serialised where it is made: a separate pass afterwards
-    /// copied every decision record out of its outcome (a retain of each of its strings and arrays)
-    /// and cost another hand-over to the worker threads.
-    /// Every decision is serialised, whether or not the caller produces it: the size bound can
-    /// change a decision, and `inspect` returns the same records the daemon produces.
+    /// As `inspect`, with each decision serialised where it is made (a separate pass afterwards
+    /// copied every decision record out of its outcome and cost another hand-over to the worker
+    /// threads). `inspect` goes through here too: the size bound can change a decision, and both
+    /// return the records the daemon produces.
     public func inspectAndSerialize(_ batch: [InputRecord], workers: Workers) async throws -> Serialized {
         var scanned = [Scanned?](repeating: nil, count: batch.count)
         var outcomes = [Outcome?](repeating: nil, count: batch.count)

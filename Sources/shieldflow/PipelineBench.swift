@@ -245,8 +245,8 @@ struct PipelineBench: ParsableCommand {
         // The embedded cluster keeps about 5 MiB per partition and deletes the oldest records past
         // that: the run would then wait for decisions of events that no longer exist.
         var dropped: Int64 = 0
-        for topic in ["shieldflow.prompts.in", "shieldflow.tools.in"] {
-            for partition in 0..<Int32(6) { dropped += try producer.watermarks(topic: topic, partition: partition).low }
+        for (topic, partitions) in DevCluster.builtIn where topic.hasSuffix(".in") {
+            for partition in 0..<Int32(partitions ?? 6) { dropped += try producer.watermarks(topic: topic, partition: partition).low }
         }
         guard dropped == 0 else {
             throw CLIError("preload: the embedded cluster already deleted \(dropped) of the \(events) events (it keeps about 5 MiB per partition); use fewer --events")
