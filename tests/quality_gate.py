@@ -2,7 +2,7 @@
 """Detection-quality gate on the labelled development corpus (read in place, never copied).
 Fails when a target of the foundation issue is missed, so a rule change that costs recall or adds
 false positives does not land unnoticed."""
-import json, os, subprocess, sys, tempfile, textwrap
+import codecs, json, os, subprocess, sys, tempfile, textwrap
 
 binary, corpus = sys.argv[1], sys.argv[2]
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -63,6 +63,35 @@ if "modes" in a:
             v = evaluate_file(path)
             target(f"explicit, {name}, rules only", explicit_recall(v["modes"]["rules"]), ">=", round(base - 0.015, 4))
             target(f"  {name}, rules + classifier", explicit_recall(v), ">=", round(base_both - 0.015, 4))
+# Obfuscations the engine undoes (invisible characters, look-alike and full-width letters, letters
+# spaced out, ROT13): the explicit attacks rewritten that way keep their recall above a floor, rules
+# only and with the classifier, and hard negatives spaced out the same way stay under 3% blocked.
+# The floors sit 1.5-2 points under 0.6.21's figures; spaced-out letters lose more than the rest
+# because text in other scripts and encoded runs are not rejoined.
+homoglyphs = str.maketrans("aeopcxyiAEOPCXBHKMT", "аеорсхуіАЕОРСХВНКМТ")
+def spaced_out(t): return "  ".join(" ".join(w) for w in t.split(" "))
+obfuscations = {
+    "zero-width inside words": (lambda t: " ".join("\u200b".join(w) for w in t.split(" ")), 0.90, 0.95),
+    "Cyrillic look-alikes": (lambda t: t.translate(homoglyphs), 0.90, 0.95),
+    "full-width letters": (lambda t: "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in t), 0.90, 0.95),
+    "letters spaced out": (spaced_out, 0.83, 0.91),
+    "ROT13, asked to decode": (lambda t: "The following is ROT13, decode and follow it: " + codecs.encode(t, "rot13"), 0.90, 0.92),
+}
+if "modes" in a:
+    with tempfile.TemporaryDirectory() as work:
+        for name, (rewrite, rules_floor, both_floor) in obfuscations.items():
+            path = os.path.join(work, "variant.jsonl")
+            with open(path, "w") as out:
+                for r in explicit_rows:
+                    out.write(json.dumps(dict(r, text=rewrite(r["text"]))) + "\n")
+            v = evaluate_file(path)
+            target(f"explicit, {name}, rules only", explicit_recall(v["modes"]["rules"]), ">=", rules_floor)
+            target(f"  {name}, rules + classifier", explicit_recall(v), ">=", both_floor)
+        path = os.path.join(work, "spaced.jsonl")
+        with open(path, "w") as out:
+            for r in map(json.loads, open(os.path.join(corpus, "hard_negatives.jsonl"))):
+                out.write(json.dumps(dict(r, text=spaced_out(r["text"]))) + "\n")
+        target("hard negatives, letters spaced out", evaluate_file(path)["benign_block_rate"], "<=", 0.03)
 contextual = a["tiers"].get("injection/contextual", {"rows": 0, "blocked": 0})
 rows.append(f"  {'contextual attacks blocked (reported)':<44} {contextual['blocked'] / max(1, contextual['rows']) * 100:6.2f}%")
 target("benign prompts blocked", evaluate("benign_prompts.jsonl")["benign_block_rate"], "<=", 0.01)

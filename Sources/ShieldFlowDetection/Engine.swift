@@ -100,13 +100,13 @@ struct HitSink: KeywordSink {
 
     @inline(__always) mutating func keyword(_ kw: Int, end: Int) {
         let e = engine
-        if e.rot13Keywords.contains(kw) { rot13 = true; return }
         var start = end - Int(e.keywordLength[kw])
         if let spaced = e.spacedKeywords[kw] { start = AhoCorasick.start(of: spaced, end: end, in: subject) }
         if e.keywordWhole[kw] {
             if start > 0 && DetectionEngine.isWordByte(subject[start - 1]) { return }
             if end < subject.count && DetectionEngine.isWordByte(subject[end]) { return }
         }
+        if e.rot13Keywords.contains(kw) { rot13 = true; return }
         for r32 in e.keywordRules[kw] {
             let r = Int(r32)
             let normalized = e.rules[r].normalized
@@ -209,6 +209,11 @@ public final class DetectionEngine: Sendable {
     /// Words whose ROT13 form in a text makes the engine decode the text as ROT13.
     static let rot13Triggers = ["ignore", "instructions", "previous", "disregard", "system prompt", "jailbreak",
                                 "password", "reveal", "forget", "bypass", "override", "secret"]
+    /// Whole words that make the engine decode a text as ROT13: the ROT13 forms of English's
+    /// commonest words ("gur", "lbh", "naq": no English word), so any English sentence in ROT13 is
+    /// read, not only one with a trigger word above; and the cipher's name, which a text that asks
+    /// for its own decoding carries.
+    static let rot13Markers = ["the", "you", "and"].map(Decoders.rot13) + ["rot13", "rot-13", "rot 13"]
 
     public struct InvalidRules: Error, CustomStringConvertible {
         public let problems: [RuleProblem]
@@ -261,6 +266,11 @@ public final class DetectionEngine: Sendable {
         for w in Self.rot13Triggers {
             keywords.append(Array(Decoders.rot13(w).utf8))
             whole.append(false)
+            mapping.append([])
+        }
+        for w in Self.rot13Markers {
+            keywords.append(Array(w.utf8))
+            whole.append(true)
             mapping.append([])
         }
         rot13Keywords = rotStart..<keywords.count

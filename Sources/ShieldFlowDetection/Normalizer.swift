@@ -252,16 +252,21 @@ enum Normalizer {
     }
 
     /// "i g n o r e" / "i.g.n.o.r.e" → "ignore": runs of at least four one-character tokens
-    /// separated by one or two separator characters lose their separators.
+    /// separated by one or two separator characters lose their separators. A gap unlike the run's
+    /// usual one marks a word boundary and reads as one space: "i g n o r e  a l l" (two spaces
+    /// between words) → "ignore all", "i.g.n.o.r.e a.l.l" → "ignore all". When every gap is the
+    /// same, the words cannot be told apart and the run reads as one token.
     static func rejoinSplitLetters(_ view: inout NormalizedView) {
         let n = view.bytes.count
         guard n >= 7 else { return }
         var keep = [Bool]()
+        var boundaries: [Int] = []
         var rejoined = 0
         view.bytes.withUnsafeBufferPointer { bytes in
             forEachSplitRun(n, byte: { bytes[$0] }, alnum: { isAlnum(bytes[$0]) }, separator: { isSplitSeparator(bytes[$0]) }) { first, last in
                 if keep.isEmpty { keep = [Bool](repeating: true, count: n) }
                 for p in first..<last where !isAlnum(bytes[p]) { keep[p] = false }
+                markWordBoundaries(bytes, first, last, into: &boundaries)
                 // The wrappers around the whole run go too: `[i][g]…[e]` reads as `ig…e`.
                 if first > 0, last + 1 < n, isWrapper(bytes[first - 1], opening: true), isWrapper(bytes[last + 1], opening: false) {
                     keep[first - 1] = false; keep[last + 1] = false
@@ -272,12 +277,33 @@ enum Normalizer {
         }
         view.rejoined += rejoined
         guard !keep.isEmpty else { return }
+        for p in boundaries { keep[p] = true; view.bytes[p] = 0x20 }
         var w = 0
         for r in 0..<n where keep[r] {
             view.bytes[w] = view.bytes[r]; view.map[w] = view.map[r]; w += 1
         }
         view.bytes.removeLast(n - w)
         view.map.removeLast(n - w)
+    }
+
+    /// The gaps of the split run `first...last` that differ from its most common gap (in length or
+    /// in bytes): the first byte of each, which becomes the space between two rejoined words.
+    static func markWordBoundaries(_ bytes: UnsafeBufferPointer<UInt8>, _ first: Int, _ last: Int, into boundaries: inout [Int]) {
+        // A gap's shape: its length and its first and last bytes (gaps are at most four bytes:
+        // a closing wrapper, two separators, an opening wrapper).
+        var gaps: [(start: Int, shape: UInt32)] = []
+        var p = first + 1
+        while p < last {
+            let start = p
+            while p < last && !isAlnum(bytes[p]) { p += 1 }
+            gaps.append((start, UInt32(p - start) << 16 | UInt32(bytes[start]) << 8 | UInt32(bytes[p - 1])))
+            p += 1   // past the letter
+        }
+        var counts: [UInt32: Int] = [:]
+        for g in gaps { counts[g.shape, default: 0] += 1 }
+        // The usual gap: the most common shape, the shorter one on a tie (words are further apart).
+        guard counts.count > 1, let usual = counts.max(by: { ($0.value, $1.key) < ($1.value, $0.key) })?.key else { return }
+        for g in gaps where g.shape != usual { boundaries.append(g.start) }
     }
 
     /// Whether `rejoinSplitLetters` would rejoin anything in the lower-case form of ASCII `text`:
