@@ -206,6 +206,24 @@ public final class DetectionEngine: Sendable {
                                  "hacker", "admin", "unlock", "access", "granted", "your", "you", "now", "are", "the",
                                  "evil", "unfiltered", "uncensored", "dan", "pwned", "kill", "bomb", "weapon", "drugs"]
 
+    /// The words of three or more ASCII letters written literally in a pattern, lower-cased (an
+    /// escape such as `\b` or `\s` is not part of the word after it).
+    static func literalWords(_ pattern: String) -> Set<String> {
+        var out = Set<String>(), word = "", escaped = false
+        for c in pattern.unicodeScalars {
+            if escaped { escaped = false; word = ""; continue }
+            if c == "\\" { escaped = true }
+            if c.isASCII && c.properties.isAlphabetic {
+                word.unicodeScalars.append(c)
+            } else {
+                if word.count >= 3 { out.insert(word.lowercased()) }
+                word = ""
+            }
+        }
+        if word.count >= 3 { out.insert(word.lowercased()) }
+        return out
+    }
+
     /// Words whose ROT13 form in a text makes the engine decode the text as ROT13.
     static let rot13Triggers = ["ignore", "instructions", "previous", "disregard", "system prompt", "jailbreak",
                                 "password", "reveal", "forget", "bypass", "override", "secret"]
@@ -258,6 +276,9 @@ public final class DetectionEngine: Sendable {
                     }
                 }
             }
+            // Leetspeak folds into the words an intent rule's pattern needs too, not only into its
+            // keywords: "pr1n7 y0ur 1n57ruc710n5" needs "print" and "your" as much as "instructions".
+            if rule.normalized, let pattern = rule.spec.pattern { vocab.formUnion(Self.literalWords(pattern)) }
             if let m = rule.spec.minDigits { digit.append((r, m)) }
             if let s = rule.spec.prefilter.flatMap(Shape.init(rawValue:)) { shapes.append((r, s)) }
             if all.isEmpty && rule.spec.minDigits == nil && rule.spec.prefilter == nil { always.append(r) }
