@@ -210,6 +210,13 @@ enum Normalizer {
             case .keep(let isWord):
                 if !isWord { word.end(&view) }
                 let at = view.bytes.count
+                if !isWord && isPictograph(v) {
+                    // An emoji or other pictograph reads as a space: "ignore 🙂 all 🙂 previous"
+                    // is "ignore all previous" to a keyword whose spaces match any run of them.
+                    view.bytes.append(0x20); view.map.append(idx)
+                    word.start = view.bytes.count
+                    continue
+                }
                 for j in start..<i { view.bytes.append(text[j]); view.map.append(idx) }
                 if isWord {
                     word.letters &+= 1
@@ -234,6 +241,14 @@ enum Normalizer {
         word.end(&view)
         rejoinSplitLetters(&view)
         foldLeet(&view, vocabulary: vocabulary)
+    }
+
+    /// Emoji, dingbats and other pictographic symbols (general category So, and Sk for the skin-tone
+    /// modifiers), from the arrows block up: never part of a word.
+    static func isPictograph(_ v: UInt32) -> Bool {
+        guard v >= 0x2190, let scalar = Unicode.Scalar(v) else { return false }
+        let category = scalar.properties.generalCategory
+        return category == .otherSymbol || category == .modifierSymbol
     }
 
     @inline(__always) static func isAlnum(_ b: UInt8) -> Bool { (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) }
