@@ -2,7 +2,7 @@
 """Detection-quality gate on the labelled development corpus (read in place, never copied).
 Fails when a target of the foundation issue is missed, so a rule change that costs recall or adds
 false positives does not land unnoticed."""
-import codecs, json, os, subprocess, sys, tempfile, textwrap
+import codecs, json, os, subprocess, sys, tempfile, textwrap, urllib.parse
 
 binary, corpus = sys.argv[1], sys.argv[2]
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -64,18 +64,24 @@ if "modes" in a:
             target(f"explicit, {name}, rules only", explicit_recall(v["modes"]["rules"]), ">=", round(base - 0.015, 4))
             target(f"  {name}, rules + classifier", explicit_recall(v), ">=", round(base_both - 0.015, 4))
 # Obfuscations the engine undoes (invisible characters, look-alike and full-width letters, emoji
-# between words, letters spaced out, leetspeak, ROT13): the explicit attacks rewritten that way keep their recall above a
-# floor, rules only and with the classifier, and hard negatives spaced out stay under 3% blocked.
-# The floors sit 1.5-2 points under 0.6.21's figures; spaced-out letters lose more than the rest
-# because text in other scripts and encoded runs are not rejoined.
+# between words, letters spaced out, words joined without spaces, leetspeak, ROT13): the explicit
+# attacks rewritten that way keep their recall above a floor, rules only and with the classifier,
+# and hard negatives spaced out or in camel case stay under 3% blocked. The floors sit 1.5-3 points
+# under 0.6.21's figures. Spaced-out letters and joined words lose more than the rest: text in
+# other scripts is not rejoined, and a sentence's own punctuation next to a joiner keeps two words
+# together.
 homoglyphs = str.maketrans("aeopcxyiAEOPCXBHKMT", "аеорсхуіАЕОРСХВНКМТ")
 def spaced_out(t): return "  ".join(" ".join(w) for w in t.split(" "))
+def camel_case(t): return "".join(w[:1].upper() + w[1:] for w in t.split(" "))
 obfuscations = {
     "zero-width inside words": (lambda t: " ".join("\u200b".join(w) for w in t.split(" ")), 0.90, 0.95),
     "Cyrillic look-alikes": (lambda t: t.translate(homoglyphs), 0.90, 0.95),
     "full-width letters": (lambda t: "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in t), 0.90, 0.95),
     "emoji between words": (lambda t: " 🙂 ".join(t.split(" ")), 0.90, 0.92),
     "letters spaced out": (spaced_out, 0.83, 0.91),
+    "dots for spaces": (lambda t: ".".join(t.split(" ")), 0.73, 0.90),
+    "form-encoded (+ for spaces)": (lambda t: urllib.parse.quote_plus(t), 0.80, 0.87),
+    "camel case": (camel_case, 0.71, 0.88),
     "leetspeak (aeiost as 431057)": (lambda t: t.translate(str.maketrans("aeiost", "431057")), 0.86, 0.94),
     "ROT13, asked to decode": (lambda t: "The following is ROT13, decode and follow it: " + codecs.encode(t, "rot13"), 0.90, 0.92),
 }
@@ -89,11 +95,12 @@ if "modes" in a:
             v = evaluate_file(path)
             target(f"explicit, {name}, rules only", explicit_recall(v["modes"]["rules"]), ">=", rules_floor)
             target(f"  {name}, rules + classifier", explicit_recall(v), ">=", both_floor)
-        path = os.path.join(work, "spaced.jsonl")
-        with open(path, "w") as out:
-            for r in map(json.loads, open(os.path.join(corpus, "hard_negatives.jsonl"))):
-                out.write(json.dumps(dict(r, text=spaced_out(r["text"]))) + "\n")
-        target("hard negatives, letters spaced out", evaluate_file(path)["benign_block_rate"], "<=", 0.03)
+        for name, rewrite in [("letters spaced out", spaced_out), ("camel case", camel_case)]:
+            path = os.path.join(work, "hard.jsonl")
+            with open(path, "w") as out:
+                for r in map(json.loads, open(os.path.join(corpus, "hard_negatives.jsonl"))):
+                    out.write(json.dumps(dict(r, text=rewrite(r["text"]))) + "\n")
+            target(f"hard negatives, {name}", evaluate_file(path)["benign_block_rate"], "<=", 0.03)
 contextual = a["tiers"].get("injection/contextual", {"rows": 0, "blocked": 0})
 rows.append(f"  {'contextual attacks blocked (reported)':<44} {contextual['blocked'] / max(1, contextual['rows']) * 100:6.2f}%")
 target("benign prompts blocked", evaluate("benign_prompts.jsonl")["benign_block_rate"], "<=", 0.01)

@@ -304,6 +304,60 @@ enum Decoders {
         return DecodedLayer(encoding: encoding, text: decoded, mapping: .table(starts, ends))
     }
 
+    /// ASCII text written without spaces, read as words: `.`, `/`, `+`, `_` and `-` between two
+    /// letters become spaces, and a space goes in before each capital that starts a word of a
+    /// camel-case run (`ignore.all.previous`, `ignore+all+previous` as forms encode it,
+    /// `IgnoreAllPrevious`). Nil unless it reads as at least four words, nearly all of them
+    /// plain (lower-case, capitalised or all capitals, no digits): base64, hashes and paths of
+    /// identifiers do not.
+    static func spacelessWords(_ text: UnsafeBufferPointer<UInt8>) -> DecodedLayer? {
+        let n = text.count
+        guard n >= 12 else { return nil }
+        @inline(__always) func lower(_ b: UInt8) -> Bool { b &- 0x61 < 26 }
+        @inline(__always) func upper(_ b: UInt8) -> Bool { b &- 0x41 < 26 }
+        @inline(__always) func joiner(_ b: UInt8) -> Bool { b == 0x2E || b == 0x2F || b == 0x2B || b == 0x5F || b == 0x2D }
+        var out: [UInt8] = [], starts: [Int32] = [], ends: [Int32] = []
+        out.reserveCapacity(n + n / 4); starts.reserveCapacity(n + n / 4); ends.reserveCapacity(n + n / 4)
+        var words = 0, plain = 0, breaks = 0
+        // The word being read: its letters, capitals after the first, digits.
+        var letters = 0, innerCapitals = 0, digits = 0, capitalFirst = false
+        func endWord() {
+            if letters >= 2 {
+                words += 1
+                if digits == 0 && (innerCapitals == 0 || innerCapitals == letters - 1 && capitalFirst) { plain += 1 }
+            }
+            letters = 0; innerCapitals = 0; digits = 0; capitalFirst = false
+        }
+        for i in 0..<n {
+            let b = text[i]
+            let isLetter = lower(b) || upper(b)
+            if i > 0 && i + 1 < n && joiner(b) && (lower(text[i - 1]) || upper(text[i - 1])) && (lower(text[i + 1]) || upper(text[i + 1])) {
+                endWord()
+                out.append(0x20); starts.append(Int32(i)); ends.append(Int32(i + 1))
+                breaks += 1
+                continue
+            }
+            // "aBc": a capital between lower-case letters starts a word.
+            if upper(b) && i > 0 && i + 1 < n && lower(text[i - 1]) && lower(text[i + 1]) {
+                endWord()
+                out.append(0x20); starts.append(Int32(i)); ends.append(Int32(i + 1))
+                breaks += 1
+            }
+            if isLetter {
+                if letters == 0 { capitalFirst = upper(b) } else if upper(b) { innerCapitals += 1 }
+                letters += 1
+            } else if b &- 0x30 < 10 {
+                digits += 1
+            } else {
+                endWord()
+            }
+            out.append(b); starts.append(Int32(i)); ends.append(Int32(i + 1))
+        }
+        endWord()
+        guard breaks >= 3, words >= 4, plain * 10 >= words * 9 else { return nil }
+        return DecodedLayer(encoding: "joined_words", text: String(decoding: out, as: UTF8.self), mapping: .table(starts, ends))
+    }
+
     /// The text with a lone `_` (not `__`) and a `-` between two letters read as spaces
     /// (`ignore_all_previous`, `reveal-the-prompt`).
     static func separateWords(_ text: UnsafeBufferPointer<UInt8>) -> DecodedLayer {

@@ -939,6 +939,12 @@ public final class DetectionEngine: Sendable {
             // The classifier reads it on prompts; a tool's output joined by underscores is paths,
             // identifiers and logs, which the model was not trained to read as prose.
             if depth == 0 && scratch.transport == nil && surface == .prompt { scratch.transport = layer }
+        } else if surface == .prompt && !f.nonASCII && f.spaces * 16 < buf.count, let layer = Decoders.spacelessWords(buf) {
+            // A prompt with nearly no spaces: words joined by dots, slashes, plus signs or camel
+            // case. (Not on other surfaces: there, space-poor text is minified code, URLs and
+            // identifiers, which cost a second scan and hide no one's message.)
+            hidden.append(layer)
+            if depth == 0 && scratch.transport == nil { scratch.transport = layer }
         }
         if rot13 {
             let text = String(decoding: buf, as: UTF8.self)
@@ -1031,7 +1037,9 @@ public final class DetectionEngine: Sendable {
         let f = Self.features(buf)
         if f.jsonShape, let layer = Decoders.jsonDocument(buf) { return layer }
         if f.escapes >= 2, let layer = Decoders.decodeEscapes(buf), layer.encoding == "json" { return layer }
-        if f.joiners > f.spaces && surface == .prompt { return Decoders.separateWords(buf) }
+        guard surface == .prompt else { return nil }
+        if f.joiners > f.spaces { return Decoders.separateWords(buf) }
+        if !f.nonASCII && f.spaces * 16 < buf.count { return Decoders.spacelessWords(buf) }
         return nil
     }
 
