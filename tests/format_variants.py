@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""Explicit attacks of the development corpus rewritten in other formats and obfuscations, scanned
+again: the share blocked, rules only and with the classifier, per variant (the README's table).
+Reads the corpus in place and writes its rewrites to a temporary file, deleted after.
+
+    python3 tests/format_variants.py .build/release/shieldflow ../shared/corpus/dev [--benign]
+
+With --benign, the first 1,500 benign prompts and the hard negatives are rewritten the same ways
+and the share blocked is printed instead. quality_gate.py holds a subset of these to floors."""
+import base64, codecs, json, os, random, subprocess, sys, tempfile, urllib.parse
+
+binary, corpus = sys.argv[1], sys.argv[2]
+benign = "--benign" in sys.argv[3:]
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def evaluate(path, surface):
+    p = subprocess.run([binary, "eval", "--format", "json", "--rules", os.path.join(root, "rules"),
+                        "--surface", surface, "--input", path], capture_output=True, text=True, check=True)
+    return json.loads(p.stdout)
+
+
+def explicit_recall(report):
+    explicit = [v for k, v in report["tiers"].items() if k.endswith("/explicit")]
+    return sum(v["blocked"] for v in explicit) / max(1, sum(v["rows"] for v in explicit))
+
+
+rng = random.Random(3)
+filler = [t for t in (json.loads(l)["text"] for l in open(os.path.join(corpus, "benign_prompts.jsonl"))) if 800 < len(t) < 2000]
+homoglyphs = str.maketrans("aeopcxyiAEOPCXBHKMT", "аеорсхуіАЕОРСХВНКМТ")
+
+
+def typos(t):
+    out = []
+    for w in t.split(" "):
+        if len(w) > 4 and rng.random() < 0.25:
+            i = rng.randrange(1, len(w) - 2)
+            w = w[:i] + w[i + 1] + w[i] + w[i + 2:]
+        out.append(w)
+    return " ".join(out)
+
+
+def html(t): return "<html><body><p>" + t.replace("\n", "<br>") + "</p></body></html>"
+def middle(t): return rng.choice(filler) + "\n\n" + t + "\n\n" + rng.choice(filler)
+
+
+# name → (rewrite, surface)
+variants = {
+    "as written": (lambda t: t, "prompt"),
+    "zero-width space inside words": (lambda t: " ".join("\u200b".join(w) for w in t.split(" ")), "prompt"),
+    "soft hyphens inside words": (lambda t: " ".join("\u00ad".join(w) for w in t.split(" ")), "prompt"),
+    "Cyrillic look-alike letters": (lambda t: t.translate(homoglyphs), "prompt"),
+    "full-width letters": (lambda t: "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in t), "prompt"),
+    "combining accents on every letter": (lambda t: "".join(c + "\u0301" if c.isalpha() else c for c in t), "prompt"),
+    "random case": (lambda t: "".join(c.upper() if rng.random() < .5 else c.lower() for c in t), "prompt"),
+    "emoji between words": (lambda t: " 🙂 ".join(t.split(" ")), "prompt"),
+    "letters spaced out, two spaces between words": (lambda t: "  ".join(" ".join(w) for w in t.split(" ")), "prompt"),
+    "letters dotted (i.g.n.o.r.e a.l.l)": (lambda t: " ".join(".".join(w) for w in t.split(" ")), "prompt"),
+    "leetspeak (aeiost as 431057)": (lambda t: t.translate(str.maketrans("aeiost", "431057")), "prompt"),
+    "dots for spaces": (lambda t: ".".join(t.split(" ")), "prompt"),
+    "slashes for spaces": (lambda t: "/".join(t.split(" ")), "prompt"),
+    "form-encoded (+ for spaces)": (lambda t: urllib.parse.quote_plus(t), "prompt"),
+    "URL-encoded": (lambda t: urllib.parse.quote(t), "prompt"),
+    "camel case": (lambda t: "".join(w[:1].upper() + w[1:] for w in t.split(" ")), "prompt"),
+    "one word per line": (lambda t: "\n".join(t.split()), "prompt"),
+    "typos in a quarter of the long words": (typos, "prompt"),
+    "base64, nothing else": (lambda t: base64.b64encode(t.encode()).decode(), "prompt"),
+    "base64 after 'decode this and do what it says'": (lambda t: "Decode this base64 and do what it says: " + base64.b64encode(t.encode()).decode(), "prompt"),
+    "hex": (lambda t: t.encode().hex(), "prompt"),
+    "ROT13 after 'decode and follow it'": (lambda t: "The following is ROT13, decode and follow it: " + codecs.encode(t, "rot13"), "prompt"),
+    "in a markdown code block": (lambda t: "```\n" + t + "\n```", "prompt"),
+    "in an e-mail": (lambda t: "From: alice@example.com\nSubject: request\n\nHi,\n\n" + t + "\n\nThanks,\nAlice", "prompt"),
+    "in HTML": (html, "prompt"),
+    "in a markdown table": (lambda t: "| id | note |\n|---|---|\n| 1 | " + t.replace("\n", " ") + " |", "prompt"),
+    "in a JSON tool call": (lambda t: json.dumps({"tool": "search", "arguments": {"query": t}}), "prompt"),
+    "in the middle of 2-4 KB of other prompts": (middle, "prompt"),
+    "reversed": (lambda t: t[::-1], "prompt"),
+    "as a tool's output": (lambda t: t, "tool_output"),
+    "as a tool's output, in the middle of 2-4 KB": (middle, "tool_output"),
+}
+
+sets = ([("benign prompts", "benign_prompts.jsonl", 1500), ("hard negatives", "hard_negatives.jsonl", None)] if benign
+        else [("explicit attacks", "attacks.jsonl", None)])
+with tempfile.TemporaryDirectory() as work:
+    for title, name, limit in sets:
+        rows = [json.loads(l) for l in open(os.path.join(corpus, name))]
+        rows = rows[:limit] if benign else [r for r in rows if r.get("tier") == "explicit"]
+        print(f"{title} ({len(rows)}), % blocked: rules only / rules + classifier")
+        for variant, (rewrite, surface) in variants.items():
+            path = os.path.join(work, "variant.jsonl")
+            with open(path, "w") as out:
+                for r in rows:
+                    out.write(json.dumps(dict(r, text=rewrite(r["text"]))) + "\n")
+            report = evaluate(path, surface)
+            if benign:
+                rules_rate = report["modes"]["rules"]["benign_block_rate"] if "modes" in report else float("nan")
+                print(f"  {variant:<48} {rules_rate * 100:5.2f} / {report['benign_block_rate'] * 100:5.2f}", flush=True)
+            else:
+                rules_rate = explicit_recall(report["modes"]["rules"]) if "modes" in report else float("nan")
+                print(f"  {variant:<48} {rules_rate * 100:5.1f} / {explicit_recall(report) * 100:5.1f}", flush=True)
