@@ -117,6 +117,9 @@ public struct DeliveryReport: Sendable {
     public var error: String?
     public var partition: Int32
     public var offset: Int64
+    /// The broker refused the record, or the batch it travelled in, as too large for the topic
+    /// (`max.message.bytes`): sending it again cannot succeed.
+    public var recordTooLarge = false
 }
 
 /// An idempotent producer (`enable.idempotence=true`, `acks=all`). Delivery reports are collected
@@ -138,7 +141,8 @@ public final class KafkaProducer: @unchecked Sendable {
             let reports = Unmanaged<Reports>.fromOpaque(opaque).takeUnretainedValue()
             let m = msg.pointee
             let error = m.err == RD_KAFKA_RESP_ERR_NO_ERROR ? nil : String(cString: rd_kafka_err2str(m.err))
-            reports.items.append(DeliveryReport(token: Int(bitPattern: m._private), error: error, partition: m.partition, offset: m.offset))
+            reports.items.append(DeliveryReport(token: Int(bitPattern: m._private), error: error, partition: m.partition, offset: m.offset,
+                                                recordTooLarge: m.err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE || m.err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE))
         }
         rk = try newHandle(RD_KAFKA_PRODUCER, conf)
     }

@@ -187,6 +187,14 @@ public final class Daemon: @unchecked Sendable {
         max(4_096, (producerProperties["message.max.bytes"].flatMap { Int($0) } ?? 1_000_000) - 8_192)
     }
 
+    /// What a delivery refused as too large means and how to fix it. ShieldFlow keeps every record
+    /// under the producer's `message.max.bytes` (`producibleBytes`), and librdkafka keeps batches
+    /// under it too, so the broker refuses one only when the topic allows less than the producer
+    /// sends. Restarting cannot help: the same batch would be refused again.
+    static let tooLargeHint = "; the broker refused a record or batch as larger than the topic allows: "
+        + "kafka.producer message.max.bytes (librdkafka's default 1000000) must not exceed max.message.bytes "
+        + "of the decision and dead-letter topics; lower it, or raise the topics' limit"
+
     /// How long a rebalance waits for a batch in hand to be acknowledged before leaving it to the
     /// loop: the whole group waits meanwhile.
     static let revokePatienceNs: UInt64 = 5_000_000_000
@@ -215,7 +223,7 @@ public final class Daemon: @unchecked Sendable {
                     if run > 0 { acknowledged[batch, default: 0] += run }
                     batch = b; run = 0
                 }
-                if let e = r.error, failure[b] == nil { failure[b] = e }
+                if let e = r.error, failure[b] == nil { failure[b] = r.recordTooLarge ? e + Daemon.tooLargeHint : e }
                 run += 1
             }
             if run > 0 { acknowledged[batch, default: 0] += run }

@@ -220,6 +220,27 @@ final class KafkaRoundTripTests: XCTestCase {
         XCTAssertNil(KafkaConsumer.OffsetReset(logLine: "in [0]: committed offset 4"))
     }
 
+    /// A broker that refuses a produce request as too large (as one does when a topic's
+    /// max.message.bytes is below the producer's message.max.bytes) fails the records for good,
+    /// and the report says so; other failures do not claim it.
+    func testARecordTheBrokerRefusesAsTooLargeIsReportedSo() throws {
+        let cluster = try MockCluster(brokers: 1)
+        try cluster.createTopic("out", partitions: 1, replicationFactor: 1)
+        let producer = try KafkaProducer(config: KafkaConfig(["bootstrap.servers": cluster.bootstrapServers, "message.timeout.ms": "5000"]))
+        try producer.produce(topic: "out", key: nil, value: Array("warm-up".utf8), token: 0)
+        XCTAssertEqual(producer.flush().map(\.error), [nil])
+        cluster.failNext(apiKey: 0, count: 1, errorCode: 10)   // Produce: MESSAGE_TOO_LARGE
+        try producer.produce(topic: "out", key: nil, value: Array("refused".utf8), token: 1)
+        let refused = producer.flush()
+        XCTAssertEqual(refused.count, 1)
+        XCTAssertNotNil(refused.first?.error)
+        XCTAssertEqual(refused.first?.recordTooLarge, true, "\(refused.first?.error ?? "")")
+        try producer.produce(topic: "out", key: nil, value: Array("after".utf8), token: 2)
+        let after = producer.flush()
+        XCTAssertEqual(after.map(\.error), [nil], "the next record goes through")
+        XCTAssertEqual(after.first?.recordTooLarge, false)
+    }
+
     func testBadPropertyIsAClearError() {
         XCTAssertThrowsError(try KafkaProducer(config: KafkaConfig(["no.such.property": "1"]))) { error in
             XCTAssertTrue("\(error)".contains("no.such.property"))

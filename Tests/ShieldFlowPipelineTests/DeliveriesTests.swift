@@ -23,6 +23,18 @@ final class DeliveriesTests: XCTestCase {
         d.absorb([report(2, 3)])
         XCTAssertTrue(d.isComplete(batch(2, 4)))
     }
+
+    /// A batch the broker refused as too large fails with the fix in its message: the topic's
+    /// limit is below what the producer may send, and no restart changes that.
+    func testARecordRefusedAsTooLargeSaysWhichSettingsDisagree() {
+        var d = Daemon.Deliveries()
+        var tooLarge = report(4, 0, error: "Broker: Message size too large")
+        tooLarge.recordTooLarge = true
+        d.absorb([report(3, 0, error: "Local: Message timed out"), tooLarge])
+        XCTAssertEqual(d.failure[3], "Local: Message timed out")
+        XCTAssertTrue(d.failure[4]?.hasPrefix("Broker: Message size too large; the broker refused") == true, d.failure[4] ?? "")
+        XCTAssertTrue(d.failure[4]?.contains("max.message.bytes") == true)
+    }
 }
 
 extension ConsumedMessage {
