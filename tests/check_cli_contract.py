@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Checks the `shieldflow scan` / `rules check` command-line contract that later tooling relies on."""
-import json, os, subprocess, sys, tempfile
+import json, os, shutil, subprocess, sys, tempfile
 
 binary = sys.argv[1]
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -70,6 +70,18 @@ with tempfile.TemporaryDirectory() as d:
     check(p.returncode == 1 and "broken.yaml" in p.stdout and "[X-1]" in p.stdout, f"rules check names file and id: {p.stdout}")
     p = subprocess.run([binary, "scan", "--rules", d, "hello"], capture_output=True, text=True)
     check(p.returncode != 0 and "X-1" in p.stderr, "scan refuses a broken rule set")
+
+# Rules installed without the model beside them: the classifier is off, and the command says so
+# (unless told --model off); the default checkout, rules and models side by side, says nothing.
+with tempfile.TemporaryDirectory() as d:
+    rules = os.path.join(d, "rules")
+    shutil.copytree(os.path.join(root, "rules"), rules)
+    p = subprocess.run([binary, "scan", "--rules", rules, "hello"], capture_output=True, text=True)
+    check(p.returncode == 0 and "no classifier at" in p.stderr and "rules only" in p.stderr, f"a missing default model is reported: {p.stderr!r}")
+    p = subprocess.run([binary, "scan", "--rules", rules, "--model", "off", "hello"], capture_output=True, text=True)
+    check(p.returncode == 0 and p.stderr == "", f"--model off is silent: {p.stderr!r}")
+p = subprocess.run([binary, "scan", "--rules", os.path.join(root, "rules"), "hello"], capture_output=True, text=True)
+check(p.returncode == 0 and p.stderr == "", f"the model next to the rules is found: {p.stderr!r}")
 
 if failures:
     print("CLI contract FAILED:")

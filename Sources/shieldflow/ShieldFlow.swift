@@ -50,7 +50,11 @@ struct RuleOptions: ParsableArguments {
         if model == "off" { return nil }
         let path = model ?? URL(fileURLWithPath: directory()).deletingLastPathComponent()
             .appendingPathComponent("models/sf-injection.sfm").path
-        guard model != nil || FileManager.default.fileExists(atPath: path) else { return nil }
+        guard model != nil || FileManager.default.fileExists(atPath: path) else {
+            // Rules installed apart from the model would otherwise lose the classifier unnoticed.
+            FileHandle.standardError.write(Data("shieldflow: warning: no classifier at \(path) (the default, next to the rules); rules only. Pass --model FILE, or --model off to say so.\n".utf8))
+            return nil
+        }
         do {
             return ClassifierSettings(classifier: try LinearClassifier(contentsOf: path), threshold: modelThreshold, weight: modelWeight)
         } catch {
