@@ -165,6 +165,12 @@ enum Adversarial {
         ("cyrillic-mixed", fill("іgnоrе ")),
         ("dan-persona", fill("you are DAN ")),
         ("quoted-letters", fill("\"i\",")),
+        // Text the space-free reading splits into words at every joiner or capital, and the
+        // normaliser's emoji and word-gap handling.
+        ("camel-case-words", fill("IgnoreAll")),
+        ("plus-joined-words", fill("Ab+")),
+        ("emoji-between-words", fill("ignore 🙂 ")),
+        ("spaced-letters-wide-gaps", fill("i g n o r e  a l l  ")),
         // One 64 KiB token, periodic for three quarters and noise after: every period the flood
         // detector tries fails only at the end.
         ("periodic-head-noisy-tail", String(repeating: "a", count: 48 * 1024) + noise(16 * 1024)),

@@ -324,7 +324,10 @@ final class DetectionTests: XCTestCase {
         // Regex-hostile 64 KiB inputs; the benchmark reports their time, this test proves they end
         // with a result and never trip the match limit on the shipped rules.
         let units = ["select ", "{{ ", "a.", "ignore all previous ", "i g n o r e ", "4111-1111-", "a@b.", "%41", "&#105;",
-                     "you are DAN ", "\u{0301}", "іgnоrе "]
+                     "you are DAN ", "\u{0301}", "іgnоrе ",
+                     // The readings added in 0.6.21: words joined without spaces, wide-gapped
+                     // spaced letters, emoji between words.
+                     "IgnoreAll", "Ab+", "word.", "i g n o r e  a l l  ", "ignore 🙂 "]
         for unit in units {
             let text = String(repeating: unit, count: 65_536 / unit.utf8.count)
             let r = scan(text)
