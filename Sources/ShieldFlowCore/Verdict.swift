@@ -9,19 +9,37 @@ public struct SurfacePolicy: Codable, Sendable, Hashable {
     public var aggregateThreshold: Double
     /// Categories that never block on this surface (they are reported, and PII/secrets are masked).
     public var neverBlock: Set<Category>
+    /// Two detectors agreeing: a rule's finding and the learned classifier's (`type` "learned"), both
+    /// at `blockSeverity` or above and each with at least this confidence, block together. `nil`: no
+    /// such rule (the surface's `minConfidence` and aggregate decide alone).
+    public var corroboratedConfidence: Double?
 
     public init(blockSeverity: Severity, minConfidence: Double, aggregateThreshold: Double,
-                neverBlock: Set<Category>) {
+                neverBlock: Set<Category>, corroboratedConfidence: Double? = nil) {
         self.blockSeverity = blockSeverity
         self.minConfidence = minConfidence
         self.aggregateThreshold = aggregateThreshold
         self.neverBlock = neverBlock
+        self.corroboratedConfidence = corroboratedConfidence
+    }
+
+    /// Whether `finding` counts as one of the two agreeing detectors.
+    public func corroborates(_ finding: Finding) -> Bool {
+        guard let c = corroboratedConfidence else { return false }
+        return finding.severity >= blockSeverity && finding.confidence >= c && !neverBlock.contains(finding.category)
     }
 
     enum CodingKeys: String, CodingKey {
         case blockSeverity = "block_severity", minConfidence = "min_confidence"
         case aggregateThreshold = "aggregate_threshold", neverBlock = "never_block"
+        case corroboratedConfidence = "corroborated_confidence"
     }
+}
+
+extension Finding {
+    /// The `type` of the learned classifier's findings.
+    public static let learnedType = "learned"
+    public var isLearned: Bool { type == Finding.learnedType }
 }
 
 public struct VerdictPolicy: Codable, Sendable, Hashable {
@@ -32,8 +50,11 @@ public struct VerdictPolicy: Codable, Sendable, Hashable {
     public static let `default` = VerdictPolicy(surfaces: [
         .prompt: SurfacePolicy(blockSeverity: .high, minConfidence: 0.7, aggregateThreshold: 0.9,
                                neverBlock: [.pii, .secret, .validation]),
+        // A tool's output is data, and documents quote instructions: one detector's word blocks only
+        // with high confidence, two (a rule and the classifier) at ordinary confidence.
         .toolOutput: SurfacePolicy(blockSeverity: .high, minConfidence: 0.9, aggregateThreshold: 0.97,
-                                   neverBlock: [.pii, .secret, .validation, .codeInjection, .fileSystem]),
+                                   neverBlock: [.pii, .secret, .validation, .codeInjection, .fileSystem],
+                                   corroboratedConfidence: 0.6),
         // Tool arguments are written by a model, not a person: weaker evidence of code or file abuse
         // is enough to stop the call.
         .toolArgs: SurfacePolicy(blockSeverity: .high, minConfidence: 0.6, aggregateThreshold: 0.85,
@@ -67,10 +88,15 @@ public struct VerdictPolicy: Codable, Sendable, Hashable {
         var remaining = 1.0
         var seen = Set<String>()
         var hasValue = false
+        var agreeing: (rule: Bool, learned: Bool) = (false, false)
         for f in findings {
             if f.category.isSensitiveValue { hasValue = true }
             if p.neverBlock.contains(f.category) { continue }
             if f.severity >= p.blockSeverity && f.confidence >= p.minConfidence { return .block }
+            if p.corroborates(f) {
+                if f.isLearned { agreeing.learned = true } else { agreeing.rule = true }
+                if agreeing.rule && agreeing.learned { return .block }
+            }
             if seen.insert(f.ruleId).inserted {
                 remaining *= 1 - min(1, f.confidence * Self.weight(f.severity))
             }

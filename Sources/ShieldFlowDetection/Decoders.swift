@@ -561,6 +561,13 @@ enum Decoders {
         return (v, j + 1 - i)
     }
 
+    /// `text` with its Unicode scalars in reverse order.
+    static func reversed(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: text.unicodeScalars.reversed())
+        return String(out)
+    }
+
     static func rot13(_ text: String) -> String {
         String(String.UnicodeScalarView(text.unicodeScalars.map { u -> Unicode.Scalar in
             switch u.value {

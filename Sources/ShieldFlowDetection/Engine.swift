@@ -91,6 +91,8 @@ struct HitSink: KeywordSink {
     var hits = LayerHits()
     /// A ROT13 marker keyword was seen (the text is decoded as a hidden layer).
     var rot13 = false
+    /// A word written backwards was seen (the text is read reversed as a hidden layer).
+    var reversed = false
 
     init(engine: DetectionEngine, subject: UnsafeBufferPointer<UInt8>, normalizedOnly: Bool?) {
         self.engine = engine
@@ -106,7 +108,10 @@ struct HitSink: KeywordSink {
             if start > 0 && DetectionEngine.isWordByte(subject[start - 1]) { return }
             if end < subject.count && DetectionEngine.isWordByte(subject[end]) { return }
         }
-        if e.rot13Keywords.contains(kw) { rot13 = true; return }
+        if kw >= e.rot13Keywords.lowerBound {
+            if e.rot13Keywords.contains(kw) { rot13 = true } else { reversed = true }
+            return
+        }
         for r32 in e.keywordRules[kw] {
             let r = Int(r32)
             let normalized = e.rules[r].normalized
@@ -190,6 +195,8 @@ public final class DetectionEngine: Sendable {
     let spacedKeywords: [[UInt8]?]
     let ruleWindow: [Int32]
     let rot13Keywords: Range<Int>
+    /// The keyword ids of `reversedMarkers` (they follow the ROT13 ones; no rule maps to either).
+    let reversedKeywords: Range<Int>
     let digitRules: [(rule: Int, minDigits: Int)]
     let shapeRules: [(rule: Int, shape: Shape)]
     let alwaysRules: [Int]
@@ -232,6 +239,11 @@ public final class DetectionEngine: Sendable {
     /// read, not only one with a trigger word above; and the cipher's name, which a text that asks
     /// for its own decoding carries.
     static let rot13Markers = ["the", "you", "and"].map(Decoders.rot13) + ["rot13", "rot-13", "rot 13"]
+    /// Whole words that make the engine read a text backwards ("snoitcurtsni suoiverp lla erongi"):
+    /// English's commonest words and the words attacks turn on, reversed. None of them is a word
+    /// when read forwards, so ordinary text costs nothing.
+    static let reversedMarkers = ["the", "you", "your", "ignore", "instructions", "previous", "prompt", "password",
+                                  "system", "reveal", "forget", "secret", "above", "rules"].map { String($0.reversed()) }
 
     public struct InvalidRules: Error, CustomStringConvertible {
         public let problems: [RuleProblem]
@@ -295,6 +307,12 @@ public final class DetectionEngine: Sendable {
             mapping.append([])
         }
         rot13Keywords = rotStart..<keywords.count
+        for w in Self.reversedMarkers {
+            keywords.append(Array(w.utf8))
+            whole.append(true)
+            mapping.append([])
+        }
+        reversedKeywords = rot13Keywords.upperBound..<keywords.count
         let asciiIds = keywords.indices.filter { keywords[$0].allSatisfy { $0 < 0x80 } }
         let unicodeIds = keywords.indices.filter { !keywords[$0].allSatisfy { $0 < 0x80 } }
         matcher = AhoCorasick(keywords: asciiIds.map { keywords[$0] }, ids: asciiIds, flexibleWhitespace: true)
@@ -341,6 +359,13 @@ public final class DetectionEngine: Sendable {
             }
             if mode != .rules, let settings = classifier, surface == .prompt || surface == .toolOutput {
                 let threshold = surface == .prompt ? settings.threshold : settings.toolOutputThreshold
+                // On tool output a rule's finding that could block together with the classifier's
+                // lets the classifier speak from its prompt threshold (see `SurfacePolicy.corroboratedConfidence`).
+                let surfacePolicy = policy.policy(for: surface)
+                let floor: ClassifierFloor? = surface == .toolOutput && settings.threshold < threshold
+                    && findings.contains(where: surfacePolicy.corroborates)
+                    ? ClassifierFloor(threshold: settings.threshold, confidence: min(0.7, surfacePolicy.corroboratedConfidence ?? 0.7))
+                    : nil
                 let before = findings.count
                 // Text in JSON (a document, or escapes) is scored as the text it stands for: the
                 // model never saw `\n` or `\u0438` as characters, nor keys and braces.
@@ -349,7 +374,7 @@ public final class DetectionEngine: Sendable {
                     decoded.withUTF8 { text in
                         guard layer.messages && layer.systemValues.contains(true) else {
                             scratch.forgetTopLayer()
-                            classify(text, settings: settings, threshold: threshold, surface: surface, scratch: scratch, into: &findings)
+                            classify(text, settings: settings, threshold: threshold, floor: floor, surface: surface, scratch: scratch, into: &findings)
                             return
                         }
                         // A chat request with the application's system message: the other messages
@@ -364,7 +389,7 @@ public final class DetectionEngine: Sendable {
                             scratch.forgetTopLayer()
                             var one: [Finding] = []
                             classify(UnsafeBufferPointer(rebasing: text[from..<to]), settings: settings, threshold: threshold,
-                                     surface: surface, scratch: scratch, into: &one)
+                                     floor: floor, surface: surface, scratch: scratch, into: &one)
                             guard var f = one.first, f.confidence > best?.confidence ?? 0 else { continue }
                             let shift = Self.scalarCount(text, upTo: from)
                             f.start += shift; f.end += shift
@@ -377,7 +402,7 @@ public final class DetectionEngine: Sendable {
                         findings[i].via = [layer.encoding]
                     }
                 } else {
-                    classify(buf, settings: settings, threshold: threshold, surface: surface, scratch: scratch, into: &findings)
+                    classify(buf, settings: settings, threshold: threshold, floor: floor, surface: surface, scratch: scratch, into: &findings)
                 }
             }
             if surface != .prompt && mode != .classifier {
@@ -747,7 +772,7 @@ public final class DetectionEngine: Sendable {
             scratch.lowerIsTop = depth == 0
         }
         swap(&h, &sink.hits)
-        let rot13 = sink.rot13
+        let rot13 = sink.rot13, reversed = sink.reversed
         for (r, m) in digitRules where f.maxDigits >= m {
             Self.set(&h.raw, r)
             if m < Self.digitRunFloor || f.digitRunsOverflow || rules[r].normalized {
@@ -951,6 +976,11 @@ public final class DetectionEngine: Sendable {
             let count = text.unicodeScalars.count
             hidden.append(DecodedLayer(encoding: "rot13", text: Decoders.rot13(text), mapping: .collapse(0, count)))
         }
+        if reversed {
+            let text = String(decoding: buf, as: UTF8.self)
+            let count = text.unicodeScalars.count
+            hidden.append(DecodedLayer(encoding: "reversed", text: Decoders.reversed(text), mapping: .collapse(0, count)))
+        }
         for layer in hidden {
             guard layers < limits.maxDecodedLayers else { break }
             layers += 1
@@ -958,6 +988,9 @@ public final class DetectionEngine: Sendable {
             var text = layer.text
             text.withUTF8 { scanLayer($0, surface: surface, depth: depth + 1, scratch: scratch, layers: &layers, into: &inner) }
             inner.removeAll { $0.category == .validation }
+            // Digits read backwards are not a value anyone wrote (a reversed order number can pass
+            // a card's checksum); the text's values are found in the text itself.
+            if layer.encoding == "reversed" { inner.removeAll { $0.category.isSensitiveValue } }
             if layer.isReading {
                 // Values are read in the text itself: joining words does not hide one, and splitting
                 // a token at its underscores only yields pieces of it.
@@ -1130,8 +1163,17 @@ public final class DetectionEngine: Sendable {
     /// Scores the normalised text with the learned classifier and reports the best window when it
     /// reaches the threshold. Confidence rises from 0.7 at the threshold to 1 at certainty, times
     /// the configured weight.
-    func classify(_ buf: UnsafeBufferPointer<UInt8>, settings: ClassifierSettings, threshold: Float, surface: Surface,
-                  scratch: ScanScratch, into out: inout [Finding]) {
+    /// A lower reporting threshold for the classifier, used when another detector's finding is there
+    /// to agree with it: a probability from `threshold` up to the surface's own threshold is reported
+    /// with a confidence from `confidence` up to 0.7.
+    struct ClassifierFloor {
+        var threshold: Float
+        var confidence: Double
+    }
+
+    func classify(_ buf: UnsafeBufferPointer<UInt8>, settings: ClassifierSettings, threshold: Float,
+                  floor: ClassifierFloor? = nil, surface: Surface, scratch: ScanScratch, into out: inout [Finding]) {
+        let reportAt = min(threshold, floor?.threshold ?? threshold)
         // Plain ASCII text needs no view: its normalised form is its lower-case form (byte offsets are
         // scalar offsets). Everything else is scored on the same view the rules see.
         let f = scratch.topFeatures ?? needsView(buf)
@@ -1157,7 +1199,7 @@ public final class DetectionEngine: Sendable {
             // The rules' view is reused unless a decoded layer's view replaced it (or none was built).
             if scratch.viewDepth != 0 { Normalizer.build(buf, into: &scratch.view, vocabulary: vocabulary) }
             (p, window) = scratch.view.bytes.withUnsafeBufferPointer { score($0) }
-            guard p >= threshold, !window.isEmpty else { return }
+            guard p >= reportAt, !window.isEmpty else { return }
             start = Int(scratch.view.map[window.lowerBound])
             end = Int(scratch.view.map[window.upperBound - 1]) + 1
         } else {
@@ -1169,13 +1211,20 @@ public final class DetectionEngine: Sendable {
                 if !scratch.lowerIsTop { Self.lowerCase(buf, into: scratch) }
                 (p, window) = scratch.lower.withUnsafeBufferPointer { score(UnsafeBufferPointer(rebasing: $0[0..<buf.count])) }
             }
-            guard p >= threshold, !window.isEmpty else { return }
+            guard p >= reportAt, !window.isEmpty else { return }
             (start, end) = (window.lowerBound, window.upperBound)
         }
         let t = Double(threshold)
-        let confidence = min(1, (0.7 + 0.3 * (Double(p) - t) / max(1e-6, 1 - t)) * settings.weight)
+        let raw: Double
+        if p >= threshold {
+            raw = 0.7 + 0.3 * (Double(p) - t) / max(1e-6, 1 - t)
+        } else {
+            let floor = floor!, f = Double(floor.threshold)
+            raw = floor.confidence + (0.7 - floor.confidence) * (Double(p) - f) / max(1e-6, t - f)
+        }
+        let confidence = min(1, raw * settings.weight)
         out.append(Finding(ruleId: "SF-ML-\(settings.classifier.version)", category: .injection, severity: .high,
-                           confidence: (confidence * 1000).rounded() / 1000, start: start, end: end, type: "learned"))
+                           confidence: (confidence * 1000).rounded() / 1000, start: start, end: end, type: Finding.learnedType))
     }
 
     /// The classifier's feature vectors of `text`, one per window, for the training pipeline.

@@ -1,3 +1,4 @@
+import Foundation
 import ShieldFlowCore
 import XCTest
 
@@ -49,6 +50,37 @@ final class VerdictPolicyTests: XCTestCase {
     func testToolOutputNeedsHigherConfidence() {
         XCTAssertEqual(policy.action(for: [finding(.injection, .high, 0.85)], on: .toolOutput), .allow)
         XCTAssertEqual(policy.action(for: [finding(.injection, .high, 0.92)], on: .toolOutput), .block)
+    }
+
+    /// On tool output a rule and the learned classifier agreeing block at a confidence where
+    /// either alone does not; two rules, or one detector twice, are not two detectors.
+    func testToolOutputBlocksWhenARuleAndTheClassifierAgree() {
+        let rule = finding(.injection, .high, 0.65, rule: "SF-INJ-X")
+        let learned = finding(.injection, .high, 0.62, rule: "SF-ML-v1", type: Finding.learnedType)
+        XCTAssertEqual(policy.action(for: [rule], on: .toolOutput), .allow)
+        XCTAssertEqual(policy.action(for: [learned], on: .toolOutput), .allow)
+        XCTAssertEqual(policy.action(for: [rule, learned], on: .toolOutput), .block)
+        XCTAssertEqual(policy.action(for: [learned, rule], on: .toolOutput), .block)
+        XCTAssertEqual(policy.action(for: [rule, finding(.jailbreak, .high, 0.65, rule: "SF-JB-X")], on: .toolOutput), .allow)
+        XCTAssertEqual(policy.action(for: [learned, learned], on: .toolOutput), .allow)
+        // Below the agreement confidence, below block severity, or in a category the surface never
+        // blocks on, a rule does not count.
+        XCTAssertEqual(policy.action(for: [finding(.injection, .high, 0.55), learned], on: .toolOutput), .allow)
+        XCTAssertEqual(policy.action(for: [finding(.injection, .medium, 0.8), learned], on: .toolOutput), .allow)
+        XCTAssertEqual(policy.action(for: [finding(.codeInjection, .high, 0.85), learned], on: .toolOutput), .allow)
+        XCTAssertEqual(policy.action(for: [finding(.pii, .high, 1), learned], on: .toolOutput), .allowMasked)
+        // Surfaces without the setting are unchanged: a model's response is never blocked for injection.
+        XCTAssertNil(policy.policy(for: .response).corroboratedConfidence)
+        XCTAssertEqual(policy.action(for: [finding(.injection, .high, 0.85), finding(.injection, .high, 0.85, rule: "SF-ML-v1", type: Finding.learnedType)],
+                                     on: .response), .allow)
+    }
+
+    func testPolicyWithoutTheAgreementSettingDecodes() throws {
+        let json = #"{"surfaces":["tool_output",{"block_severity":"high","min_confidence":0.9,"aggregate_threshold":0.97,"never_block":[]}]}"#
+        let decoded = try JSONDecoder().decode(VerdictPolicy.self, from: Data(json.utf8))
+        XCTAssertNil(decoded.policy(for: .toolOutput).corroboratedConfidence)
+        let rule = finding(.injection, .high, 0.65), learned = finding(.injection, .high, 0.65, rule: "SF-ML-v1", type: Finding.learnedType)
+        XCTAssertEqual(decoded.action(for: [rule, learned], on: .toolOutput), .allow)
     }
 
     func testPolicyRoundTripsThroughJSON() throws {
