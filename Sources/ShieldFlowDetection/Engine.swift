@@ -108,8 +108,8 @@ struct HitSink: KeywordSink {
             if start > 0 && DetectionEngine.isWordByte(subject[start - 1]) { return }
             if end < subject.count && DetectionEngine.isWordByte(subject[end]) { return }
         }
-        if kw >= e.rot13Keywords.lowerBound {
-            if e.rot13Keywords.contains(kw) { rot13 = true } else { reversed = true }
+        if kw >= e.rot13Keywords.lowerBound {   // the marker keywords come last and map to no rule
+            if e.rot13Keywords.contains(kw) { rot13 = true } else if e.reversedKeywords.contains(kw) { reversed = true }
             return
         }
         for r32 in e.keywordRules[kw] {
@@ -361,11 +361,13 @@ public final class DetectionEngine: Sendable {
                 let threshold = surface == .prompt ? settings.threshold : settings.toolOutputThreshold
                 // On tool output a rule's finding that could block together with the classifier's
                 // lets the classifier speak from its prompt threshold (see `SurfacePolicy.corroboratedConfidence`).
-                let surfacePolicy = policy.policy(for: surface)
-                let floor: ClassifierFloor? = surface == .toolOutput && settings.threshold < threshold
-                    && findings.contains(where: surfacePolicy.corroborates)
-                    ? ClassifierFloor(threshold: settings.threshold, confidence: min(0.7, surfacePolicy.corroboratedConfidence ?? 0.7))
-                    : nil
+                var floor: ClassifierFloor?
+                if surface == .toolOutput && settings.threshold < threshold {
+                    let p = policy.policy(for: surface)
+                    if let agree = p.corroboratedConfidence, findings.contains(where: p.corroborates) {
+                        floor = ClassifierFloor(threshold: settings.threshold, confidence: min(0.7, agree))
+                    }
+                }
                 let before = findings.count
                 // Text in JSON (a document, or escapes) is scored as the text it stands for: the
                 // model never saw `\n` or `\u0438` as characters, nor keys and braces.
