@@ -2,7 +2,7 @@
 """Detection-quality gate on the labelled development corpus (read in place, never copied).
 Fails when a target of the foundation issue is missed, so a rule change that costs recall or adds
 false positives does not land unnoticed."""
-import codecs, json, os, subprocess, sys, tempfile, textwrap, urllib.parse
+import codecs, json, os, random, subprocess, sys, tempfile, textwrap, urllib.parse
 
 binary, corpus = sys.argv[1], sys.argv[2]
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -90,7 +90,13 @@ obfuscations = {
 # Not an obfuscation but a surface: the explicit attacks arriving as a tool's output (indirect
 # injection). One detector blocks there only at high confidence, a rule and the classifier
 # together at ordinary confidence (0.6.22: 45.7 / 71.2 before that).
-surfaces = {"as a tool's output": ("tool_output", 0.44, 0.83)}
+# In the middle of 2-4 KB of other text the classifier reads again the line a rule flagged
+# (0.6.22: 47.1 / 63.7 before that).
+filler_rng = random.Random(3)
+filler = [t for t in (json.loads(l)["text"] for l in open(os.path.join(corpus, "benign_prompts.jsonl"))) if 800 < len(t) < 2000]
+def in_the_middle(t): return filler_rng.choice(filler) + "\n\n" + t + "\n\n" + filler_rng.choice(filler)
+surfaces = {"as a tool's output": (lambda t: t, "tool_output", 0.44, 0.83),
+            "as a tool's output, in 2-4 KB of text": (in_the_middle, "tool_output", 0.45, 0.80)}
 if "modes" in a:
     with tempfile.TemporaryDirectory() as work:
         for name, (rewrite, rules_floor, both_floor) in obfuscations.items():
@@ -101,11 +107,11 @@ if "modes" in a:
             v = evaluate_file(path)
             target(f"explicit, {name}, rules only", explicit_recall(v["modes"]["rules"]), ">=", rules_floor)
             target(f"  {name}, rules + classifier", explicit_recall(v), ">=", both_floor)
-        for name, (surface, rules_floor, both_floor) in surfaces.items():
+        for name, (rewrite, surface, rules_floor, both_floor) in surfaces.items():
             path = os.path.join(work, "variant.jsonl")
             with open(path, "w") as out:
                 for r in explicit_rows:
-                    out.write(json.dumps(r) + "\n")
+                    out.write(json.dumps(dict(r, text=rewrite(r["text"]))) + "\n")
             v = evaluate_file(path, surface)
             target(f"explicit, {name}, rules only", explicit_recall(v["modes"]["rules"]), ">=", rules_floor)
             target(f"  {name}, rules + classifier", explicit_recall(v), ">=", both_floor)

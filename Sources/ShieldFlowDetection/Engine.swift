@@ -405,6 +405,10 @@ public final class DetectionEngine: Sendable {
                     }
                 } else {
                     classify(buf, settings: settings, threshold: threshold, floor: floor, surface: surface, scratch: scratch, into: &findings)
+                    if let floor, findings.count == before {
+                        classifyAround(findings, in: buf, settings: settings, threshold: threshold, floor: floor,
+                                       surface: surface, scratch: scratch, into: &findings)
+                    }
                 }
             }
             if surface != .prompt && mode != .classifier {
@@ -1165,6 +1169,46 @@ public final class DetectionEngine: Sendable {
     /// Scores the normalised text with the learned classifier and reports the best window when it
     /// reaches the threshold. Confidence rises from 0.7 at the threshold to 1 at certainty, times
     /// the configured weight.
+    /// The classifier's second look at a long tool output that a rule flagged and the whole-text
+    /// windows did not: the lines around each of the first four agreeing rule findings, at most
+    /// 1,024 bytes, scored on their own. An instruction planted in a document is usually its own
+    /// line or paragraph, and a 1 KiB window of surrounding prose dilutes it below the threshold.
+    func classifyAround(_ ruleFindings: [Finding], in buf: UnsafeBufferPointer<UInt8>, settings: ClassifierSettings,
+                        threshold: Float, floor: ClassifierFloor, surface: Surface, scratch: ScanScratch,
+                        into out: inout [Finding]) {
+        let cap = 1024
+        guard buf.count > cap / 2 else { return }
+        let p = policy.policy(for: surface)
+        let indexed = ScalarIndexedText(buf)
+        var tried: [Range<Int>] = []
+        var best: Finding?
+        for f in ruleFindings where p.corroborates(f) && !f.isLearned && f.end <= indexed.scalarCount {
+            guard tried.count < 4 else { break }
+            let (fa, fb) = (indexed.byteOffset(f.start), indexed.byteOffset(f.end))
+            var a = fa, b = fb
+            while a > 0 && buf[a - 1] != 0x0A { a -= 1 }
+            while b < buf.count && buf[b] != 0x0A { b += 1 }
+            if b - a > cap {
+                // A long line: the 1,024 bytes around the finding, cut on character boundaries.
+                a = max(a, min(fa, (fa + fb) / 2 - cap / 2))
+                b = min(b, a + cap)
+                while a < b && buf[a] & 0xC0 == 0x80 { a += 1 }
+                while b > a && b < buf.count && buf[b] & 0xC0 == 0x80 { b -= 1 }
+            }
+            guard b - a < buf.count, !tried.contains(a..<b) else { continue }
+            tried.append(a..<b)
+            scratch.forgetTopLayer()
+            var one: [Finding] = []
+            classify(UnsafeBufferPointer(rebasing: buf[a..<b]), settings: settings, threshold: threshold, floor: floor,
+                     surface: surface, scratch: scratch, into: &one)
+            guard var found = one.first, found.confidence > best?.confidence ?? 0 else { continue }
+            let shift = indexed.scalarOffset(ofByte: a)
+            found.start += shift; found.end += shift
+            best = found
+        }
+        if let best { out.append(best) }
+    }
+
     /// A lower reporting threshold for the classifier, used when another detector's finding is there
     /// to agree with it: a probability from `threshold` up to the surface's own threshold is reported
     /// with a confidence from `confidence` up to 0.7.
