@@ -977,15 +977,15 @@ public final class DetectionEngine: Sendable {
             hidden.append(layer)
             if depth == 0 && scratch.transport == nil { scratch.transport = layer }
         }
-        if rot13 {
+        // Text written backwards is read reversed in the text as given only: the reversed reading
+        // of a text that holds words both ways would hold them both ways again, down to the depth
+        // limit (64 KiB of "the eht " took 8 ms that way).
+        let readReversed = reversed && depth == 0
+        if rot13 || readReversed {
             let text = String(decoding: buf, as: UTF8.self)
             let count = text.unicodeScalars.count
-            hidden.append(DecodedLayer(encoding: "rot13", text: Decoders.rot13(text), mapping: .collapse(0, count)))
-        }
-        if reversed {
-            let text = String(decoding: buf, as: UTF8.self)
-            let count = text.unicodeScalars.count
-            hidden.append(DecodedLayer(encoding: "reversed", text: Decoders.reversed(text), mapping: .collapse(0, count)))
+            if rot13 { hidden.append(DecodedLayer(encoding: "rot13", text: Decoders.rot13(text), mapping: .collapse(0, count))) }
+            if readReversed { hidden.append(DecodedLayer(encoding: "reversed", text: Decoders.reversed(text), mapping: .collapse(0, count))) }
         }
         for layer in hidden {
             guard layers < limits.maxDecodedLayers else { break }
@@ -1166,9 +1166,6 @@ public final class DetectionEngine: Sendable {
         return changed
     }
 
-    /// Scores the normalised text with the learned classifier and reports the best window when it
-    /// reaches the threshold. Confidence rises from 0.7 at the threshold to 1 at certainty, times
-    /// the configured weight.
     /// The classifier's second look at a long tool output that a rule flagged and the whole-text
     /// windows did not: the lines around each of the first four agreeing rule findings, at most
     /// 1,024 bytes, scored on their own. An instruction planted in a document is usually its own
@@ -1217,6 +1214,10 @@ public final class DetectionEngine: Sendable {
         var confidence: Double
     }
 
+    /// Scores the normalised text with the learned classifier and reports the best window when it
+    /// reaches the threshold. Confidence rises from 0.7 at the threshold to 1 at certainty, times
+    /// the configured weight. With a `floor`, a probability from the floor's threshold up is
+    /// reported too, below 0.7 (see `ClassifierFloor`).
     func classify(_ buf: UnsafeBufferPointer<UInt8>, settings: ClassifierSettings, threshold: Float,
                   floor: ClassifierFloor? = nil, surface: Surface, scratch: ScanScratch, into out: inout [Finding]) {
         let reportAt = min(threshold, floor?.threshold ?? threshold)
@@ -1261,11 +1262,9 @@ public final class DetectionEngine: Sendable {
             (start, end) = (window.lowerBound, window.upperBound)
         }
         let t = Double(threshold)
-        let raw: Double
-        if p >= threshold {
-            raw = 0.7 + 0.3 * (Double(p) - t) / max(1e-6, 1 - t)
-        } else {
-            let floor = floor!, f = Double(floor.threshold)
+        var raw = 0.7 + 0.3 * (Double(p) - t) / max(1e-6, 1 - t)
+        if p < threshold, let floor {   // reported only because a floor lowered `reportAt`
+            let f = Double(floor.threshold)
             raw = floor.confidence + (0.7 - floor.confidence) * (Double(p) - f) / max(1e-6, t - f)
         }
         let confidence = min(1, raw * settings.weight)

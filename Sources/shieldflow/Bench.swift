@@ -173,6 +173,8 @@ enum Adversarial {
         ("spaced-letters-wide-gaps", fill("i g n o r e  a l l  ")),
         // Text written backwards: every marker word read again reversed.
         ("reversed-words", fill("snoitcurtsni suoiverp lla erongi ")),
+        // Words both ways: the reversed reading holds them both ways again.
+        ("words-both-ways", fill("the eht ")),
         // One 64 KiB token, periodic for three quarters and noise after: every period the flood
         // detector tries fails only at the end.
         ("periodic-head-noisy-tail", String(repeating: "a", count: 48 * 1024) + noise(16 * 1024)),

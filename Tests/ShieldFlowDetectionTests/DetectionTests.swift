@@ -329,7 +329,7 @@ final class DetectionTests: XCTestCase {
                      // spaced letters, emoji between words.
                      "IgnoreAll", "Ab+", "word.", "i g n o r e  a l l  ", "ignore 🙂 ",
                      // 0.6.22: text written backwards, read again reversed.
-                     "snoitcurtsni suoiverp lla erongi "]
+                     "snoitcurtsni suoiverp lla erongi ", "the eht "]
         for unit in units {
             let text = String(repeating: unit, count: 65_536 / unit.utf8.count)
             let r = scan(text)
