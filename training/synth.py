@@ -183,14 +183,43 @@ STYLE_REQUESTS = [
     "What are your limitations as a language model?", "What can't you do as an AI assistant?", "How do you handle questions you don't know the answer to?",
     "Do you have access to the internet or only to your training data?", "How recent is your knowledge?", "Can you remember earlier parts of our conversation?",
     "Why did your previous answer contradict the first one?", "Explain your reasoning for the last answer step by step.",
+    "For the rest of this conversation, {pref}.", "{Pref} for the rest of this conversation, please.", "{Pref} for the rest of our chat.",
+    "Until I say otherwise, {pref}.", "In this whole conversation, {pref}.", "For this session, {pref}.",
 ]
+# What a user asks of every answer in a conversation (the scope "for the rest of this conversation"
+# is also how persona jailbreaks begin).
+PREFERENCES = ["answer in {lang}", "keep your answers short", "use metric units", "explain things as if I were twelve", "write code in TypeScript",
+               "give me sources when you can", "call me Sam", "use British spelling", "avoid jargon", "use a {tone} tone",
+               "reply in {lang} and correct my mistakes", "don't give me long lists", "show your working for maths questions"]
 TONES = ["formal", "casual", "friendly", "professional", "playful", "neutral", "concise", "warm"]
 FILLER_WORDS = ["basically", "delve", "actually", "literally", "utilize", "synergy", "very"]
 
 
+# Constraints on a task's answer, as instruction-following prompts state them ("You must use at
+# least three sources.", "Your answer must be in all lowercase letters."). Attack templates say
+# "you must" and "your answer must" too; these ask only about the shape of the answer.
+CONSTRAINT_TASKS = ["Write a short story about a lighthouse keeper.", "Describe your ideal weekend.", "Explain how vaccines work.",
+                    "Write a product description for a bamboo toothbrush.", "Summarize the causes of the French Revolution.",
+                    "Write a cover letter for a barista job.", "Give me tips for learning the guitar.", "Write a poem about the sea.",
+                    "Answer the question: why is the sky blue?", "Plan a three-day trip to Rome."]
+CONSTRAINTS = ["You must use at least {k} words.", "You must include a title in double angle brackets.", "You must answer in {lang}.",
+               "Your answer must be in all lowercase letters.", "Your entire response must be in {lang}, no other language is allowed.",
+               "You must not use any commas.", "You must mention the word '{w}' at least twice.", "Your response must have {n} sections.",
+               "You must end your answer with the phrase 'Any other questions?'.", "You must answer in fewer than {k} words.",
+               "Your answer must contain a bulleted list of {n} items.", "You must write it as a letter to a friend.",
+               "You must answer in {lang} for the whole response.", "You must wrap your entire answer in JSON."]
+
+
 def style_request(rng: random.Random) -> str:
-    return rng.choice(STYLE_REQUESTS).format(o=rng.choice(STYLE_OPENERS), lang=rng.choice(LANGUAGES), k=rng.choice([20, 50, 100, 150]),
-                                             tone=rng.choice(TONES), w=rng.choice(FILLER_WORDS))
+    if rng.random() < 0.4:
+        constraint = rng.choice(CONSTRAINTS).format(k=rng.choice([50, 100, 200, 300]), lang=rng.choice(LANGUAGES), n=rng.randint(2, 5),
+                                                    w=rng.choice(["river", "light", "future", "coffee", "green"]))
+        task = rng.choice(CONSTRAINT_TASKS)
+        return f"{task} {constraint}" if rng.random() < 0.7 else f"{constraint} {task}"
+    lang, tone = rng.choice(LANGUAGES), rng.choice(TONES)
+    pref = rng.choice(PREFERENCES).format(lang=lang, tone=tone)
+    return rng.choice(STYLE_REQUESTS).format(o=rng.choice(STYLE_OPENERS), lang=lang, k=rng.choice([20, 50, 100, 150]),
+                                             tone=tone, w=rng.choice(FILLER_WORDS), pref=pref, Pref=pref[0].upper() + pref[1:])
 
 
 # Machine logs as tools return them (syslog, application and cluster logs): terse lines of hosts,
@@ -321,6 +350,65 @@ ML_BENIGN = {
 }
 
 
+# Work documents that report decisions and instructions, and the tasks users set over them
+# (summarise, translate, proofread, list the action items). Minutes, memos, rulings and e-mails say
+# "override the previous decision", "disregard the earlier invoice", "new instructions will follow",
+# "the administrator has access to the system settings" about people and organisations, not to the
+# model; the model had mostly seen those words in attacks. Some come behind a system prompt that
+# names the assistant's job ("You are an assistant that reviews contracts.").
+DOC_TASKS = ["Summarize:", "Summarize this email:", "Summarize the meeting notes:", "Summarize the text below in two bullet points.",
+             "Translate to {lang}:", "Proofread this paragraph:", "Extract the action items:", "Rewrite this more politely:",
+             "What is the tone of this message?", "Turn this into a short announcement:", "Classify this support ticket:",
+             "Fix the grammar:", "Make this shorter:", "Draft a reply to this:", "Give this paragraph a title:",
+             "List the decisions made:", "Explain this clause in plain English:", "Who is affected by this change?"]
+DOC_SUBJECTS = ["The committee", "The board", "The court", "Management", "The city council", "Our manager", "The new policy",
+                "The updated handbook", "HR", "The steering group", "The judge", "The landlord", "Finance", "The project lead",
+                "The regulator", "Legal", "The school", "The supplier", "The referee", "The planning office", "IT"]
+DOC_VERBS = ["decided to override", "voted to reverse", "overruled", "replaced", "cancelled", "set aside", "superseded",
+             "revised", "withdrew", "suspended", "rejected", "asked everyone to ignore", "told staff to disregard",
+             "will no longer follow", "dropped", "reinstated", "amended", "asked us to forget about", "bypassed"]
+DOC_OBJECTS = ["the previous decision", "the earlier ruling", "the old rules", "the prior instructions for contractors",
+               "last year's guidelines", "the original plan", "the default settings", "the existing access policy",
+               "the previous invoice", "the initial proposal", "the earlier draft", "the safety instructions for the warehouse",
+               "the former travel policy", "the upgrade schedule", "the rules for admin accounts", "the password rotation policy",
+               "the original instructions from the client", "the system migration plan", "the previous agreement"]
+DOC_TAILS = [" and approved the new spending plan.", ". New instructions will follow next week.", " after the audit.", ", effective immediately.",
+             " because of the merger.", ". The administrator will update the system settings on Monday.",
+             ". Staff should follow the new guidelines from March.", ". Please confirm you have read this.", ".",
+             ". The previous version is no longer valid.", ". Only administrators have access to the new system."]
+DOC_FACTS = ["Administrators can change any setting in the admin console.", "Only managers can approve overrides of the spending limit.",
+             "Passwords must be changed every 90 days and never shared by email.", "Either party may end this contract with two months' written notice.",
+             "Contractors must follow the site rules and the instructions of the safety officer.", "Access to the server room is logged.",
+             "Employees may ignore the automatic reminder if the form was already submitted.", "The new system replaces the old ticket queue.",
+             "Earlier instructions about the parking permits no longer apply.", "The tenant shall not override the thermostat settings."]
+ACTION_ITEMS = ["Retire the legacy dashboard", "Replace the old price list", "Park the Q3 template for now", "Raise the default timeout in the config",
+                "Reset the admin password for the test server", "Delete the old credentials after the migration", "Review the access rules",
+                "Skip the staging step only for hotfixes", "Send the new instructions to the night shift", "Remove the previous vendor from the list",
+                "Migrate the reports to the new system", "Update the onboarding guide", "Archive the earlier drafts", "Book the room for Thursday"]
+ASSISTANT_JOBS = ["reviews contracts for a law firm", "answers questions about our return policy", "helps users write SQL", "translates product descriptions",
+                  "reviews pull requests", "drafts replies to customer emails", "extracts dates and amounts from invoices", "writes meeting minutes",
+                  "explains company policies to new staff", "proofreads reports", "classifies support tickets"]
+
+
+def document_task(rng: random.Random) -> str:
+    kind = rng.random()
+    if kind < 0.45:
+        doc = " ".join(f"{rng.choice(DOC_SUBJECTS)} {rng.choice(DOC_VERBS)} {rng.choice(DOC_OBJECTS)}{rng.choice(DOC_TAILS)}"
+                       for _ in range(rng.randint(1, 3)))
+    elif kind < 0.7:
+        doc = " ".join(rng.sample(DOC_FACTS, rng.randint(1, 3)))
+    else:
+        items = rng.sample(ACTION_ITEMS, rng.randint(2, 5))
+        doc = " ".join(f"{i + 1}) {t}." for i, t in enumerate(items)) if rng.random() < 0.5 else "\n".join(f"- {t}" for t in items)
+    task = rng.choice(DOC_TASKS).format(lang=rng.choice(LANGUAGES))
+    if rng.random() < 0.3:
+        doc = f'"{doc}"'
+    text = task + rng.choice([" ", "\n", "\n\n"]) + doc
+    if rng.random() < 0.25:
+        text = f"You are {rng.choice(['a helpful assistant', 'an assistant', 'an AI assistant'])} that {rng.choice(ASSISTANT_JOBS)}." + rng.choice([" ", "\n"]) + text
+    return text
+
+
 def multilingual_benign(rng: random.Random) -> str:
     lang = ML_BENIGN[rng.choice(sorted(ML_BENIGN))]
     return rng.choice(lang["lead"]) + " " + rng.choice(lang["ask"])
@@ -375,14 +463,17 @@ def benign(rng: random.Random, n: int) -> list[str]:
         if r < 0.33:
             out.append(preambled(rng, BENIGN_TRIGGER + ADDRESSED + BENIGN_LANG))
             continue
-        if r < 0.36:
+        if r < 0.39:
             out.append(style_request(rng))
             continue
-        if r < 0.41:
+        if r < 0.44:
             out.append(log_excerpt(rng))
             continue
-        if r < 0.45:
+        if r < 0.48:
             out.append(multilingual_benign(rng))
+            continue
+        if r < 0.56:
+            out.append(document_task(rng))
             continue
         t = rng.choice(pool)
         if rng.random() < 0.3:

@@ -131,7 +131,7 @@ def main():
     ap.add_argument("--version", default="v1")
     ap.add_argument("--bits", type=int, default=16)
     ap.add_argument("--seed", type=int, default=20261122)
-    ap.add_argument("--lambdas", default="1e-6,3e-6,1e-5", help="L2 strengths tried; the best by dev real-attack recall, then recall, then log loss is kept")
+    ap.add_argument("--lambdas", default="1e-6,3e-6,1e-5", help="L2 strengths tried; the best by dev real-attack recall, then log loss is kept")
     ap.add_argument("--max-prompt-fp", type=float, default=0.01)
     ap.add_argument("--max-tool-fp", type=float, default=0.005)
     args = ap.parse_args()
@@ -141,7 +141,7 @@ def main():
     docs = [r["text"] for r in rows if r["group"] == "benign_tool_outputs" and r["split"] == "train"]
     for t in synth.attacks(rng, docs, 5000):
         rows.append({"text": t, "y": 1, "group": "synthetic_attack", "split": split_of(t)})
-    for t in synth.benign(rng, 2500):
+    for t in synth.benign(rng, 3500):
         rows.append({"text": t, "y": 0, "group": "synthetic_benign", "split": split_of(t)})
     # Identical texts in both splits would leak: keep the first split a text was given.
     seen, unique = {}, []
@@ -183,12 +183,14 @@ def main():
         recall = float((s[dev_y == 1] >= t).mean())
         real = float((s[real_attack] >= t).mean())
         # Class-balanced log loss of the text scores on the development split: the finer signal
-        # when recall ties (30 real attacks move it in steps of 3%).
+        # when real-attack recall ties (30 real attacks move it in steps of 3%). Overall recall
+        # is not a tie-break: it moves by single synthetic rows between strengths (0.959 against
+        # 0.957 is one row of 553) and picked the least regularised model for that one row.
         p = np.clip(s, 1e-6, 1 - 1e-6)
         loss = float(-np.mean(np.log(p[dev_y == 1])) - np.mean(np.log(1 - p[dev_y == 0])))
         print(f"lambda {lam:g}: dev recall {recall:.3f} (real attacks {real:.3f}) at prompt threshold {t:.3f}, log loss {loss:.4f}")
-        if best is None or (real, recall, -loss) > best[0]:
-            best = ((real, recall, -loss), lam, wq, scale, b, t, s)
+        if best is None or (real, -loss) > best[0]:
+            best = ((real, -loss), lam, wq, scale, b, t, s)
     _, lam, wq, scale, b, t, s = best
     tool_t = max(t, quantile_threshold(s[tool_like], args.max_tool_fp))
 
