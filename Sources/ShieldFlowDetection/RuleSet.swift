@@ -264,9 +264,10 @@ public struct RuleSet: Sendable {
         let limited = options.keywordBoundedSearch && (spec.matchHoldsKeyword ?? normalized)
         let regex: PCRE2Regex, unicodeRegex: PCRE2Regex
         do {
-            // Intent rules match the NFKC view: normalise the pattern's literals the same way (ASCII,
-            // and so every regex metacharacter, is unchanged by NFKC).
-            let asWritten = normalized ? pattern.precomposedStringWithCompatibilityMapping : pattern
+            // Intent rules match the NFKC view: normalise the pattern's literals the same way. ASCII
+            // is unchanged by NFKC, but some other characters become regex syntax ("…" is "...",
+            // "？" is "?"): those are escaped first, so they stay the literals they were written as.
+            let asWritten = normalized ? Self.escapingCompatibilitySyntax(pattern).precomposedStringWithCompatibilityMapping : pattern
             let rewritten = options.factorWordBoundaries ? PatternRewrite.factorWordBoundaries(asWritten) : asWritten
             func compile(_ source: String) throws -> (PCRE2Regex, PCRE2Regex) {
                 let unicode = try PCRE2Regex(source, options: regexOptions.union(.ucp), startLimit: limited)
@@ -302,6 +303,52 @@ public struct RuleSet: Sendable {
                                 normalized: normalized, regex: regex, unicodeRegex: unicodeRegex, validator: validator,
                                 foldedKeywords: keywords, wholeWords: words, matchHoldsKeyword: limited)
         return .success((rule, warnings))
+    }
+
+    /// `pattern` with each non-ASCII character whose NFKC form holds regex syntax ("…" → "...",
+    /// "？" → "?", "（" → "(", "］" → "]") replaced by that form, escaped: a literal as written,
+    /// outside a character class or inside one. Every other character is left for NFKC.
+    static func escapingCompatibilitySyntax(_ pattern: String) -> String {
+        let syntax: Set<Unicode.Scalar> = ["\\", ".", "^", "$", "|", "?", "*", "+", "(", ")", "[", "]", "{", "}", "-"]
+        guard pattern.unicodeScalars.contains(where: { !$0.isASCII }) else { return pattern }
+        var out = String.UnicodeScalarView()
+        let scalars = Array(pattern.unicodeScalars)
+        var i = 0, inClass = false
+        while i < scalars.count {
+            let c = scalars[i]
+            if c == "\\" {
+                // An escape and the character it escapes, whatever it is.
+                out.append(c)
+                if i + 1 < scalars.count { out.append(scalars[i + 1]) }
+                i += 2
+                continue
+            }
+            if c.isASCII {
+                out.append(c)
+                if c == "[" && !inClass {
+                    inClass = true
+                    // A `]` first in a class (after an optional `^`) is a literal.
+                    if i + 1 < scalars.count && scalars[i + 1] == "^" { out.append("^"); i += 1 }
+                    if i + 1 < scalars.count && scalars[i + 1] == "]" { out.append("]"); i += 1 }
+                } else if c == "]" && inClass {
+                    inClass = false
+                }
+                i += 1
+                continue
+            }
+            let folded = String(c).precomposedStringWithCompatibilityMapping.unicodeScalars
+            if folded.contains(where: { syntax.contains($0) }) {
+                // A backslash before any ASCII punctuation is a literal, in a class or out of one.
+                for f in folded {
+                    if syntax.contains(f) { out.append("\\") }
+                    out.append(f)
+                }
+            } else {
+                out.append(c)
+            }
+            i += 1
+        }
+        return String(out)
     }
 
     /// The first upper-case ASCII letter used as a literal (not an escape such as `\S`, not inside

@@ -73,6 +73,26 @@ final class RuleSetTests: XCTestCase {
         XCTAssertEqual(engine.scan("ZAP it", surface: .prompt).findings.first?.ruleId, "T-1")
     }
 
+    /// Intent patterns are put through NFKC like the text they match, and some characters become
+    /// regex syntax there: "…" is "...", "？" is "?", "］" is "]". They stay the literals they were
+    /// written as: "zap is …" matches the ellipsis (the text's "…" is "..." in the view) and not
+    /// "zap is sto", a fullwidth question mark outside a class makes nothing optional, and a
+    /// fullwidth bracket inside a class does not close it.
+    func testCompatibilityCharactersInPatternsStayLiterals() throws {
+        XCTAssertEqual(RuleSet.escapingCompatibilitySyntax("zap is …"), #"zap is \.\.\."#)
+        XCTAssertEqual(RuleSet.escapingCompatibilitySyntax("zap[^。！？]"), #"zap[^。！\?]"#)
+        XCTAssertEqual(RuleSet.escapingCompatibilitySyntax(#"zap\?[]］]"#), #"zap\?[]\]]"#)
+        XCTAssertEqual(RuleSet.escapingCompatibilitySyntax("plain zap"), "plain zap")
+        let engine = try DetectionEngine(ruleSet: RuleSet.compile(sources: [("e.yaml", rule("    pattern: 'zap is …'")),
+                                                                            ("q.yaml", rule("    pattern: 'zaps？'", id: "T-2")),
+                                                                            ("c.yaml", rule("    pattern: 'zap[x］]'", id: "T-3"))]))
+        XCTAssertEqual(engine.scan("the zap is …", surface: .prompt).findings.map(\.ruleId), ["T-1"])
+        XCTAssertEqual(engine.scan("the zap is sto", surface: .prompt).findings.map(\.ruleId), [])
+        XCTAssertEqual(engine.scan("one zap here", surface: .prompt).findings.map(\.ruleId), [])
+        XCTAssertEqual(engine.scan("zaps? no", surface: .prompt).findings.map(\.ruleId), ["T-2"])
+        XCTAssertEqual(engine.scan("a zap] here", surface: .prompt).findings.map(\.ruleId), ["T-3"])
+    }
+
     func testRuleSetVersionFollowsContent() {
         let a = RuleSet.compile(sources: [("a.yaml", rule("    pattern: zap"))])
         let b = RuleSet.compile(sources: [("a.yaml", rule("    pattern: zop"))])
