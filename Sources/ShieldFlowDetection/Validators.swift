@@ -31,6 +31,7 @@ enum Validators {
         "public_ipv6": Validator(publicIPv6),
         "email": Validator(email, ascii: email(ascii:)),
         "phone": Validator(phone, ascii: phone(ascii:)),
+        "national_phone": Validator(nationalPhone),
         "not_placeholder": Validator { !isPlaceholder($0) },
         "generic_secret": Validator(genericSecret),
         "entropy": Validator { !isPlaceholder($0) && shannon($0) >= 3.0 },
@@ -218,6 +219,14 @@ enum Validators {
         let national = d.count == 11 && d[0] == 1 ? Array(d.dropFirst()) : d
         guard national.count == 10 else { return false }
         return national[0] >= 2 && national[3] >= 2
+    }
+
+    /// A national number with its trunk 0 ("020 7946 0958", "06 12 34 56 78"): ten or eleven
+    /// digits, a 0 and then not another 0 (00 opens an international number), more than two
+    /// distinct digits.
+    static func nationalPhone(_ s: Substring) -> Bool {
+        let d = digits(s)
+        return (10...11).contains(d.count) && d[0] == 0 && d[1] != 0 && Set(d).count > 2
     }
 
     /// `phone` over ASCII bytes.

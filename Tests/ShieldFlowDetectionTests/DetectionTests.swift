@@ -205,6 +205,8 @@ final class DetectionTests: XCTestCase {
             ("phone", "Call 1-409-392-0122 tomorrow", "1-409-392-0122"),
             ("phone", "Ruf mich an: +49 30 12345678", "+49 30 12345678"),
             ("phone", "My number is +91 98765 43210.", "+91 98765 43210"),
+            ("phone", "Call me on 020 7946 0958 tonight", "020 7946 0958"),
+            ("phone", "Mon portable : 06 12 34 56 78", "06 12 34 56 78"),
             ("ssn", "SSN: 343.32.9564", "343.32.9564"),
             ("ssn", "Fill the W-2 form with 343329564 as the SSN.", "343329564"),
             ("ssn", "social security number 343329564", "343329564"),
@@ -220,7 +222,8 @@ final class DetectionTests: XCTestCase {
         let bearer = "Authorization: Bearer Zq3v9Hk2LmP8xR4tYw7uBn1cDf6gJs0a"
         XCTAssertEqual(scan(bearer).maskedText, "Authorization: Bearer [REDACTED:GENERIC_SECRET]")
         for text in ["Epoch +1234567890 seconds", "Ticket 343329564 was closed.", "Build 2024.1105.3311.0042 is out",
-                     "Version 343.32.9564 is out", "sha de89370400440532013001"] {
+                     "Version 343.32.9564 is out", "sha de89370400440532013001", "Order 0171 2345678 shipped on Monday.",
+                     "Call extension 0204 for support.", "Call 00 0000 000000 to test the line."] {
             XCTAssertEqual(scan(text).findings.filter { $0.category.isSensitiveValue }, [], text)
         }
     }
