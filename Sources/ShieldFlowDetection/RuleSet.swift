@@ -306,47 +306,32 @@ public struct RuleSet: Sendable {
     }
 
     /// `pattern` with each non-ASCII character whose NFKC form holds regex syntax ("…" → "...",
-    /// "？" → "?", "（" → "(", "］" → "]") replaced by that form, escaped: a literal as written,
-    /// outside a character class or inside one. Every other character is left for NFKC.
+    /// "？" → "?", "（" → "(", "］" → "]") replaced by that form, escaped: a backslash before ASCII
+    /// punctuation is a literal in a class and out of one. Every other character is left for
+    /// NFKC, and so is everything between `\Q` and `\E`, which is literal already.
     static func escapingCompatibilitySyntax(_ pattern: String) -> String {
         let syntax: Set<Unicode.Scalar> = ["\\", ".", "^", "$", "|", "?", "*", "+", "(", ")", "[", "]", "{", "}", "-"]
         guard pattern.unicodeScalars.contains(where: { !$0.isASCII }) else { return pattern }
         var out = String.UnicodeScalarView()
         let scalars = Array(pattern.unicodeScalars)
-        var i = 0, inClass = false
+        var i = 0, quoted = false
         while i < scalars.count {
             let c = scalars[i]
-            if c == "\\" {
-                // An escape and the character it escapes, whatever it is.
-                out.append(c)
-                if i + 1 < scalars.count { out.append(scalars[i + 1]) }
+            if c == "\\" && i + 1 < scalars.count {
+                // An escape and the character it escapes; `\Q` opens a quoted run, `\E` closes it.
+                let next = scalars[i + 1]
+                if next == "Q" { quoted = true } else if next == "E" { quoted = false }
+                out.append(c); out.append(next)
                 i += 2
                 continue
             }
-            if c.isASCII {
-                out.append(c)
-                if c == "[" && !inClass {
-                    inClass = true
-                    // A `]` first in a class (after an optional `^`) is a literal.
-                    if i + 1 < scalars.count && scalars[i + 1] == "^" { out.append("^"); i += 1 }
-                    if i + 1 < scalars.count && scalars[i + 1] == "]" { out.append("]"); i += 1 }
-                } else if c == "]" && inClass {
-                    inClass = false
-                }
-                i += 1
-                continue
-            }
-            let folded = String(c).precomposedStringWithCompatibilityMapping.unicodeScalars
-            if folded.contains(where: { syntax.contains($0) }) {
-                // A backslash before any ASCII punctuation is a literal, in a class or out of one.
-                for f in folded {
-                    if syntax.contains(f) { out.append("\\") }
-                    out.append(f)
-                }
-            } else {
-                out.append(c)
-            }
             i += 1
+            let folded = String(c).precomposedStringWithCompatibilityMapping.unicodeScalars
+            guard !c.isASCII, !quoted, folded.contains(where: { syntax.contains($0) }) else { out.append(c); continue }
+            for f in folded {
+                if syntax.contains(f) { out.append("\\") }
+                out.append(f)
+            }
         }
         return String(out)
     }

@@ -83,6 +83,7 @@ final class RuleSetTests: XCTestCase {
         XCTAssertEqual(RuleSet.escapingCompatibilitySyntax("zap[^。！？]"), #"zap[^。！\?]"#)
         XCTAssertEqual(RuleSet.escapingCompatibilitySyntax(#"zap\?[]］]"#), #"zap\?[]\]]"#)
         XCTAssertEqual(RuleSet.escapingCompatibilitySyntax("plain zap"), "plain zap")
+        XCTAssertEqual(RuleSet.escapingCompatibilitySyntax(#"\Qzap…\E…"#), #"\Qzap…\E\.\.\."#)
         let engine = try DetectionEngine(ruleSet: RuleSet.compile(sources: [("e.yaml", rule("    pattern: 'zap is …'")),
                                                                             ("q.yaml", rule("    pattern: 'zaps？'", id: "T-2")),
                                                                             ("c.yaml", rule("    pattern: 'zap[x］]'", id: "T-3"))]))
