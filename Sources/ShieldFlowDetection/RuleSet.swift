@@ -326,8 +326,9 @@ public struct RuleSet: Sendable {
                 continue
             }
             i += 1
+            guard !c.isASCII, !quoted else { out.append(c); continue }
             let folded = String(c).precomposedStringWithCompatibilityMapping.unicodeScalars
-            guard !c.isASCII, !quoted, folded.contains(where: { syntax.contains($0) }) else { out.append(c); continue }
+            guard folded.contains(where: { syntax.contains($0) }) else { out.append(c); continue }
             for f in folded {
                 if syntax.contains(f) { out.append("\\") }
                 out.append(f)
