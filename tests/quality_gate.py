@@ -20,7 +20,7 @@ def evaluate_file(path, surface="prompt"):
 rows, failures = [], []
 def target(label, value, op, limit):
     ok = value >= limit if op == ">=" else value <= limit
-    rows.append(f"  {label:<44} {value * 100:6.2f}%  (target {op} {limit * 100:.1f}%)  {'ok' if ok else 'MISSED'}")
+    rows.append(f"  {label:<48} {value * 100:6.2f}%  (target {op} {limit * 100:.1f}%)  {'ok' if ok else 'MISSED'}")
     if not ok:
         failures.append(label)
 
@@ -181,6 +181,28 @@ with tempfile.TemporaryDirectory() as work:
         found = sum(x["found"] for x in v["span_recall"].values())
         target(f"PII values in other formats ({k + 1} of 3)", found / gold, ">=", 0.99)
 target("look-alike negatives flagged", s["lookalikes"]["flagged"] / max(1, s["lookalikes"]["rows"]), "<=", 0.02)
+# Other spacing between the groups of a value and around it (a PDF's no-break spaces, a table's
+# tabs, doubled spaces): every space of every row rewritten, spans moved to match.
+def respace(r, gap):
+    text, at, out = r["text"], [], []
+    for ch in text:
+        at.append(len(out)); out.extend(gap if ch == " " else ch)
+    at.append(len(out))
+    spans = [[at[start], at[end] - (len(gap) - 1 if end > 0 and text[end - 1] == " " else 0), kind]
+             for start, end, kind in r.get("spans", [])]
+    return dict(r, text="".join(out), spans=spans)
+all_rows = [json.loads(line) for line in open(os.path.join(corpus, "pii_secrets.jsonl"))]
+with tempfile.TemporaryDirectory() as work:
+    for name, gap in [("doubled spaces", "  "), ("tabs", "\t"), ("no-break spaces", "\u00a0")]:
+        path = os.path.join(work, "spacing.jsonl")
+        with open(path, "w") as out:
+            for r in all_rows:
+                out.write(json.dumps(respace(r, gap)) + "\n")
+        v = evaluate_file(path)
+        gold = sum(x["gold"] for x in v["span_recall"].values())
+        found = sum(x["found"] for x in v["span_recall"].values())
+        target(f"PII/secret span recall, {name}", found / gold, ">=", 0.99)
+        target(f"look-alike negatives flagged, {name}", v["lookalikes"]["flagged"] / max(1, v["lookalikes"]["rows"]), "<=", 0.02)
 print("\n".join(rows))
 if failures:
     print("quality gate FAILED:", ", ".join(failures))

@@ -496,7 +496,9 @@ public final class DetectionEngine: Sendable {
             if c >= 0x30 && c <= 0x39 { f |= digit }
             if (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A { f |= letter }
             if f != 0 || c == 0x2B || c == 0x2F || c == 0x5F || c == 0x2D { f |= b64 }
-            if c == 0x20 || c == 0x2D || c == 0x2E || c == 0x28 || c == 0x29 || c == 0x2F { f |= sep }
+            // Digit-group separators: space, tab, - . ( ) /. (A no-break space, C2 A0, is one
+            // too; the feature pass checks for its two bytes.)
+            if c == 0x20 || c == 0x09 || c == 0x2D || c == 0x2E || c == 0x28 || c == 0x29 || c == 0x2F { f |= sep }
             if c == 0x25 || c == 0x26 || c == 0x5C { f |= escape }
             if c == 0x40 || c == 0x24 || c == 0x21 || c == 0x7C { f |= leetSym }
             if (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66) { f |= hex }
@@ -583,9 +585,10 @@ public final class DetectionEngine: Sendable {
                     }
                     continue
                 }
-                if letterRuns && b >= 0x80 && i > 0 && buf[i &- 1] >= 0x80 {
+                if letterRuns && b >= 0x80 && i > 0 && buf[i &- 1] >= 0x80 && digits == 0 {
                     // Inside a run of non-ASCII bytes: its first byte already reset every run and
-                    // token counter, so the rest change nothing.
+                    // token counter, so the rest change nothing. (A digit run stays open only
+                    // across a no-break space; its bytes take the path below.)
                     high |= 0x80
                     repeat { i &+= 1 } while i < n && buf[i] >= 0x80
                     continue
@@ -606,8 +609,12 @@ public final class DetectionEngine: Sendable {
                 if fl & digit != 0 {
                     if digits == 0 { digitStart = i }
                     digits &+= 1; seps = 0; digitEnd = i &+ 1
-                } else if fl & sep != 0 && digits > 0 && seps < 2 {
+                } else if fl & sep != 0 && digits > 0 && seps < 3 {
+                    // Up to three separators between digit groups: "(842)  957", a tab or no-break space.
                     seps &+= 1
+                } else if b >= 0x80 && digits > 0 && (b == 0xC2 ? seps < 3 && i &+ 1 < n && buf[i &+ 1] == 0xA0 : b == 0xA0 && buf[i &- 1] == 0xC2) {
+                    // A no-break space (C2 A0) between digit groups: one separator, at its first byte.
+                    if b == 0xC2 { seps &+= 1 }
                 } else {
                     if digits > 0 { endDigitRun(&f, digits, digitStart, digitEnd) }
                     digits = 0; seps = 0

@@ -120,9 +120,10 @@ enum Validators {
         "TL": 23, "TN": 24, "TR": 26, "UA": 29, "VA": 22, "VG": 24, "XK": 20,
     ]
 
-    /// IBAN: country code with its registered length, and the ISO 7064 mod-97 check.
+    /// IBAN: country code with its registered length, and the ISO 7064 mod-97 check. Group
+    /// separators (spaces, tabs, no-break spaces, hyphens) are dropped first.
     static func iban(_ s: Substring) -> Bool {
-        let chars = s.uppercased().filter { $0 != " " && $0 != "-" }
+        let chars = s.uppercased().filter { $0 != " " && $0 != "-" && $0 != "\t" && $0 != "\u{A0}" }
         guard chars.count >= 15, chars.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else { return false }
         let cc = String(chars.prefix(2))
         guard let len = ibanLengths[cc], len == chars.count else { return false }

@@ -125,7 +125,8 @@ final class FeaturePassTests: XCTestCase {
         var rng = RandomizedTests.SplitMix64(state: 11)
         func next(_ n: Int) -> Int { Int.random(in: 0..<n, using: &rng) }
         let pieces = ["ignore", "abc", "fe80", "::", ":", "dead", "beef", " ", " ", "a", "b", "1", "22", "333", ".", "-", "Zz", "QmFzZTY0",
-                      "%41", "&amp;", "&#65;", "\\x41", "h3ll0", "@", "$", "é", "日本語", "’", "—", "\n", "10.0.0.1", "ab cd ef 12 34 56 78 9a", "+/", "_", "0xab", "0x5f", "\t"]
+                      "%41", "&amp;", "&#65;", "\\x41", "h3ll0", "@", "$", "é", "日本語", "’", "—", "\n", "10.0.0.1", "ab cd ef 12 34 56 78 9a", "+/", "_", "0xab", "0x5f", "\t",
+                      "\u{A0}", "\u{A0}\u{A0}", "1234", "(415)", "\u{A9}"]
         for _ in 0..<20_000 {
             let text = (0..<next(24)).map { _ in pieces[next(pieces.count)] }.joined(separator: next(3) == 0 ? "" : " ")
             let (fast, slow) = Array(text.utf8).withUnsafeBufferPointer { (DetectionEngine.features($0), DetectionEngine.features($0, letterRuns: false)) }
@@ -145,7 +146,10 @@ final class DigitRunTests: XCTestCase {
         XCTAssertEqual(runs("call (607) 938-3774 today, or 12 34").0, [6, 19, 10])
         XCTAssertEqual(runs("v1.2.3 and 1234567 are short").0, [])
         XCTAssertEqual(runs("12345678").0, [0, 8, 8])
-        XCTAssertEqual(runs("a 1234 - 5678 b").0, [], "three separators end a run")
+        XCTAssertEqual(runs("a 1234 -  5678 b").0, [], "four separators end a run")
+        XCTAssertEqual(runs("(842)  957-4762").0, [1, 15, 10], "a doubled space after a bracket")
+        XCTAssertEqual(runs("4111\t1111\u{A0}1111  1111").0, [0, 21, 16], "a tab and a no-break space separate groups")
+        XCTAssertEqual(runs("1234 5678\u{E9}1234 5678").0, [0, 9, 8, 11, 20, 8], "a non-ASCII letter ends a run")
         let many = (0..<(DetectionEngine.maxDigitRuns + 1)).map { _ in "123-45-6789" }.joined(separator: " and ")
         XCTAssertEqual(runs(many).0.count, 3 * DetectionEngine.maxDigitRuns)
         XCTAssertTrue(runs(many).1)
