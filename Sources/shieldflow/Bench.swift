@@ -182,6 +182,11 @@ enum Adversarial {
         // value is looked for everywhere else in the text.
         ("distinct-emails", fill((0..<4000).map { "user\($0)@mail\($0 % 97).io" }.joined(separator: " "))),
         ("valid-card-numbers", fill((0..<3000).map { cardNumber($0) }.joined(separator: ", "))),
+        // 0.6.24's readings: an address written against scrapers with a long run of labels, digit
+        // groups split by tabs (one digit run of 64 KiB), an AI "without" rules in Russian.
+        ("obfuscated-at-dots", fill("x [at] " + String(repeating: "a.", count: 40) + " ")),
+        ("tab-separated-digits", fill("4111\t\t1111\t\t")),
+        ("ai-without-limits", fill("ИИ без без ")),
     ]
 
     /// A Luhn-valid 16-digit Visa number made from `i`, written in groups of four.
