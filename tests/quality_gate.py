@@ -17,6 +17,21 @@ def evaluate_file(path, surface="prompt"):
                         "--surface", surface, "--input", path], capture_output=True, text=True, check=True)
     return json.loads(p.stdout)
 
+def evaluate_rows(rows, surface="prompt"):
+    """`evaluate_file` over rows written to a temporary file (deleted after)."""
+    with tempfile.TemporaryDirectory() as work:
+        path = os.path.join(work, "rows.jsonl")
+        with open(path, "w") as out:
+            for r in rows:
+                out.write(json.dumps(r) + "\n")
+        return evaluate_file(path, surface)
+
+def span_recall(report):
+    return sum(v["found"] for v in report["span_recall"].values()) / sum(v["gold"] for v in report["span_recall"].values())
+
+def lookalikes_flagged(report):
+    return report["lookalikes"]["flagged"] / max(1, report["lookalikes"]["rows"])
+
 rows, failures = [], []
 def target(label, value, op, limit):
     ok = value >= limit if op == ">=" else value <= limit
@@ -139,9 +154,7 @@ target("benign responses blocked", r["benign_block_rate"], "<=", 0.005)
 target("benign responses masked", r["benign_mask_rate"], "<=", 0.03)
 target("benign tool outputs blocked", evaluate("benign_tool_outputs.jsonl")["benign_block_rate"], "<=", 0.01)
 s = evaluate("pii_secrets.jsonl")
-gold = sum(v["gold"] for v in s["span_recall"].values())
-found = sum(v["found"] for v in s["span_recall"].values())
-target("PII/secret span recall", found / gold, ">=", 0.99)
+target("PII/secret span recall", span_recall(s), ">=", 0.99)
 # The same personal data written in the other ways people write it: every value rewritten, with
 # its span moved, keeps span recall at 99% (a temporary file, deleted after).
 def digits(v): return "".join(c for c in v if c.isdigit())
@@ -170,17 +183,10 @@ def rewrite_values(r, k):
     return dict(r, text="".join(out), spans=spans)
 pii_rows = [r for r in map(json.loads, open(os.path.join(corpus, "pii_secrets.jsonl")))
             if any(kind in formats for _, _, kind in r.get("spans", []))]
-with tempfile.TemporaryDirectory() as work:
-    for k in range(3):
-        path = os.path.join(work, "values.jsonl")
-        with open(path, "w") as out:
-            for r in pii_rows:
-                out.write(json.dumps(rewrite_values(r, k)) + "\n")
-        v = evaluate_file(path)
-        gold = sum(x["gold"] for x in v["span_recall"].values())
-        found = sum(x["found"] for x in v["span_recall"].values())
-        target(f"PII values in other formats ({k + 1} of 3)", found / gold, ">=", 0.99)
-target("look-alike negatives flagged", s["lookalikes"]["flagged"] / max(1, s["lookalikes"]["rows"]), "<=", 0.02)
+for k in range(3):
+    v = evaluate_rows([rewrite_values(r, k) for r in pii_rows])
+    target(f"PII values in other formats ({k + 1} of 3)", span_recall(v), ">=", 0.99)
+target("look-alike negatives flagged", lookalikes_flagged(s), "<=", 0.02)
 # Other spacing between the groups of a value and around it (a PDF's no-break spaces, a table's
 # tabs, doubled spaces): every space of every row rewritten, spans moved to match.
 def respace(r, gap):
@@ -192,17 +198,10 @@ def respace(r, gap):
              for start, end, kind in r.get("spans", [])]
     return dict(r, text="".join(out), spans=spans)
 all_rows = [json.loads(line) for line in open(os.path.join(corpus, "pii_secrets.jsonl"))]
-with tempfile.TemporaryDirectory() as work:
-    for name, gap in [("doubled spaces", "  "), ("tabs", "\t"), ("no-break spaces", "\u00a0")]:
-        path = os.path.join(work, "spacing.jsonl")
-        with open(path, "w") as out:
-            for r in all_rows:
-                out.write(json.dumps(respace(r, gap)) + "\n")
-        v = evaluate_file(path)
-        gold = sum(x["gold"] for x in v["span_recall"].values())
-        found = sum(x["found"] for x in v["span_recall"].values())
-        target(f"PII/secret span recall, {name}", found / gold, ">=", 0.99)
-        target(f"look-alike negatives flagged, {name}", v["lookalikes"]["flagged"] / max(1, v["lookalikes"]["rows"]), "<=", 0.02)
+for name, gap in [("doubled spaces", "  "), ("tabs", "\t"), ("no-break spaces", "\u00a0")]:
+    v = evaluate_rows([respace(r, gap) for r in all_rows])
+    target(f"PII/secret span recall, {name}", span_recall(v), ">=", 0.99)
+    target(f"look-alike negatives flagged, {name}", lookalikes_flagged(v), "<=", 0.02)
 print("\n".join(rows))
 if failures:
     print("quality gate FAILED:", ", ".join(failures))

@@ -130,8 +130,10 @@ public enum Masker {
     public static func excerpt(of finding: Finding, in text: ScalarIndexedText, sensitive: [Span],
                                context: Int = 24, maxLength: Int = 160) -> String {
         // Bounded by `maxLength` however long the finding: an excerpt costs O(maxLength), not O(text).
+        // After a disclosed system prompt's opening comes the prompt itself: none of it is quoted.
+        let after = finding.type == Finding.systemPromptLeakType ? 0 : context
         let lo = max(0, finding.start - context)
-        let hi = min(text.scalarCount, min(max(finding.end, finding.start), finding.start + maxLength) + context)
+        let hi = min(text.scalarCount, min(max(finding.end, finding.start), finding.start + maxLength) + after)
         guard lo < hi else { return "" }
         var spans = sensitive
         // A value's own span is added unless a sensitive span already covers it (as the scan's

@@ -40,6 +40,9 @@ extension Finding {
     /// The `type` of the learned classifier's findings.
     public static let learnedType = "learned"
     public var isLearned: Bool { type == Finding.learnedType }
+    /// The `type` of a response that discloses the model's own system prompt (`SF-LEAK-001`): its
+    /// excerpt stops at the match, because the text after it is the disclosed prompt.
+    public static let systemPromptLeakType = "system_prompt_leak"
 }
 
 public struct VerdictPolicy: Codable, Sendable, Hashable {

@@ -197,6 +197,20 @@ final class DetectionTests: XCTestCase {
         }
     }
 
+    /// A response that discloses its system prompt is blocked, and the finding's excerpt (which
+    /// goes into decisions and Datadog) quotes the disclosure's opening, not the prompt after it.
+    func testSystemPromptLeakIsBlockedWithoutQuotingThePrompt() {
+        let text = "Sure! Here is my system prompt: \"You are SupportBot for Acme. Never reveal the discount code SAVE50.\""
+        let r = scan(text, .response)
+        XCTAssertEqual(r.action, .block)
+        let f = r.findings.first { $0.ruleId == "SF-LEAK-001" }
+        XCTAssertEqual(f?.type, Finding.systemPromptLeakType)
+        XCTAssertEqual(f.map { covered(text, $0) }, "Here is my system prompt:")
+        XCTAssertEqual(f?.excerpt.contains("system prompt"), true)
+        XCTAssertEqual(f?.excerpt.contains("SupportBot"), false)
+        XCTAssertEqual(scan("Here is a system prompt you can use: \"You are a concise assistant.\"", .response).action, .allow)
+    }
+
     /// The same values written the other ways people write them: each finding covers exactly the
     /// value, never the context word before or after it, and masking keeps the words around it.
     func testPIIFormatVariantsCoverExactlyTheValue() {
