@@ -10,9 +10,8 @@ import PackageDescription
 //   ShieldFlowDetection   rules-as-data engine on top of Core + PCRE2Adapter
 //   ShieldFlowPipeline    records → decisions / dead letters, trust through a TrustStore (no Kafka)
 //   shieldflow            the CLI
-// System-library targets for librdkafka, hiredis and libcurl are declared here so that
-// `swift package` knows every native dependency and its apt provider; their adapters
-// arrive with the daemon, trust and Datadog work.
+// Each system-library target names its Debian package (`providers`), so `swift package` and
+// `scripts/setup` agree on every native dependency.
 let package = Package(
     name: "ShieldFlow",
     platforms: [.macOS(.v14)],
