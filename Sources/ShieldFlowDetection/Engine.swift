@@ -1067,8 +1067,10 @@ public final class DetectionEngine: Sendable {
             } else {
                 start = range.lowerBound; end = range.upperBound
             }
+            // On the view, the transformations this match came through (none: the text said it plainly).
+            let through = onView && !via.isEmpty ? scratch.view.transforms(from: start, to: end) : via
             out.append(Finding(ruleId: rule.id, category: rule.category, severity: rule.severity,
-                               confidence: rule.confidence, start: start, end: end, type: rule.type, via: via))
+                               confidence: rule.confidence, start: start, end: end, type: rule.type, via: through))
             return true
         }
         if outcome == .limitExceeded {

@@ -17,6 +17,17 @@ struct NormalizedView {
     var tagPayload: [UInt8] = []
     var tagStart = -1
     var tagEnd = -1
+    /// Where those transformations happened: ranges of original scalar offsets, each with its kind
+    /// (`Edit.invisible` …), so a match is said to come through a transformation only when it
+    /// covers one (a spaced-out list elsewhere in a long prompt says nothing about this match).
+    var edits: [Edit] = []
+
+    struct Edit {
+        var lo: Int32
+        var hi: Int32
+        var kind: UInt8
+        static let invisible: UInt8 = 1, confusable: UInt8 = 2, split: UInt8 = 4, leet: UInt8 = 8
+    }
 
     mutating func reset() {
         bytes.removeAll(keepingCapacity: true)
@@ -24,15 +35,25 @@ struct NormalizedView {
         invisible = 0; confusables = 0; rejoined = 0; leet = 0
         tagPayload.removeAll(keepingCapacity: true)
         tagStart = -1; tagEnd = -1
+        edits.removeAll(keepingCapacity: true)
     }
 
-    /// Transformations applied, for a finding's `via`.
-    var transforms: [String] {
+    /// Transformations applied anywhere in the text.
+    var transforms: [String] { Self.names(edits.reduce(0) { $0 | $1.kind }) }
+
+    /// Transformations applied inside original scalars `start..<end`, for a finding's `via`.
+    func transforms(from start: Int, to end: Int) -> [String] {
+        var kinds: UInt8 = 0
+        for e in edits where Int(e.lo) < max(end, start + 1) && Int(e.hi) > start { kinds |= e.kind }
+        return Self.names(kinds)
+    }
+
+    static func names(_ kinds: UInt8) -> [String] {
         var t: [String] = []
-        if invisible > 0 { t.append("invisible") }
-        if confusables > 0 { t.append("confusable") }
-        if rejoined > 0 { t.append("split") }
-        if leet > 0 { t.append("leet") }
+        if kinds & Edit.invisible != 0 { t.append("invisible") }
+        if kinds & Edit.confusable != 0 { t.append("confusable") }
+        if kinds & Edit.split != 0 { t.append("split") }
+        if kinds & Edit.leet != 0 { t.append("leet") }
         return t
     }
 }
@@ -120,6 +141,7 @@ enum Normalizer {
                 if k < pending.count && pending[k].at == r {
                     view.bytes[w] = pending[k].latin
                     view.map[w] = view.map[r]
+                    view.edits.append(NormalizedView.Edit(lo: view.map[r], hi: view.map[r] + 1, kind: NormalizedView.Edit.confusable))
                     w += 1; r += pending[k].length; k += 1
                     view.confusables += 1
                 } else {
@@ -207,6 +229,7 @@ enum Normalizer {
             switch fold.entry(v) {
             case .drop:
                 view.invisible += 1
+                view.edits.append(NormalizedView.Edit(lo: idx, hi: idx + 1, kind: NormalizedView.Edit.invisible))
             case .keep(let isWord):
                 if !isWord { word.end(&view) }
                 let at = view.bytes.count
@@ -276,21 +299,24 @@ enum Normalizer {
         guard n >= 7 else { return }
         var keep = [Bool]()
         var boundaries: [Int] = []
-        var rejoined = 0
+        var runs: [(Int, Int)] = []
         view.bytes.withUnsafeBufferPointer { bytes in
             forEachSplitRun(n, byte: { bytes[$0] }, alnum: { isAlnum(bytes[$0]) }, separator: { isSplitSeparator(bytes[$0]) }) { first, last in
                 if keep.isEmpty { keep = [Bool](repeating: true, count: n) }
+                runs.append((first, last))
                 for p in first..<last where !isAlnum(bytes[p]) { keep[p] = false }
                 markWordBoundaries(bytes, first, last, into: &boundaries)
                 // The wrappers around the whole run go too: `[i][g]…[e]` reads as `ig…e`.
                 if first > 0, last + 1 < n, isWrapper(bytes[first - 1], opening: true), isWrapper(bytes[last + 1], opening: false) {
                     keep[first - 1] = false; keep[last + 1] = false
                 }
-                rejoined += 1
                 return true
             }
         }
-        view.rejoined += rejoined
+        view.rejoined += runs.count
+        for (first, last) in runs {
+            view.edits.append(NormalizedView.Edit(lo: view.map[first], hi: view.map[last] + 1, kind: NormalizedView.Edit.split))
+        }
         guard !keep.isEmpty else { return }
         for p in boundaries { keep[p] = true; view.bytes[p] = 0x20 }
         var w = 0
@@ -432,7 +458,7 @@ enum Normalizer {
     static func foldLeet(_ view: inout NormalizedView, vocabulary: WordSet) {
         let n = view.bytes.count
         var buffer = [UInt8]()
-        var folded = 0
+        var folded: [(Int, Int)] = []
         view.bytes.withUnsafeMutableBufferPointer { bytes in
             var i = 0
             while i < n {
@@ -454,7 +480,7 @@ enum Normalizer {
                         for k in i..<end { buffer.append(leetLetter(bytes[k], oneAs: oneAs)) }
                         if vocabulary.contains(buffer[...]) {
                             for (k, c) in buffer.enumerated() { bytes[i + k] = c }
-                            folded += 1
+                            folded.append((i, end))
                             break
                         }
                     }
@@ -462,7 +488,10 @@ enum Normalizer {
                 i = j
             }
         }
-        view.leet += folded
+        view.leet += folded.count
+        for (i, end) in folded {
+            view.edits.append(NormalizedView.Edit(lo: view.map[i], hi: view.map[end - 1] + 1, kind: NormalizedView.Edit.leet))
+        }
     }
 }
 
