@@ -292,6 +292,12 @@ public struct RuleSet: Sendable {
         if keywords.contains(where: { $0.isEmpty || ($0.count == 1 && Decoders.isAlnum($0[0])) }) {
             warnings.append(RuleProblem(level: .warning, file: file, ruleId: spec.id, message: "an empty or one-letter keyword matches almost everywhere"))
         }
+        if !normalized, let wide = (spec.keywords ?? []).first(where: { !$0.allSatisfy(\.isASCII) }) {
+            // The original text's keyword pass is ASCII; non-ASCII keywords are looked for in the
+            // normalised view, which only intent rules read.
+            warnings.append(RuleProblem(level: .warning, file: file, ruleId: spec.id,
+                                        message: "keyword `\(wide)` is not ASCII and never fires for a \(category.rawValue) rule, which reads the text as written; use an ASCII stem (\"contrase\" finds \"contraseña\")"))
+        }
         if let shape = spec.prefilter, Shape(rawValue: shape) == nil {
             return fail("unknown prefilter `\(shape)` (known: \(Shape.allCases.map(\.rawValue).joined(separator: ", ")))")
         }

@@ -34,6 +34,7 @@ enum Validators {
         "national_phone": Validator(nationalPhone),
         "not_placeholder": Validator { !isPlaceholder($0) },
         "generic_secret": Validator(genericSecret),
+        "password": Validator(password),
         "entropy": Validator { !isPlaceholder($0) && shannon($0) >= 3.0 },
     ]
 
@@ -270,6 +271,20 @@ enum Validators {
         guard hasDigit && hasLetter else { return false }
         if s.allSatisfy({ $0.isLowercase || $0 == "_" || $0 == "-" || $0.isNumber }) && s.contains("_") && !s.contains(where: \.isNumber) { return false }
         return shannon(s) >= 3.3
+    }
+
+    /// A password someone wrote into a sentence ("my password is Tr0ub4dor&3"): 6 to 64 characters
+    /// with a letter and a digit or a symbol other than a word joiner, not a placeholder. Words
+    /// ("incorrect", "case-sensitive", "at least 8 characters") are not passwords.
+    static func password(_ s: Substring) -> Bool {
+        guard (6...64).contains(s.count), !isPlaceholder(s) else { return false }
+        // A final "!" or "?" may be the sentence's ("the password is valid!"): it does not count.
+        var core = s
+        while let last = core.last, last == "!" || last == "?" { core = core.dropLast() }
+        let hasLetter = core.contains(where: \.isLetter)
+        let hasDigit = core.contains(where: \.isNumber)
+        let hasSymbol = core.contains { !$0.isLetter && !$0.isNumber && $0 != "-" && $0 != "_" && $0 != "." && $0 != "'" }
+        return hasLetter && (hasDigit || hasSymbol)
     }
 
     static func shannon(_ s: Substring) -> Double {

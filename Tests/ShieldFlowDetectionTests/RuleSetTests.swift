@@ -43,6 +43,19 @@ final class RuleSetTests: XCTestCase {
         XCTAssertThrowsError(try DetectionEngine(ruleSet: set))
     }
 
+    /// A PII or secret rule reads the text as written, whose keyword pass is ASCII: a non-ASCII
+    /// keyword there would never fire, and `rules check` says so.
+    func testNonASCIIKeywordOfAValueRuleIsAWarning() {
+        let yaml = rule("    pattern: '(\\d{6})'").replacingOccurrences(of: "category: injection", with: "category: secret")
+            .replacingOccurrences(of: "keywords: [zap]", with: "keywords: [zap, \"contraseña\"]")
+        let set = RuleSet.compile(sources: [("s.yaml", yaml)])
+        XCTAssertEqual(set.errors.count, 0)
+        XCTAssertTrue(set.problems.contains { $0.level == .warning && $0.message.contains("contraseña") }, "\(set.problems)")
+        // The same keyword in an intent rule is looked for in the normalised view: no warning.
+        let intent = RuleSet.compile(sources: [("i.yaml", rule("    pattern: zap").replacingOccurrences(of: "keywords: [zap]", with: "keywords: [zap, \"contraseña\"]"))])
+        XCTAssertFalse(intent.problems.contains { $0.message.contains("contraseña") })
+    }
+
     func testUnknownValidatorCategoryAndSurfaceAreErrors() {
         let bad = [
             rule("    pattern: zap\n    validator: nope"),

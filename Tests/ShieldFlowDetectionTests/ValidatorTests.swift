@@ -1,4 +1,5 @@
 @testable import ShieldFlowDetection
+import ShieldFlowCore
 import XCTest
 
 final class ValidatorTests: XCTestCase {
@@ -57,6 +58,25 @@ final class ValidatorTests: XCTestCase {
         XCTAssertFalse(Validators.isPlaceholder("AKIA3BO47OWOO5SB2GLS"))
         XCTAssertTrue(Validators.genericSecret("T7#kq9Lm!2vXz8Rw"))
         XCTAssertFalse(Validators.genericSecret("password123"))
+    }
+
+    /// A password in a sentence: a letter and a digit or a symbol; words, hyphenated words, a
+    /// sentence's own "!" and placeholders are not passwords.
+    func testPasswordsInProse() {
+        for value in ["Tr0ub4dor&3xK9", "hunter2", "Kx7#mP2q", "Winter2025!", "Gato_1987"] {
+            XCTAssertTrue(Validators.password(value[...]), value)
+        }
+        for value in ["incorrect", "case-sensitive", "valid!", "required?", "********", "<your-password>", "a1", "YOUR_PASSWORD_1"] {
+            XCTAssertFalse(Validators.password(value[...]), value)
+        }
+    }
+
+    /// The value is masked and never echoed: not in the masked text, not in the finding's excerpt.
+    func testPasswordInProseIsMaskedEverywhere() {
+        let r = Fixtures.engine.scan("Hi! btw my bank password is Lola1989$ if you need to log in for me", surface: .prompt)
+        XCTAssertEqual(r.action, .allowMasked)
+        XCTAssertEqual(r.maskedText, "Hi! btw my bank password is [REDACTED:PASSWORD] if you need to log in for me")
+        XCTAssertTrue(r.findings.allSatisfy { !$0.excerpt.contains("Lola1989") })
     }
 
     /// The byte paths answer as the definitions do, on values shaped like what the PII patterns
