@@ -34,7 +34,7 @@ enum Validators {
         "national_phone": Validator(nationalPhone),
         "not_placeholder": Validator { !isPlaceholder($0) },
         "generic_secret": Validator(genericSecret),
-        "password": Validator(password),
+        "password": Validator(password, ascii: password(ascii:)),
         "entropy": Validator { !isPlaceholder($0) && shannon($0) >= 3.0 },
     ]
 
@@ -286,6 +286,53 @@ enum Validators {
         let hasSymbol = core.contains { !$0.isLetter && !$0.isNumber && $0 != "-" && $0 != "_" && $0 != "." && $0 != "'" }
         return hasLetter && (hasDigit || hasSymbol)
     }
+
+    /// `password` over the bytes of an ASCII value (a sentence can hold hundreds of them).
+    static func password(ascii b: UnsafeBufferPointer<UInt8>) -> Bool {
+        // "\r\n" is one Character to the definition (a count, a distinct character): it decides.
+        if b.contains(0x0D) { return password(String(decoding: b, as: UTF8.self)[...]) }
+        guard (6...64).contains(b.count), !isPlaceholder(ascii: b) else { return false }
+        var end = b.count
+        while end > 0 && (b[end - 1] == 0x21 || b[end - 1] == 0x3F) { end -= 1 }
+        var letter = false, digitOrSymbol = false
+        for c in b[..<end] {
+            if (c | 0x20) &- 0x61 < 26 { letter = true } else if c &- 0x30 < 10 {
+                digitOrSymbol = true
+            } else if c != 0x2D && c != 0x5F && c != 0x2E && c != 0x27 {
+                digitOrSymbol = true
+            }
+        }
+        return letter && digitOrSymbol
+    }
+
+    /// `isPlaceholder` over ASCII bytes without "\r\n": lower-cased once into a small stack copy.
+    static func isPlaceholder(ascii b: UnsafeBufferPointer<UInt8>) -> Bool {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: b.count) { lower in
+            var seen: (UInt64, UInt64) = (0, 0)
+            var distinct = 0
+            for (i, c) in b.enumerated() {
+                let l = c &- 0x41 < 26 ? c | 0x20 : c
+                lower[i] = l
+                let bit = UInt64(1) << UInt64(l & 63)
+                if l < 64 {
+                    if seen.0 & bit == 0 { seen.0 |= bit; distinct += 1 }
+                } else if seen.1 & bit == 0 {
+                    seen.1 |= bit; distinct += 1
+                }
+            }
+            if distinct <= 3 { return true }
+            let value = UnsafeBufferPointer(lower)
+            if placeholderWordBytes.contains(where: { $0.elementsEqual(value) }) { return true }
+            return placeholderMarkerBytes.contains { marker in
+                marker.count <= value.count && (0...(value.count - marker.count)).contains { at in
+                    marker.elementsEqual(value[at..<at + marker.count])
+                }
+            }
+        }
+    }
+
+    static let placeholderWordBytes = placeholderWords.map { Array($0.utf8) }
+    static let placeholderMarkerBytes = placeholderMarkers.map { Array($0.utf8) }
 
     static func shannon(_ s: Substring) -> Double {
         var counts: [Character: Int] = [:]

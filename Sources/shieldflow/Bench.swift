@@ -187,6 +187,8 @@ enum Adversarial {
         ("obfuscated-at-dots", fill("x [at] " + String(repeating: "a.", count: 40) + " ")),
         ("tab-separated-digits", fill("4111\t\t1111\t\t")),
         ("ai-without-limits", fill("ИИ без без ")),
+        // 0.6.25: passwords written into sentences, one value after every keyword.
+        ("password-phrases", fill("the password for the admin account is Qx7!aaaaaaa ")),
     ]
 
     /// A Luhn-valid 16-digit Visa number made from `i`, written in groups of four.
