@@ -20,10 +20,16 @@ public enum Masker {
             out.append(contentsOf: p.utf8)
             return p.unicodeScalars.count
         }
-        out.append(contentsOf: "[REDACTED:".utf8)
-        for b in type.utf8 { out.append(b &- 0x61 < 26 ? b &- 0x20 : b) }
-        out.append(0x5D)
-        return type.utf8.count + 11
+        // Built on the stack and appended once: one capacity check instead of one per byte.
+        let n = type.utf8.count + 11
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) { p in
+            var k = 0
+            for b in "[REDACTED:".utf8 { p[k] = b; k += 1 }
+            for b in type.utf8 { p[k] = b &- 0x61 < 26 ? b &- 0x20 : b; k += 1 }
+            p[k] = 0x5D
+            out.append(contentsOf: UnsafeBufferPointer(p))
+        }
+        return n
     }
 
     /// Merged, sorted spans of every finding whose category is a sensitive value.
@@ -57,7 +63,11 @@ public enum Masker {
 
     /// `text` with every sensitive span replaced, or nil when there is nothing to mask.
     public static func mask(_ text: ScalarIndexedText, findings: [Finding]) -> String? {
-        let spans = spans(of: findings)
+        mask(text, sensitive: spans(of: findings))
+    }
+
+    /// `text` with `sensitive` (as `spans(of:)` returns them) replaced, or nil when there are none.
+    public static func mask(_ text: ScalarIndexedText, sensitive spans: [Span]) -> String? {
         guard !spans.isEmpty else { return nil }
         return replace(text, spans: spans, in: 0..<text.scalarCount)
     }
@@ -66,8 +76,16 @@ public enum Masker {
     /// characters (C0, DEL, C1) as spaces. Returns the bytes and the number of scalars written.
     static func replaceUTF8(_ text: ScalarIndexedText, spans: [Span], in range: Range<Int>, controlsAsSpaces: Bool,
                             prefix: [UInt8] = []) -> (bytes: [UInt8], scalars: Int) {
-        var out = prefix
-        out.reserveCapacity(prefix.count + text.byteOffset(range.upperBound) - text.byteOffset(range.lowerBound) + 24)
+        var out: [UInt8] = []
+        out.reserveCapacity(prefix.count + text.byteOffset(range.upperBound) - text.byteOffset(range.lowerBound) + 32)
+        out.append(contentsOf: prefix)
+        let count = replaceUTF8(text, spans: spans, in: range, controlsAsSpaces: controlsAsSpaces, appendingTo: &out)
+        return (out, count)
+    }
+
+    /// `replaceUTF8` appending to `out` (a buffer reused across calls); returns the scalars written.
+    static func replaceUTF8(_ text: ScalarIndexedText, spans: [Span], in range: Range<Int>, controlsAsSpaces: Bool,
+                            appendingTo out: inout [UInt8]) -> Int {
         var count = 0
         let bytes = text.bytes
         func copy(_ r: Range<Int>) {
@@ -95,17 +113,27 @@ public enum Masker {
         // the first one that can reach into the range is found by bisection, and the walk stops at
         // the range's end. An excerpt costs O(log n) in the spans, not O(n).
         var k = firstSpan(endingAfter: range.lowerBound, in: spans)
+        // Spans mostly share a type: its placeholder is built once per call.
+        var placeholderType: String? = nil
+        var placeholder: [UInt8] = []
+        var placeholderScalars = 0
         while k < spans.count && spans[k].start < range.upperBound {
             let s = spans[k]
             k += 1
             guard s.end > range.lowerBound else { continue }
             let a = max(s.start, i)
             if a > i { copy(i..<a) }
-            count += appendPlaceholder(s.type, to: &out)
+            if s.type != placeholderType {
+                placeholder.removeAll(keepingCapacity: true)
+                placeholderScalars = appendPlaceholder(s.type, to: &placeholder)
+                placeholderType = s.type
+            }
+            out.append(contentsOf: placeholder)
+            count += placeholderScalars
             i = max(i, min(s.end, range.upperBound))
         }
         if i < range.upperBound { copy(i..<range.upperBound) }
-        return (out, count)
+        return count
     }
 
     /// The index of the first of `spans` (sorted by start, not overlapping) that ends after
@@ -124,11 +152,20 @@ public enum Masker {
         String(decoding: replaceUTF8(text, spans: spans, in: range, controlsAsSpaces: false).bytes, as: UTF8.self)
     }
 
+    static let ellipsis: [UInt8] = [0xE2, 0x80, 0xA6]
+
     /// A short context window around `finding` with every sensitive span inside it replaced, so a
     /// finding can be logged or sent on without echoing what it found. Control characters become
     /// spaces. `sensitive` is sorted and merged, as `spans(of:)` returns it.
     public static func excerpt(of finding: Finding, in text: ScalarIndexedText, sensitive: [Span],
                                context: Int = 24, maxLength: Int = 160) -> String {
+        var buffer: [UInt8] = []
+        return excerpt(of: finding, in: text, sensitive: sensitive, context: context, maxLength: maxLength, buffer: &buffer)
+    }
+
+    /// `excerpt` building its bytes in `buffer`, which a caller making many excerpts reuses.
+    public static func excerpt(of finding: Finding, in text: ScalarIndexedText, sensitive: [Span],
+                               context: Int = 24, maxLength: Int = 160, buffer bytes: inout [UInt8]) -> String {
         // Bounded by `maxLength` however long the finding: an excerpt costs O(maxLength), not O(text).
         // After a disclosed system prompt's opening comes the prompt itself: none of it is quoted.
         let after = finding.type == Finding.systemPromptLeakType ? 0 : context
@@ -144,14 +181,15 @@ public enum Masker {
             spans = merge(spans + [Span(start: finding.start, end: finding.end, type: finding.type)])
         }
         // The ellipses go into the bytes: one string is made, not four joined.
-        let ellipsis: [UInt8] = [0xE2, 0x80, 0xA6]
-        let lead = lo > 0 ? ellipsis : []
-        var (bytes, count) = replaceUTF8(text, spans: spans, in: lo..<hi, controlsAsSpaces: true, prefix: lead)
+        let lead = lo > 0 ? ellipsis.count : 0
+        bytes.removeAll(keepingCapacity: true)
+        if lead > 0 { bytes.append(contentsOf: ellipsis) }
+        let count = replaceUTF8(text, spans: spans, in: lo..<hi, controlsAsSpaces: true, appendingTo: &bytes)
         var truncated = false
         if count > maxLength {
             // Cut after `maxLength` scalars: the first byte of scalar number maxLength + 1.
             var seen = 0
-            for k in lead.count..<bytes.count where bytes[k] & 0xC0 != 0x80 {
+            for k in lead..<bytes.count where bytes[k] & 0xC0 != 0x80 {
                 if seen == maxLength { bytes.removeSubrange(k...); break }
                 seen += 1
             }

@@ -433,10 +433,11 @@ public final class DetectionEngine: Sendable {
             findings = Self.deduplicate(Self.everyOccurrence(of: findings, in: indexed))
             action = policy.action(for: findings, on: surface)
             let sensitive = Masker.spans(of: findings)
+            var buffer: [UInt8] = []
             for i in findings.indices {
-                findings[i].excerpt = Masker.excerpt(of: findings[i], in: indexed, sensitive: sensitive)
+                findings[i].excerpt = Masker.excerpt(of: findings[i], in: indexed, sensitive: sensitive, buffer: &buffer)
             }
-            if action == .allowMasked { masked = Masker.mask(indexed, findings: findings) }
+            if action == .allowMasked { masked = Masker.mask(indexed, sensitive: sensitive) }
         }
         return ScanResult(action: action, findings: findings, maskedText: masked, tokenHealth: health)
     }
@@ -583,6 +584,23 @@ public final class DetectionEngine: Sendable {
                         colons = 0; hexChars = 0
                         i &+= 1
                     }
+                    continue
+                }
+                if letterRuns && b &- 0x30 < 10 {
+                    // A run of digits, applied at once: each digit only adds to the counters it
+                    // continues (the digit run, the base64 run, the token as a leet character, the
+                    // dotted-quad group and the hex run), as the per-byte path below does.
+                    let s = i
+                    i &+= 1
+                    while i < n && buf[i] &- 0x30 < 10 { i &+= 1 }
+                    let run = i &- s
+                    if digits == 0 { digitStart = s }
+                    digits &+= run; seps = 0; digitEnd = i
+                    b64Run &+= run; b64Mixed = true
+                    tokenLen &+= run; tokenLeet &+= run
+                    groupDigits &+= run
+                    hexChars &+= run
+                    high |= b
                     continue
                 }
                 if letterRuns && b >= 0x80 && i > 0 && buf[i &- 1] >= 0x80 && digits == 0 {
@@ -1312,9 +1330,16 @@ public final class DetectionEngine: Sendable {
         // The first 256 distinct values, each with the first finding of it (a few per text: a
         // linear search beats hashing them).
         var values: [(value: [UInt8], finding: Finding)] = []
+        // Values seen, by hash (values that share a long prefix, such as card numbers from one
+        // issuer, made a linear search compare hundreds of bytes per finding).
+        var seen: [UInt64: [Int]] = [:]
         for f in findings where f.category.isSensitiveValue && f.end - f.start >= 6 && f.end <= text.scalarCount && values.count < 256 {
             let value = UnsafeBufferPointer(rebasing: text.bytes[text.byteOffset(f.start)..<text.byteOffset(f.end)])
-            if !values.contains(where: { $0.value.elementsEqual(value) }) { values.append((Array(value), f)) }
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for b in value { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            if let same = seen[h], same.contains(where: { values[$0].value.elementsEqual(value) }) { continue }
+            seen[h, default: []].append(values.count)
+            values.append((Array(value), f))
         }
         guard !values.isEmpty else { return findings }
         var out = findings
@@ -1327,35 +1352,65 @@ public final class DetectionEngine: Sendable {
             while lo < hi { let mid = (lo + hi) / 2; if known[mid] < key { lo = mid + 1 } else { hi = mid } }
             return lo < known.count && known[lo] == key
         }
-        // One pass over the text for all values at once: each position's first six bytes (every
-        // value has at least six) are looked up among the values' first six, behind a filter on
-        // its first two bytes. Each value keeps its own resume point, so its occurrences are found
-        // left to right without overlapping one another, as a separate search per value would.
-        // Per call: one small sorted array and a filter on the stack (a text with one email pays
-        // for no table).
+        // One pass over the text for all values at once. A position whose first two bytes begin
+        // some value (a filter on the stack) is hashed once per distinct value length, and each
+        // hash is looked up among the values of that length: the cost per position does not grow
+        // with values that share a long prefix (card numbers from one issuer, addresses at one
+        // domain). Each value keeps its own resume point, so its occurrences are found left to
+        // right without overlapping one another, as a separate search per value would.
         let bytes = text.bytes
-        let keys = values.indices.map { (key: Self.sixBytes(values[$0].value, 0), value: $0) }.sorted { ($0.key, $0.value) < ($1.key, $1.value) }
+        var flat: [UInt8] = []
+        var at: [Int] = []
+        for entry in values { at.append(flat.count); flat.append(contentsOf: entry.value) }
+        at.append(flat.count)
+        @inline(__always) func hash(_ p: UnsafePointer<UInt8>, _ count: Int) -> UInt64 {
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for k in 0..<count { h = (h ^ UInt64(p[k])) &* 0x100_0000_01b3 }
+            return h
+        }
+        // (length, hash, value) sorted, and where each length's entries begin.
+        var entries: [(length: Int, hash: UInt64, value: Int)] = []
+        flat.withUnsafeBufferPointer { f in
+            for v in values.indices { entries.append((at[v + 1] - at[v], hash(f.baseAddress! + at[v], at[v + 1] - at[v]), v)) }
+        }
+        entries.sort { ($0.length, $0.hash, $0.value) < ($1.length, $1.hash, $1.value) }
+        var groups: [(length: Int, from: Int, to: Int)] = []
+        for (k, e) in entries.enumerated() {
+            if let last = groups.last, last.length == e.length { groups[groups.count - 1].to = k + 1 } else { groups.append((e.length, k, k + 1)) }
+        }
         var resume = [Int](repeating: 0, count: values.count)
-        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 16) { filter in
-            @inline(__always) func bit(_ b0: UInt8, _ b1: UInt8) -> Int { (Int(b0) &* 31 &+ Int(b1)) & 1023 }
+        var found: [Int] = []
+        flat.withUnsafeBufferPointer { flat in
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 64) { filter in
+            guard let base = bytes.baseAddress else { return }
+            // A 4,096-bit filter on a position's first four bytes (every value has six).
+            @inline(__always) func bit(_ p: UnsafePointer<UInt8>) -> Int {
+                Int(truncatingIfNeeded: ((UInt32(p[0]) | UInt32(p[1]) << 8 | UInt32(p[2]) << 16 | UInt32(p[3]) << 24) &* 0x9E37_79B1) >> 20) & 4095
+            }
             filter.initialize(repeating: 0)
-            for entry in values { let k = bit(entry.value[0], entry.value[1]); filter[k >> 6] |= 1 << UInt64(k & 63) }
+            for v in values.indices { let k = bit(flat.baseAddress! + at[v]); filter[k >> 6] |= 1 << UInt64(k & 63) }
             var i = 0
-            while i + 6 <= bytes.count {
-                let pair = bit(bytes[i], bytes[i + 1])
-                guard filter[pair >> 6] & (1 << UInt64(pair & 63)) != 0 else { i += 1; continue }
-                let key = Self.sixBytes(bytes, i)
-                var lo = 0, hi = keys.count
-                while lo < hi { let mid = (lo + hi) / 2; if keys[mid].key < key { lo = mid + 1 } else { hi = mid } }
-                while lo < keys.count && keys[lo].key == key {
-                    let v = keys[lo].value
-                    lo += 1
-                    let value = values[v].value
-                    guard i >= resume[v], i + value.count <= bytes.count else { continue }
-                    var k = 6
-                    while k < value.count && bytes[i + k] == value[k] { k += 1 }
-                    guard k == value.count else { continue }
-                    resume[v] = i + value.count
+            let n = bytes.count
+            while i + 6 <= n {
+                let quad = bit(base + i)
+                guard filter[quad >> 6] & (1 << UInt64(quad & 63)) != 0 else { i += 1; continue }
+                found.removeAll(keepingCapacity: true)
+                // FNV-1a extends a prefix's hash: one walk up to the longest length serves them all.
+                var h: UInt64 = 0xcbf2_9ce4_8422_2325
+                var k = 0
+                for g in groups {
+                    guard i + g.length <= n else { break }
+                    while k < g.length { h = (h ^ UInt64(base[i + k])) &* 0x100_0000_01b3; k += 1 }
+                    var lo = g.from, hi = g.to
+                    while lo < hi { let mid = (lo + hi) / 2; if entries[mid].hash < h { lo = mid + 1 } else { hi = mid } }
+                    while lo < g.to && entries[lo].hash == h { found.append(entries[lo].value); lo += 1 }
+                }
+                if found.count > 1 { found.sort() }
+                for v in found {
+                    let count = at[v + 1] - at[v]
+                    guard i >= resume[v], UnsafeBufferPointer(start: base + i, count: count)
+                            .elementsEqual(UnsafeBufferPointer(rebasing: flat[at[v]..<at[v] + count])) else { continue }
+                    resume[v] = i + count
                     let f = values[v].finding
                     let start = text.scalarOffset(ofByte: i)
                     let end = start + (f.end - f.start)
@@ -1368,14 +1423,8 @@ public final class DetectionEngine: Sendable {
                 i += 1
             }
         }
+        }
         return out
-    }
-
-    /// Bytes `at..<at + 6` of `b` as one number (the caller checked they exist).
-    @inline(__always) static func sixBytes<C: RandomAccessCollection<UInt8>>(_ b: C, _ at: Int) -> UInt64 where C.Index == Int {
-        var k: UInt64 = 0
-        for j in 0..<6 { k = k << 8 | UInt64(b[b.startIndex + at + j]) }
-        return k
     }
 
     /// Drops repeats of a rule over overlapping spans (a payload seen plain and decoded), keeping the
