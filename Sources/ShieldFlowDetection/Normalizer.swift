@@ -340,10 +340,20 @@ enum Normalizer {
             gaps.append((start, UInt32(p - start) << 16 | UInt32(bytes[start]) << 8 | UInt32(bytes[p - 1])))
             p += 1   // past the letter
         }
-        var counts: [UInt32: Int] = [:]
-        for g in gaps { counts[g.shape, default: 0] += 1 }
         // The usual gap: the most common shape, the shorter one on a tie (words are further apart).
-        guard counts.count > 1, let usual = counts.max(by: { ($0.value, $1.key) < ($1.value, $0.key) })?.key else { return }
+        // Counted by sorting the shapes (no hashing per gap: a text can hold thousands of runs).
+        var shapes = gaps.map(\.shape)
+        shapes.sort()
+        var usual: UInt32 = 0, most = 0, distinct = 0
+        var k = 0
+        while k < shapes.count {
+            var j = k
+            while j < shapes.count && shapes[j] == shapes[k] { j += 1 }
+            distinct += 1
+            if j - k > most { most = j - k; usual = shapes[k] }   // ascending: a tie keeps the smaller shape
+            k = j
+        }
+        guard distinct > 1 else { return }
         for g in gaps where g.shape != usual { boundaries.append(g.start) }
     }
 
