@@ -1352,7 +1352,7 @@ public final class DetectionEngine: Sendable {
             while lo < hi { let mid = (lo + hi) / 2; if known[mid] < key { lo = mid + 1 } else { hi = mid } }
             return lo < known.count && known[lo] == key
         }
-        // One pass over the text for all values at once. A position whose first two bytes begin
+        // One pass over the text for all values at once. A position whose first six bytes begin
         // some value (a filter on the stack) is hashed once per distinct value length, and each
         // hash is looked up among the values of that length: the cost per position does not grow
         // with values that share a long prefix (card numbers from one issuer, addresses at one
@@ -1368,24 +1368,31 @@ public final class DetectionEngine: Sendable {
             for k in 0..<count { h = (h ^ UInt64(p[k])) &* 0x100_0000_01b3 }
             return h
         }
-        // (length, hash, value) sorted, and where each length's entries begin.
-        var entries: [(length: Int, hash: UInt64, value: Int)] = []
+        // The distinct value lengths, ascending, and an open-addressed table of the values keyed by
+        // their hash mixed with their length (a lookup is a probe or two, no branchy bisection).
+        let lengths = Array(Set(values.map(\.value.count))).sorted()
+        @inline(__always) func mixed(_ h: UInt64, _ length: Int) -> UInt64 { (h ^ UInt64(length) &* 0x9E37_79B9_7F4A_7C15) | 1 }
+        let slots = 1024   // four per value at most
+        var slotKey = [UInt64](repeating: 0, count: slots)
+        var slotValue = [Int32](repeating: 0, count: slots)
         flat.withUnsafeBufferPointer { f in
-            for v in values.indices { entries.append((at[v + 1] - at[v], hash(f.baseAddress! + at[v], at[v + 1] - at[v]), v)) }
-        }
-        entries.sort { ($0.length, $0.hash, $0.value) < ($1.length, $1.hash, $1.value) }
-        var groups: [(length: Int, from: Int, to: Int)] = []
-        for (k, e) in entries.enumerated() {
-            if let last = groups.last, last.length == e.length { groups[groups.count - 1].to = k + 1 } else { groups.append((e.length, k, k + 1)) }
+            for v in values.indices {
+                let key = mixed(hash(f.baseAddress! + at[v], at[v + 1] - at[v]), at[v + 1] - at[v])
+                var slot = Int(truncatingIfNeeded: key >> 54) & (slots - 1)
+                while slotKey[slot] != 0 { slot = (slot + 1) & (slots - 1) }
+                slotKey[slot] = key; slotValue[slot] = Int32(v)
+            }
         }
         var resume = [Int](repeating: 0, count: values.count)
         var found: [Int] = []
         flat.withUnsafeBufferPointer { flat in
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 64) { filter in
             guard let base = bytes.baseAddress else { return }
-            // A 4,096-bit filter on a position's first four bytes (every value has six).
+            // A 4,096-bit filter on a position's first six bytes (every value has six).
             @inline(__always) func bit(_ p: UnsafePointer<UInt8>) -> Int {
-                Int(truncatingIfNeeded: ((UInt32(p[0]) | UInt32(p[1]) << 8 | UInt32(p[2]) << 16 | UInt32(p[3]) << 24) &* 0x9E37_79B1) >> 20) & 4095
+                var x: UInt64 = 0
+                for j in 0..<6 { x |= UInt64(p[j]) << UInt64(8 * j) }
+                return Int(truncatingIfNeeded: (x &* 0x9E37_79B9_7F4A_7C15) >> 52) & 4095
             }
             filter.initialize(repeating: 0)
             for v in values.indices { let k = bit(flat.baseAddress! + at[v]); filter[k >> 6] |= 1 << UInt64(k & 63) }
@@ -1398,12 +1405,15 @@ public final class DetectionEngine: Sendable {
                 // FNV-1a extends a prefix's hash: one walk up to the longest length serves them all.
                 var h: UInt64 = 0xcbf2_9ce4_8422_2325
                 var k = 0
-                for g in groups {
-                    guard i + g.length <= n else { break }
-                    while k < g.length { h = (h ^ UInt64(base[i + k])) &* 0x100_0000_01b3; k += 1 }
-                    var lo = g.from, hi = g.to
-                    while lo < hi { let mid = (lo + hi) / 2; if entries[mid].hash < h { lo = mid + 1 } else { hi = mid } }
-                    while lo < g.to && entries[lo].hash == h { found.append(entries[lo].value); lo += 1 }
+                for length in lengths {
+                    guard i + length <= n else { break }
+                    while k < length { h = (h ^ UInt64(base[i + k])) &* 0x100_0000_01b3; k += 1 }
+                    let key = mixed(h, length)
+                    var slot = Int(truncatingIfNeeded: key >> 54) & (slots - 1)
+                    while slotKey[slot] != 0 {
+                        if slotKey[slot] == key { found.append(Int(slotValue[slot])) }
+                        slot = (slot + 1) & (slots - 1)
+                    }
                 }
                 if found.count > 1 { found.sort() }
                 for v in found {
