@@ -205,12 +205,16 @@ enum Validators {
         guard let dot = domain.lastIndex(of: 0x2E) else { return false }
         let tld = domain[(dot + 1)...]
         guard tld.count >= 2, tld.allSatisfy({ ($0 | 0x20) &- 0x61 < 26 }) else { return false }
-        // Only a short domain can be one of the example domains.
+        // Only a short domain can be one of the example domains: compared byte by byte, lower-cased,
+        // with no string made (a text can hold thousands of addresses).
         guard domain.count <= longestExampleDomain else { return true }
-        return !exampleDomains.contains(String(decoding: domain.map { $0 &- 0x41 < 26 ? $0 | 0x20 : $0 }, as: UTF8.self))
+        return !exampleDomainBytes.contains { example in
+            example.count == domain.count && zip(example, domain).allSatisfy { $0 == ($1 &- 0x41 < 26 ? $1 | 0x20 : $1) }
+        }
     }
 
     static let longestExampleDomain = exampleDomains.map(\.utf8.count).max() ?? 0
+    static let exampleDomainBytes = exampleDomains.map { Array($0.utf8) }
 
     /// Phone numbers: 10–15 digits, not one repeated digit. Country code 1 and numbers written
     /// without one are NANP: ten digits after the 1, area and exchange not starting with 0 or 1.
