@@ -1330,15 +1330,16 @@ public final class DetectionEngine: Sendable {
         // The first 256 distinct values, each with the first finding of it (a few per text: a
         // linear search beats hashing them).
         var values: [(value: [UInt8], finding: Finding)] = []
-        // Values seen, by hash (values that share a long prefix, such as card numbers from one
-        // issuer, made a linear search compare hundreds of bytes per finding).
-        var seen: [UInt64: [Int]] = [:]
+        // Each value's hash beside it: a repeat is found by comparing hashes, and bytes only when
+        // they agree (values that share a long prefix, such as card numbers from one issuer, made a
+        // byte-by-byte search compare hundreds of bytes per finding).
+        var hashes: [UInt64] = []
         for f in findings where f.category.isSensitiveValue && f.end - f.start >= 6 && f.end <= text.scalarCount && values.count < 256 {
             let value = UnsafeBufferPointer(rebasing: text.bytes[text.byteOffset(f.start)..<text.byteOffset(f.end)])
             var h: UInt64 = 0xcbf2_9ce4_8422_2325
             for b in value { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-            if let same = seen[h], same.contains(where: { values[$0].value.elementsEqual(value) }) { continue }
-            seen[h, default: []].append(values.count)
+            if hashes.indices.contains(where: { hashes[$0] == h && values[$0].value.elementsEqual(value) }) { continue }
+            hashes.append(h)
             values.append((Array(value), f))
         }
         guard !values.isEmpty else { return findings }
@@ -1363,25 +1364,22 @@ public final class DetectionEngine: Sendable {
         var at: [Int] = []
         for entry in values { at.append(flat.count); flat.append(contentsOf: entry.value) }
         at.append(flat.count)
-        @inline(__always) func hash(_ p: UnsafePointer<UInt8>, _ count: Int) -> UInt64 {
-            var h: UInt64 = 0xcbf2_9ce4_8422_2325
-            for k in 0..<count { h = (h ^ UInt64(p[k])) &* 0x100_0000_01b3 }
-            return h
-        }
         // The distinct value lengths, ascending, and an open-addressed table of the values keyed by
         // their hash mixed with their length (a lookup is a probe or two, no branchy bisection).
-        let lengths = Array(Set(values.map(\.value.count))).sorted()
+        var lengths: [Int] = []
+        for length in values.map(\.value.count).sorted() where lengths.last != length { lengths.append(length) }
         @inline(__always) func mixed(_ h: UInt64, _ length: Int) -> UInt64 { (h ^ UInt64(length) &* 0x9E37_79B9_7F4A_7C15) | 1 }
-        let slots = 1024   // four per value at most
+        // At least four slots per value (a text with one address gets a table of sixteen).
+        var slots = 16
+        while slots < 4 * values.count { slots <<= 1 }
+        let shift = UInt64(64 - slots.trailingZeroBitCount)
         var slotKey = [UInt64](repeating: 0, count: slots)
         var slotValue = [Int32](repeating: 0, count: slots)
-        flat.withUnsafeBufferPointer { f in
-            for v in values.indices {
-                let key = mixed(hash(f.baseAddress! + at[v], at[v + 1] - at[v]), at[v + 1] - at[v])
-                var slot = Int(truncatingIfNeeded: key >> 54) & (slots - 1)
-                while slotKey[slot] != 0 { slot = (slot + 1) & (slots - 1) }
-                slotKey[slot] = key; slotValue[slot] = Int32(v)
-            }
+        for v in values.indices {   // `hashes` are the values' FNV-1a hashes, as below
+            let key = mixed(hashes[v], at[v + 1] - at[v])
+            var slot = Int(truncatingIfNeeded: key >> shift) & (slots - 1)
+            while slotKey[slot] != 0 { slot = (slot + 1) & (slots - 1) }
+            slotKey[slot] = key; slotValue[slot] = Int32(v)
         }
         var resume = [Int](repeating: 0, count: values.count)
         var found: [Int] = []
@@ -1409,7 +1407,7 @@ public final class DetectionEngine: Sendable {
                     guard i + length <= n else { break }
                     while k < length { h = (h ^ UInt64(base[i + k])) &* 0x100_0000_01b3; k += 1 }
                     let key = mixed(h, length)
-                    var slot = Int(truncatingIfNeeded: key >> 54) & (slots - 1)
+                    var slot = Int(truncatingIfNeeded: key >> shift) & (slots - 1)
                     while slotKey[slot] != 0 {
                         if slotKey[slot] == key { found.append(Int(slotValue[slot])) }
                         slot = (slot + 1) & (slots - 1)
