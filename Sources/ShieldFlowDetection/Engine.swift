@@ -921,7 +921,7 @@ public final class DetectionEngine: Sendable {
         }
         // A match that only normalisation exposed (look-alike letters, spaced or leet letters) is
         // itself evasion.
-        if useView && (scratch.view.confusables > 0 || scratch.view.rejoined > 0 || scratch.view.leet > 0),
+        if useView && (scratch.view.count(.confusable) > 0 || scratch.view.count(.split) > 0 || scratch.view.count(.leet) > 0),
            let exposed = out.first(where: { !$0.via.isEmpty && !$0.category.isSensitiveValue && $0.category != .validation }) {
             out.append(Finding(ruleId: "SF-OBF-EVASION", category: .obfuscation, severity: .high, confidence: 0.85,
                                start: exposed.start, end: exposed.end, type: "normalization_evasion", via: exposed.via))
@@ -1327,8 +1327,7 @@ public final class DetectionEngine: Sendable {
     /// inside a decoded layer's span): a found value is never left readable elsewhere. Values are
     /// compared as UTF-8: a value begins with a lead byte, so a byte match is a scalar match.
     static func everyOccurrence(of findings: [Finding], in text: ScalarIndexedText) -> [Finding] {
-        // The first 256 distinct values, each with the first finding of it (a few per text: a
-        // linear search beats hashing them).
+        // The first 256 distinct values, each with the first finding of it.
         var values: [(value: [UInt8], finding: Finding)] = []
         // Each value's hash beside it: a repeat is found by comparing hashes, and bytes only when
         // they agree (values that share a long prefix, such as card numbers from one issuer, made a
@@ -1336,8 +1335,7 @@ public final class DetectionEngine: Sendable {
         var hashes: [UInt64] = []
         for f in findings where f.category.isSensitiveValue && f.end - f.start >= 6 && f.end <= text.scalarCount && values.count < 256 {
             let value = UnsafeBufferPointer(rebasing: text.bytes[text.byteOffset(f.start)..<text.byteOffset(f.end)])
-            var h: UInt64 = 0xcbf2_9ce4_8422_2325
-            for b in value { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            let h = WordSet.hash(value)
             if hashes.indices.contains(where: { hashes[$0] == h && values[$0].value.elementsEqual(value) }) { continue }
             hashes.append(h)
             values.append((Array(value), f))
@@ -1375,7 +1373,7 @@ public final class DetectionEngine: Sendable {
         let shift = UInt64(64 - slots.trailingZeroBitCount)
         var slotKey = [UInt64](repeating: 0, count: slots)
         var slotValue = [Int32](repeating: 0, count: slots)
-        for v in values.indices {   // `hashes` are the values' FNV-1a hashes, as below
+        for v in values.indices {   // `hashes` are the values' FNV-1a hashes (`WordSet.hash`), as below
             let key = mixed(hashes[v], at[v + 1] - at[v])
             var slot = Int(truncatingIfNeeded: key >> shift) & (slots - 1)
             while slotKey[slot] != 0 { slot = (slot + 1) & (slots - 1) }

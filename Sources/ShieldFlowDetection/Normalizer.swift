@@ -6,55 +6,66 @@
 struct NormalizedView {
     var bytes: [UInt8] = []
     var map: [Int32] = []
-    /// Scalars removed as invisible (zero-width, bidi controls, soft hyphen, variation selectors…).
-    var invisible = 0
-    /// Letters replaced by confusable folding (Cyrillic/Greek look-alikes in Latin words).
-    var confusables = 0
-    /// Words rejoined from spaced-out letters, and tokens leet-folded into a keyword word.
-    var rejoined = 0
-    var leet = 0
     /// Unicode tag characters (U+E0000–E007F): their ASCII payload and the span they occupy.
     var tagPayload: [UInt8] = []
     var tagStart = -1
     var tagEnd = -1
-    /// Where those transformations happened: ranges of original scalar offsets, each with its kind
-    /// (`Edit.invisible` …), so a match is said to come through a transformation only when it
-    /// covers one (a spaced-out list elsewhere in a long prompt says nothing about this match).
-    var edits: [Edit] = []
+    /// Where each transformation happened, as ranges of original scalar offsets, one list per kind
+    /// (`Transform`). Each list is in text order and its ranges do not overlap, so whether a match
+    /// covers one is a bisection: a match is said to come through a transformation only when it
+    /// does (a spaced-out list elsewhere in a long prompt says nothing about this match).
+    private var edits: [[(lo: Int32, hi: Int32)]] = Array(repeating: [], count: Transform.allCases.count)
 
-    struct Edit {
-        var lo: Int32
-        var hi: Int32
-        var kind: UInt8
-        static let invisible: UInt8 = 1, confusable: UInt8 = 2, split: UInt8 = 4, leet: UInt8 = 8
+    enum Transform: Int, CaseIterable {
+        /// Scalars removed as invisible (zero-width, bidi controls, soft hyphen, variation selectors…).
+        case invisible
+        /// Letters replaced by confusable folding (Cyrillic/Greek look-alikes in Latin words).
+        case confusable
+        /// Words rejoined from spaced-out letters.
+        case split
+        /// Tokens leet-folded into a keyword word.
+        case leet
     }
+
+    mutating func record(_ kind: Transform, _ lo: Int32, _ hi: Int32) { edits[kind.rawValue].append((lo, hi)) }
+
+    /// How many times `kind` was applied.
+    func count(_ kind: Transform) -> Int { edits[kind.rawValue].count }
 
     mutating func reset() {
         bytes.removeAll(keepingCapacity: true)
         map.removeAll(keepingCapacity: true)
-        invisible = 0; confusables = 0; rejoined = 0; leet = 0
         tagPayload.removeAll(keepingCapacity: true)
         tagStart = -1; tagEnd = -1
-        edits.removeAll(keepingCapacity: true)
+        for k in edits.indices { edits[k].removeAll(keepingCapacity: true) }
     }
 
     /// Transformations applied anywhere in the text.
-    var transforms: [String] { Self.names(edits.reduce(0) { $0 | $1.kind }) }
+    var transforms: [String] { Transform.allCases.filter { count($0) > 0 }.map(\.name) }
 
-    /// Transformations applied inside original scalars `start..<end`, for a finding's `via`.
+    /// Transformations applied inside original scalars `start..<end` (an empty span: the scalar at
+    /// `start`), for a finding's `via`.
     func transforms(from start: Int, to end: Int) -> [String] {
-        var kinds: UInt8 = 0
-        for e in edits where Int(e.lo) < max(end, start + 1) && Int(e.hi) > start { kinds |= e.kind }
-        return Self.names(kinds)
+        let end = max(end, start + 1)
+        return Transform.allCases.filter { kind in
+            let list = edits[kind.rawValue]
+            // The first range ending after `start`; the match covers it if it begins before `end`.
+            var lo = 0, hi = list.count
+            while lo < hi { let mid = (lo + hi) / 2; if Int(list[mid].hi) <= start { lo = mid + 1 } else { hi = mid } }
+            return lo < list.count && Int(list[lo].lo) < end
+        }.map(\.name)
     }
+}
 
-    static func names(_ kinds: UInt8) -> [String] {
-        var t: [String] = []
-        if kinds & Edit.invisible != 0 { t.append("invisible") }
-        if kinds & Edit.confusable != 0 { t.append("confusable") }
-        if kinds & Edit.split != 0 { t.append("split") }
-        if kinds & Edit.leet != 0 { t.append("leet") }
-        return t
+extension NormalizedView.Transform {
+    /// The name a finding's `via` gives it.
+    var name: String {
+        switch self {
+        case .invisible: "invisible"
+        case .confusable: "confusable"
+        case .split: "split"
+        case .leet: "leet"
+        }
     }
 }
 
@@ -97,7 +108,8 @@ struct WordSet: Sendable {
             i = (i + 1) & mask
         }
     }
-    static func hash(_ bytes: ArraySlice<UInt8>) -> UInt64 {
+    /// FNV-1a, 64 bits.
+    static func hash(_ bytes: some Sequence<UInt8>) -> UInt64 {
         var h: UInt64 = 0xcbf29ce484222325
         for b in bytes { h = (h ^ UInt64(b)) &* 0x100000001b3 }
         return h
@@ -141,9 +153,8 @@ enum Normalizer {
                 if k < pending.count && pending[k].at == r {
                     view.bytes[w] = pending[k].latin
                     view.map[w] = view.map[r]
-                    view.edits.append(NormalizedView.Edit(lo: view.map[r], hi: view.map[r] + 1, kind: NormalizedView.Edit.confusable))
+                    view.record(.confusable, view.map[r], view.map[r] + 1)
                     w += 1; r += pending[k].length; k += 1
-                    view.confusables += 1
                 } else {
                     view.bytes[w] = view.bytes[r]; view.map[w] = view.map[r]
                     w += 1; r += 1
@@ -228,8 +239,7 @@ enum Normalizer {
             }
             switch fold.entry(v) {
             case .drop:
-                view.invisible += 1
-                view.edits.append(NormalizedView.Edit(lo: idx, hi: idx + 1, kind: NormalizedView.Edit.invisible))
+                view.record(.invisible, idx, idx + 1)
             case .keep(let isWord):
                 if !isWord { word.end(&view) }
                 let at = view.bytes.count
@@ -313,10 +323,7 @@ enum Normalizer {
                 return true
             }
         }
-        view.rejoined += runs.count
-        for (first, last) in runs {
-            view.edits.append(NormalizedView.Edit(lo: view.map[first], hi: view.map[last] + 1, kind: NormalizedView.Edit.split))
-        }
+        for (first, last) in runs { view.record(.split, view.map[first], view.map[last] + 1) }
         guard !keep.isEmpty else { return }
         for p in boundaries { keep[p] = true; view.bytes[p] = 0x20 }
         var w = 0
@@ -498,10 +505,7 @@ enum Normalizer {
                 i = j
             }
         }
-        view.leet += folded.count
-        for (i, end) in folded {
-            view.edits.append(NormalizedView.Edit(lo: view.map[i], hi: view.map[end - 1] + 1, kind: NormalizedView.Edit.leet))
-        }
+        for (i, end) in folded { view.record(.leet, view.map[i], view.map[end - 1] + 1) }
     }
 }
 

@@ -189,7 +189,7 @@ final class SplitRunTests: XCTestCase {
             var view = NormalizedView()
             let (check, viewRejoined) = Array(text.utf8).withUnsafeBufferPointer { buf -> (Bool, Bool) in
                 Normalizer.build(buf, into: &view, vocabulary: WordSet([]))
-                return (Normalizer.hasSplitRun(buf), view.rejoined > 0)
+                return (Normalizer.hasSplitRun(buf), view.count(.split) > 0)
             }
             XCTAssertEqual(check, viewRejoined, text)
             if viewRejoined { rejoined += 1 }
