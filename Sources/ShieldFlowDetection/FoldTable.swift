@@ -42,6 +42,30 @@ struct FoldTable: Sendable {
         return m
     }()
 
+    /// Letters that fancy-text generators use and NFKC leaves alone, read as the Latin letter they
+    /// show, in every word: small capitals ("ɪɢɴᴏʀᴇ"), regional indicator symbols ("🇮🇬🇳"; a flag
+    /// such as 🇫🇷 reads "fr") and the 26 letters of braille ("⠊⠛⠝⠕⠗⠑"; the capital sign ⠠ is
+    /// dropped). Small capitals are also IPA letters ("kɪt" reads "kit"), which the rules never read
+    /// as anything else.
+    static let letterLike: [UInt32: UInt8] = {
+        var m: [UInt32: UInt8] = [:]
+        let small: [(String, Character)] = [
+            ("ᴀ", "a"), ("ʙ", "b"), ("ᴄ", "c"), ("ᴅ", "d"), ("ᴇ", "e"), ("ꜰ", "f"), ("ɢ", "g"), ("ʜ", "h"), ("ɪ", "i"),
+            ("ᴊ", "j"), ("ᴋ", "k"), ("ʟ", "l"), ("ᴍ", "m"), ("ɴ", "n"), ("ᴏ", "o"), ("ᴘ", "p"), ("ꞯ", "q"), ("ʀ", "r"),
+            ("ꜱ", "s"), ("ᴛ", "t"), ("ᴜ", "u"), ("ᴠ", "v"), ("ᴡ", "w"), ("ʏ", "y"), ("ᴢ", "z"),
+        ]
+        for (c, latin) in small { m[c.unicodeScalars.first!.value] = latin.asciiValue! }
+        for k in 0..<26 { m[0x1F1E6 + UInt32(k)] = 0x61 + UInt8(k) }
+        // Braille cells (dots 1–6 as bits 0–5) of a–z.
+        let braille: [UInt32] = [0x01, 0x03, 0x09, 0x19, 0x11, 0x0B, 0x1B, 0x13, 0x0A, 0x1A, 0x05, 0x07, 0x0D,
+                                 0x1D, 0x15, 0x0F, 0x1F, 0x17, 0x0E, 0x1E, 0x25, 0x27, 0x3A, 0x2D, 0x3D, 0x35]
+        for (k, cell) in braille.enumerated() { m[0x2800 + cell] = 0x61 + UInt8(k) }
+        return m
+    }()
+
+    /// The braille capital sign, dropped before the letter it marks.
+    static let brailleCapital: UInt32 = 0x2820
+
     init() {
         var bmp = [UInt32](repeating: 0, count: 0x10000)
         var pool: [UInt8] = []
@@ -71,9 +95,12 @@ struct FoldTable: Sendable {
                 if Self.isDiacriticBlock(v) { return 1 }
             default: break
             }
+            if v == Self.brailleCapital { return 1 }
             var folded: String
             if let p = punct[v] {
                 folded = p
+            } else if let letter = Self.letterLike[v] {
+                folded = String(UnicodeScalar(letter))
             } else {
                 folded = String(Character(scalar)).precomposedStringWithCompatibilityMapping
                 let latinOrGreek = (0x00C0...0x024F).contains(v) || (0x0370...0x03FF).contains(v)
