@@ -568,6 +568,106 @@ enum Decoders {
         return String(out)
     }
 
+    /// Character codes written as decimal numbers ("73 103 110 111 114 101", "[73, 103, 110]"):
+    /// each run of at least eight numbers, all of them printable ASCII (32–126) or a tab or line
+    /// break, separated by spaces, commas or semicolons, decoded where it reads as text. The
+    /// scalar range of each run in `text` (ASCII up to the run: byte offsets are scalar offsets
+    /// only then, so the caller converts).
+    static func charCodes(_ text: UnsafeBufferPointer<UInt8>) -> [(range: Range<Int>, text: String)] {
+        var found: [(range: Range<Int>, text: String)] = []
+        let n = text.count
+        var i = 0
+        var decoded: [UInt8] = []
+        while i < n {
+            guard text[i] &- 0x30 < 10, i == 0 || !(text[i - 1] &- 0x30 < 10 || (text[i - 1] | 0x20) &- 0x61 < 26) else { i += 1; continue }
+            // A run starting at i: number (separator+ number)*.
+            let start = i
+            var end = i
+            var j = i
+            decoded.removeAll(keepingCapacity: true)
+            while j < n {
+                var value = 0, digits = 0
+                while j < n && text[j] &- 0x30 < 10 && digits < 4 { value = value * 10 + Int(text[j] &- 0x30); digits += 1; j += 1 }
+                guard digits > 0, digits < 4, j == n || !(text[j] &- 0x30 < 10 || (text[j] | 0x20) &- 0x61 < 26),
+                      (32...126).contains(value) || value == 9 || value == 10 || value == 13 else { break }
+                decoded.append(UInt8(value))
+                end = j
+                var k = j, separators = 0
+                while k < n && (text[k] == 0x20 || text[k] == 0x2C || text[k] == 0x3B) && separators < 3 { k += 1; separators += 1 }
+                guard separators > 0, k < n, text[k] &- 0x30 < 10 else { break }
+                j = k
+            }
+            if decoded.count >= 8, let s = readableText(decoded), decoded.contains(0x20) {
+                found.append((start..<end, s))
+            }
+            i = max(end, start + 1)
+        }
+        return found
+    }
+
+    /// Text turned upside down ("ʇdɯoɹd ɯǝʇsʎs ɹnoʎ"): its scalars in reverse order, each turned
+    /// back (ǝ → e, ʇ → t, and the ASCII letters that stand for each other: b/q, d/p, n/u).
+    /// `text` is valid UTF-8.
+    static func upsideDown(_ text: UnsafeBufferPointer<UInt8>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count)
+        var end = text.count
+        while end > 0 {
+            var start = end - 1
+            while start > 0 && text[start] & 0xC0 == 0x80 { start -= 1 }
+            let b0 = text[start]
+            var v = UInt32(b0)
+            if b0 >= 0xC0 {
+                let len = end - start
+                v = len == 2 ? UInt32(b0 & 0x1F) : len == 3 ? UInt32(b0 & 0x0F) : UInt32(b0 & 0x07)
+                for k in (start + 1)..<end { v = v << 6 | UInt32(text[k] & 0x3F) }
+            }
+            if let back = turnedBack(v) { out.append(back) } else { out.append(contentsOf: UnsafeBufferPointer(rebasing: text[start..<end])) }
+            end = start
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The ASCII character an upside-down one stands for.
+    @inline(__always) static func turnedBack(_ v: UInt32) -> UInt8? {
+        switch v {
+        case 0x0250: return 0x61            // ɐ a
+        case 0x71: return 0x62              // q b
+        case 0x0254: return 0x63            // ɔ c
+        case 0x70: return 0x64              // p d
+        case 0x01DD: return 0x65            // ǝ e
+        case 0x025F: return 0x66            // ɟ f
+        case 0x0183: return 0x67            // ƃ g
+        case 0x0265: return 0x68            // ɥ h
+        case 0x1D09, 0x0131: return 0x69    // ᴉ ı i
+        case 0x027E: return 0x6A            // ɾ j
+        case 0x029E: return 0x6B            // ʞ k
+        case 0x026F: return 0x6D            // ɯ m
+        case 0x75: return 0x6E              // u n
+        case 0x64: return 0x70              // d p
+        case 0x62: return 0x71              // b q
+        case 0x0279: return 0x72            // ɹ r
+        case 0x0287: return 0x74            // ʇ t
+        case 0x6E: return 0x75              // n u
+        case 0x028C: return 0x76            // ʌ v
+        case 0x028D: return 0x77            // ʍ w
+        case 0x028E: return 0x79            // ʎ y
+        case 0x05DF: return 0x6C            // ן l
+        case 0x02D9: return 0x2E            // ˙ .
+        case 0x00A1: return 0x21            // ¡ !
+        case 0x00BF: return 0x3F            // ¿ ?
+        case 0x27: return 0x2C              // ' ,
+        case 0x2C: return 0x27              // , '
+        default: return nil
+        }
+    }
+
+    /// Letters of upside-down text that ordinary writing, IPA included, hardly uses: three of them
+    /// in a text are what `upsideDown` is tried on.
+    @inline(__always) static func isTurnedLetter(_ v: UInt32) -> Bool {
+        v == 0x01DD || v == 0x1D09 || v == 0x0287 || v == 0x029E || v == 0x0183
+    }
+
     static func rot13(_ text: String) -> String {
         String(String.UnicodeScalarView(text.unicodeScalars.map { u -> Unicode.Scalar in
             switch u.value {

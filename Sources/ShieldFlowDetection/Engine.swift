@@ -477,6 +477,8 @@ public final class DetectionEngine: Sendable {
         /// digit-gated rules search around these instead of the whole text.
         var digitRuns: [Int32] = []
         var digitRunsOverflow = false
+        /// Numbers of two or three digits followed by a comma ("73, 103, 110"): maybe character codes.
+        var commaNumbers = 0
 
         /// Whether normalisation can change the text (after `needsView` confirmed the candidates).
         var viewNeeded: Bool { nonASCII || splitCandidate || leetCandidate }
@@ -634,7 +636,10 @@ public final class DetectionEngine: Sendable {
                     // A no-break space (C2 A0) between digit groups: one separator, at its first byte.
                     if b == 0xC2 { seps &+= 1 }
                 } else {
-                    if digits > 0 { endDigitRun(&f, digits, digitStart, digitEnd) }
+                    if digits > 0 {
+                        endDigitRun(&f, digits, digitStart, digitEnd)
+                        if b == 0x2C && digits &- 2 < 2 { f.commaNumbers &+= 1 }
+                    }
                     digits = 0; seps = 0
                 }
                 if fl & b64 != 0 { b64Run &+= 1; if fl & letter == 0 { b64Mixed = true } } else {
@@ -975,6 +980,14 @@ public final class DetectionEngine: Sendable {
                 for piece in pieces(of: run.range, joiningLines: false) { _ = decoded(piece) }
             }
         }
+        // Character codes as decimal numbers: a long run of digit groups, or many numbers before commas.
+        if f.maxDigits >= 16 || f.commaNumbers >= 8 {
+            for (range, text) in Decoders.charCodes(buf) {
+                let a = f.nonASCII ? Self.scalarCount(buf, upTo: range.lowerBound) : range.lowerBound
+                let b = f.nonASCII ? a + Self.scalarCount(UnsafeBufferPointer(rebasing: buf[range]), upTo: range.count) : range.upperBound
+                hidden.append(DecodedLayer(encoding: "char_codes", text: text, mapping: .collapse(a, b)))
+            }
+        }
         // A JSON document is read as its string values (their escapes decoded; escapes that hide
         // something are found again inside them). Otherwise text with escapes gets its escape layer.
         // Its rules run when the strings hold escapes, or are chat messages (a rule anchored at the
@@ -1006,11 +1019,14 @@ public final class DetectionEngine: Sendable {
         // of a text that holds words both ways would hold them both ways again, down to the depth
         // limit (64 KiB of "the eht " took 8 ms that way).
         let readReversed = reversed && depth == 0
-        if rot13 || readReversed {
+        // Text turned upside down is read the right way up, as text written backwards is.
+        let readTurned = depth == 0 && useView && scratch.view.turned >= 3
+        if rot13 || readReversed || readTurned {
             let text = String(decoding: buf, as: UTF8.self)
             let count = text.unicodeScalars.count
             if rot13 { hidden.append(DecodedLayer(encoding: "rot13", text: Decoders.rot13(text), mapping: .collapse(0, count))) }
             if readReversed { hidden.append(DecodedLayer(encoding: "reversed", text: Decoders.reversed(text), mapping: .collapse(0, count))) }
+            if readTurned { hidden.append(DecodedLayer(encoding: "upside_down", text: Decoders.upsideDown(buf), mapping: .collapse(0, count))) }
         }
         for layer in hidden {
             guard layers < limits.maxDecodedLayers else { break }
@@ -1021,7 +1037,7 @@ public final class DetectionEngine: Sendable {
             inner.removeAll { $0.category == .validation }
             // Digits read backwards are not a value anyone wrote (a reversed order number can pass
             // a card's checksum); the text's values are found in the text itself.
-            if layer.encoding == "reversed" { inner.removeAll { $0.category.isSensitiveValue } }
+            if layer.encoding == "reversed" || layer.encoding == "upside_down" { inner.removeAll { $0.category.isSensitiveValue } }
             if layer.isReading {
                 // Values are read in the text itself: joining words does not hide one, and splitting
                 // a token at its underscores only yields pieces of it.
@@ -1037,7 +1053,7 @@ public final class DetectionEngine: Sendable {
                 }
                 continue
             }
-            if inner.isEmpty, layer.encoding == "base64" || layer.encoding == "hex",
+            if inner.isEmpty, layer.encoding == "base64" || layer.encoding == "hex" || layer.encoding == "char_codes",
                layer.text.split(whereSeparator: { $0 == " " }).count >= 4, case .collapse(let a, let b) = layer.mapping {
                 // Words hidden in base64/hex: reported, weighed with everything else.
                 out.append(Finding(ruleId: "SF-OBF-ENCODED-TEXT", category: .obfuscation, severity: .high,

@@ -10,6 +10,8 @@ struct NormalizedView {
     var tagPayload: [UInt8] = []
     var tagStart = -1
     var tagEnd = -1
+    /// Letters only upside-down text uses (`Decoders.isTurnedLetter`).
+    var turned = 0
     /// Where each transformation happened, as ranges of original scalar offsets, one list per kind
     /// (`Transform`). Each list is in text order and its ranges do not overlap, so whether a match
     /// covers one is a bisection: a match is said to come through a transformation only when it
@@ -37,6 +39,7 @@ struct NormalizedView {
         map.removeAll(keepingCapacity: true)
         tagPayload.removeAll(keepingCapacity: true)
         tagStart = -1; tagEnd = -1
+        turned = 0
         for k in edits.indices { edits[k].removeAll(keepingCapacity: true) }
     }
 
@@ -237,6 +240,7 @@ enum Normalizer {
                 if ascii >= 0x20 && ascii < 0x7F { view.tagPayload.append(UInt8(ascii)) }
                 continue
             }
+            if Decoders.isTurnedLetter(v) { view.turned &+= 1 }
             switch fold.entry(v) {
             case .drop:
                 view.record(.invisible, idx, idx + 1)

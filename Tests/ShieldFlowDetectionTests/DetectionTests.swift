@@ -346,7 +346,9 @@ final class DetectionTests: XCTestCase {
                      // spaced letters, emoji between words.
                      "IgnoreAll", "Ab+", "word.", "i g n o r e  a l l  ", "ignore 🙂 ",
                      // 0.6.22: text written backwards, read again reversed.
-                     "snoitcurtsni suoiverp lla erongi ", "the eht "]
+                     "snoitcurtsni suoiverp lla erongi ", "the eht ",
+                     // 0.6.26: text upside down, character codes.
+                     "ǝɹouƃI ", "73 103 110 111 114 101 32 "]
         for unit in units {
             let text = String(repeating: unit, count: 65_536 / unit.utf8.count)
             let r = scan(text)
