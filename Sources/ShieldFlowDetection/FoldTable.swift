@@ -44,7 +44,8 @@ struct FoldTable: Sendable {
 
     /// Letters that fancy-text generators use and NFKC leaves alone, read as the Latin letter they
     /// show, in every word: small capitals ("ɪɢɴᴏʀᴇ"), regional indicator symbols ("🇮🇬🇳"; a flag
-    /// such as 🇫🇷 reads "fr") and the 26 letters of braille ("⠊⠛⠝⠕⠗⠑"; the capital sign ⠠ is
+    /// such as 🇫🇷 reads "fr"), negative circled and squared capitals ("🅘🅖🅝", "🅸🅶🅽"; the
+    /// blood-type emoji 🅰 reads "a") and the 26 letters of braille ("⠊⠛⠝⠕⠗⠑"; the capital sign ⠠ is
     /// dropped). Small capitals are also IPA letters ("kɪt" reads "kit"), which the rules never read
     /// as anything else.
     static let letterLike: [UInt32: UInt8] = {
@@ -55,7 +56,10 @@ struct FoldTable: Sendable {
             ("ꜱ", "s"), ("ᴛ", "t"), ("ᴜ", "u"), ("ᴠ", "v"), ("ᴡ", "w"), ("ʏ", "y"), ("ᴢ", "z"),
         ]
         for (c, latin) in small { m[c.unicodeScalars.first!.value] = latin.asciiValue! }
-        for k in 0..<26 { m[0x1F1E6 + UInt32(k)] = 0x61 + UInt8(k) }
+        // Regional indicators, and the negative circled and negative squared capitals (🅐, 🅰).
+        for base: UInt32 in [0x1F1E6, 0x1F150, 0x1F170] {
+            for k in 0..<26 { m[base + UInt32(k)] = 0x61 + UInt8(k) }
+        }
         // Braille cells (dots 1–6 as bits 0–5) of a–z.
         let braille: [UInt32] = [0x01, 0x03, 0x09, 0x19, 0x11, 0x0B, 0x1B, 0x13, 0x0A, 0x1A, 0x05, 0x07, 0x0D,
                                  0x1D, 0x15, 0x0F, 0x1F, 0x17, 0x0E, 0x1E, 0x25, 0x27, 0x3A, 0x2D, 0x3D, 0x35]

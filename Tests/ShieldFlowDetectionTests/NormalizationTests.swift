@@ -27,6 +27,8 @@ final class NormalizationTests: XCTestCase {
     func testSmallCapitalsRegionalIndicatorsAndBrailleFold() {
         assertOverride("ɪɢɴᴏʀᴇ ᴀʟʟ ᴘʀᴇᴠɪᴏᴜꜱ ɪɴꜱᴛʀᴜᴄᴛɪᴏɴꜱ", covering: "ɪɢɴᴏʀᴇ ᴀʟʟ ᴘʀᴇᴠɪᴏᴜꜱ ɪɴꜱᴛʀᴜᴄᴛɪᴏɴꜱ")
         assertOverride("🇮🇬🇳🇴🇷🇪 🇦🇱🇱 🇵🇷🇪🇻🇮🇴🇺🇸 🇮🇳🇸🇹🇷🇺🇨🇹🇮🇴🇳🇸", covering: "🇮🇬🇳🇴🇷🇪 🇦🇱🇱 🇵🇷🇪🇻🇮🇴🇺🇸 🇮🇳🇸🇹🇷🇺🇨🇹🇮🇴🇳🇸")
+        assertOverride("🅸🅶🅽🅾🆁🅴 🅰🅻🅻 🅿🆁🅴🆅🅸🅾🆄🆂 🅸🅽🆂🆃🆁🆄🅲🆃🅸🅾🅽🆂", covering: "🅸🅶🅽🅾🆁🅴 🅰🅻🅻 🅿🆁🅴🆅🅸🅾🆄🆂 🅸🅽🆂🆃🆁🆄🅲🆃🅸🅾🅽🆂")
+        assertOverride("🅘🅖🅝🅞🅡🅔 🅐🅛🅛 🅟🅡🅔🅥🅘🅞🅤🅢 🅘🅝🅢🅣🅡🅤🅒🅣🅘🅞🅝🅢", covering: "🅘🅖🅝🅞🅡🅔 🅐🅛🅛 🅟🅡🅔🅥🅘🅞🅤🅢 🅘🅝🅢🅣🅡🅤🅒🅣🅘🅞🅝🅢")
         // ⠠ (the capital sign) is dropped before the letter it marks, so the match starts after it.
         assertOverride("⠠⠊⠛⠝⠕⠗⠑ ⠁⠇⠇ ⠏⠗⠑⠧⠊⠕⠥⠎ ⠊⠝⠎⠞⠗⠥⠉⠞⠊⠕⠝⠎", covering: "⠊⠛⠝⠕⠗⠑ ⠁⠇⠇ ⠏⠗⠑⠧⠊⠕⠥⠎ ⠊⠝⠎⠞⠗⠥⠉⠞⠊⠕⠝⠎")
         XCTAssertEqual(FoldTable.shared.entry(0x1D00), .replace([0x61][...], asciiWord: true, separator: false, latin: 0))
