@@ -86,6 +86,7 @@ variants = {
     "in a JSON tool call": (lambda t: json.dumps({"tool": "search", "arguments": {"query": t}}), "prompt"),
     "in the middle of 2-4 KB of other prompts": (middle, "prompt"),
     "reversed": (lambda t: t[::-1], "prompt"),
+    "each word reversed, in order": (lambda t: " ".join(w[::-1] for w in t.split(" ")), "prompt"),
     "as a tool's output": (lambda t: t, "tool_output"),
     "as a tool's output, in the middle of 2-4 KB": (middle, "tool_output"),
 }

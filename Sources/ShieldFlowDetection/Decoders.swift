@@ -605,6 +605,30 @@ enum Decoders {
         return found
     }
 
+    /// `text` (valid UTF-8) with each word written backwards in place ("erongI lla suoiverp"):
+    /// the scalars of every run between spaces and line breaks reversed, the words kept in order.
+    static func reversedWords(_ text: UnsafeBufferPointer<UInt8>) -> String {
+        var out = [UInt8](repeating: 0, count: text.count)
+        let n = text.count
+        var i = 0
+        while i < n {
+            let b = text[i]
+            if b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D { out[i] = b; i += 1; continue }
+            var j = i
+            while j < n && text[j] != 0x20 && text[j] != 0x0A && text[j] != 0x09 && text[j] != 0x0D { j += 1 }
+            // Copy the word's scalars last to first.
+            var w = i, end = j
+            while end > i {
+                var start = end - 1
+                while start > i && text[start] & 0xC0 == 0x80 { start -= 1 }
+                for k in start..<end { out[w] = text[k]; w += 1 }
+                end = start
+            }
+            i = j
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// Text turned upside down ("ʇdɯoɹd ɯǝʇsʎs ɹnoʎ"): its scalars in reverse order, each turned
     /// back (ǝ → e, ʇ → t, and the ASCII letters that stand for each other: b/q, d/p, n/u).
     /// `text` is valid UTF-8.

@@ -1025,7 +1025,11 @@ public final class DetectionEngine: Sendable {
             let text = String(decoding: buf, as: UTF8.self)
             let count = text.unicodeScalars.count
             if rot13 { hidden.append(DecodedLayer(encoding: "rot13", text: Decoders.rot13(text), mapping: .collapse(0, count))) }
-            if readReversed { hidden.append(DecodedLayer(encoding: "reversed", text: Decoders.reversed(text), mapping: .collapse(0, count))) }
+            if readReversed {
+                // The whole text backwards, and each word backwards in its place.
+                hidden.append(DecodedLayer(encoding: "reversed", text: Decoders.reversed(text), mapping: .collapse(0, count)))
+                hidden.append(DecodedLayer(encoding: "reversed", text: Decoders.reversedWords(buf), mapping: .collapse(0, count)))
+            }
             if readTurned { hidden.append(DecodedLayer(encoding: "upside_down", text: Decoders.upsideDown(buf), mapping: .collapse(0, count))) }
         }
         for layer in hidden {
