@@ -570,15 +570,14 @@ enum Decoders {
 
     /// Character codes written as decimal numbers ("73 103 110 111 114 101", "[73, 103, 110]"):
     /// each run of at least eight numbers, all of them printable ASCII (32–126) or a tab or line
-    /// break, separated by spaces, commas or semicolons, decoded where it reads as text. The
-    /// scalar range of each run in `text` (ASCII up to the run: byte offsets are scalar offsets
-    /// only then, so the caller converts).
-    static func charCodes(_ text: UnsafeBufferPointer<UInt8>) -> [(range: Range<Int>, text: String)] {
+    /// break, separated by spaces, commas or semicolons, decoded where it reads as text: each
+    /// run's byte range in `text`, in text order, at most `limit` of them.
+    static func charCodes(_ text: UnsafeBufferPointer<UInt8>, limit: Int) -> [(range: Range<Int>, text: String)] {
         var found: [(range: Range<Int>, text: String)] = []
         let n = text.count
         var i = 0
         var decoded: [UInt8] = []
-        while i < n {
+        while i < n && found.count < limit {
             guard text[i] &- 0x30 < 10, i == 0 || !(text[i - 1] &- 0x30 < 10 || (text[i - 1] | 0x20) &- 0x61 < 26) else { i += 1; continue }
             // A run starting at i: number (separator+ number)*.
             let start = i

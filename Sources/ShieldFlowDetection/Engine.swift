@@ -981,10 +981,18 @@ public final class DetectionEngine: Sendable {
             }
         }
         // Character codes as decimal numbers: a long run of digit groups, or many numbers before commas.
+        // No more runs than layers can be scanned; scalar offsets are counted on from the last run.
         if f.maxDigits >= 16 || f.commaNumbers >= 8 {
-            for (range, text) in Decoders.charCodes(buf) {
-                let a = f.nonASCII ? Self.scalarCount(buf, upTo: range.lowerBound) : range.lowerBound
-                let b = f.nonASCII ? a + Self.scalarCount(UnsafeBufferPointer(rebasing: buf[range]), upTo: range.count) : range.upperBound
+            var byte = 0, scalar = 0
+            for (range, text) in Decoders.charCodes(buf, limit: limits.maxDecodedLayers) {
+                var a = range.lowerBound, b = range.upperBound
+                if f.nonASCII {
+                    scalar += Self.scalarCount(UnsafeBufferPointer(rebasing: buf[byte..<a]), upTo: a - byte)
+                    a = scalar
+                    scalar += Self.scalarCount(UnsafeBufferPointer(rebasing: buf[range]), upTo: range.count)
+                    b = scalar
+                    byte = range.upperBound
+                }
                 hidden.append(DecodedLayer(encoding: "char_codes", text: text, mapping: .collapse(a, b)))
             }
         }
