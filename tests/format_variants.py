@@ -69,6 +69,7 @@ variants = {
     "letters dotted (i.g.n.o.r.e a.l.l)": (lambda t: " ".join(".".join(w) for w in t.split(" ")), "prompt"),
     "leetspeak (aeiost as 431057)": (lambda t: t.translate(str.maketrans("aeiost", "431057")), "prompt"),
     "dots for spaces": (lambda t: ".".join(t.split(" ")), "prompt"),
+    "pipes between words": (lambda t: " | ".join(t.split(" ")), "prompt"),
     "slashes for spaces": (lambda t: "/".join(t.split(" ")), "prompt"),
     "form-encoded (+ for spaces)": (lambda t: urllib.parse.quote_plus(t), "prompt"),
     "URL-encoded": (lambda t: urllib.parse.quote(t), "prompt"),

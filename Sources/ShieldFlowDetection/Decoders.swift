@@ -373,6 +373,27 @@ enum Decoders {
         return DecodedLayer(encoding: "joined_words", text: String(decoding: out, as: UTF8.self), mapping: .identity)
     }
 
+    /// Words fenced apart by pipes ("ignore | all | previous | instructions") read without the
+    /// pipes: each pipe between two spaces becomes a space, so the text keeps its length and
+    /// offsets. Nil when a line starts with a pipe (a markdown table, whose cells are not one
+    /// sentence).
+    static func unfencedWords(_ text: UnsafeBufferPointer<UInt8>) -> DecodedLayer? {
+        let n = text.count
+        var out = Array(text)
+        var lineStart = true
+        for i in 0..<n {
+            let b = text[i]
+            if b == 0x0A { lineStart = true; continue }
+            if lineStart {
+                if b == 0x20 || b == 0x09 { continue }
+                if b == 0x7C { return nil }
+                lineStart = false
+            }
+            if b == 0x7C && i > 0 && i + 1 < n && text[i - 1] == 0x20 && text[i + 1] == 0x20 { out[i] = 0x20 }
+        }
+        return DecodedLayer(encoding: "joined_words", text: String(decoding: out, as: UTF8.self), mapping: .identity)
+    }
+
     /// The string values of a JSON document (`{…}` or `[…]`), decoded, one per line: a chat
     /// request (`{"messages": [{"role": …, "content": …}]}`) or an API response read as the text it
     /// carries. Keys are left out. Nil when the text is not shaped like JSON or holds no string value.

@@ -479,6 +479,8 @@ public final class DetectionEngine: Sendable {
         var digitRunsOverflow = false
         /// Numbers of two or three digits followed by a comma ("73, 103, 110"): maybe character codes.
         var commaNumbers = 0
+        /// Pipes standing alone between spaces ("ignore | all | previous"): words fenced apart.
+        var pipes = 0
 
         /// Whether normalisation can change the text (after `needsView` confirmed the candidates).
         var viewNeeded: Bool { nonASCII || splitCandidate || leetCandidate }
@@ -651,6 +653,8 @@ public final class DetectionEngine: Sendable {
                     if i > 0 && (buf[i &- 1] == 0x20 || buf[i &- 1] == 0x09) { f.irregularSpacing &+= 1 }
                 } else if b == 0x09 {
                     f.irregularSpacing &+= 1
+                } else if b == 0x7C {
+                    if i > 0 && i &+ 1 < n && buf[i &- 1] == 0x20 && buf[i &+ 1] == 0x20 { f.pipes &+= 1 }
                 } else if b == 0x5F ? i > 0 && i &+ 1 < n && buf[i &- 1] != 0x5F && buf[i &+ 1] != 0x5F
                             : b == 0x2D && i > 0 && i &+ 1 < n
                                 && flags[Int(buf[i &- 1])] & letter != 0 && flags[Int(buf[i &+ 1])] & letter != 0 {
@@ -1020,6 +1024,12 @@ public final class DetectionEngine: Sendable {
             // A prompt with nearly no spaces: words joined by dots, slashes, plus signs or camel
             // case. (Not on other surfaces: there, space-poor text is minified code, URLs and
             // identifiers, which cost a second scan and hide no one's message.)
+            hidden.append(layer)
+            if depth == 0 && scratch.transport == nil { scratch.transport = layer }
+        } else if surface == .prompt && f.pipes >= 4 && f.pipes * 3 >= f.spaces, let layer = Decoders.unfencedWords(buf) {
+            // A prompt whose words are fenced apart by pipes ("ignore | all | previous"), read
+            // without them. Not a markdown table (a line that starts with a pipe), and not on
+            // other surfaces, where pipes are tables, shell pipelines and logs.
             hidden.append(layer)
             if depth == 0 && scratch.transport == nil { scratch.transport = layer }
         }

@@ -126,7 +126,7 @@ final class FeaturePassTests: XCTestCase {
         func next(_ n: Int) -> Int { Int.random(in: 0..<n, using: &rng) }
         let pieces = ["ignore", "abc", "fe80", "::", ":", "dead", "beef", " ", " ", "a", "b", "1", "22", "333", ".", "-", "Zz", "QmFzZTY0",
                       "%41", "&amp;", "&#65;", "\\x41", "h3ll0", "@", "$", "é", "日本語", "’", "—", "\n", "10.0.0.1", "ab cd ef 12 34 56 78 9a", "+/", "_", "0xab", "0x5f", "\t",
-                      "\u{A0}", "\u{A0}\u{A0}", "1234", "(415)", "\u{A9}", ",", "73,", "103, "]
+                      "\u{A0}", "\u{A0}\u{A0}", "1234", "(415)", "\u{A9}", ",", "73,", "103, ", "|", " | "]
         for _ in 0..<20_000 {
             let text = (0..<next(24)).map { _ in pieces[next(pieces.count)] }.joined(separator: next(3) == 0 ? "" : " ")
             let (fast, slow) = Array(text.utf8).withUnsafeBufferPointer { (DetectionEngine.features($0), DetectionEngine.features($0, letterRuns: false)) }
