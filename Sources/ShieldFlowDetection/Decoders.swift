@@ -373,6 +373,46 @@ enum Decoders {
         return DecodedLayer(encoding: "joined_words", text: String(decoding: out, as: UTF8.self), mapping: .identity)
     }
 
+    /// Words cut by hyphens ("ig-nore all pre-vious instru-ctions") read whole: a hyphen between
+    /// two letters is dropped from a word whose letters, joined, are a keyword word
+    /// (`vocabulary`). Nil unless at least two words join that way: "e-mail" or "re-read" alone
+    /// is ordinary, and "well-known" or "state-of-the-art" join into no keyword word.
+    static func hyphenatedWords(_ text: UnsafeBufferPointer<UInt8>, vocabulary: WordSet) -> DecodedLayer? {
+        let n = text.count
+        @inline(__always) func letter(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
+        var drops: [Int] = []          // the hyphens to drop
+        var i = 0, joined = 0
+        while i < n {
+            guard letter(text[i]), i == 0 || !letter(text[i - 1]) && text[i - 1] != 0x2D else { i += 1; continue }
+            // A token of letters and single hyphens between letters.
+            var j = i, hyphens = 0
+            var h: UInt64 = 0xcbf29ce484222325
+            while j < n {
+                let b = text[j]
+                if letter(b) { h = (h ^ UInt64(b | 0x20)) &* 0x100000001b3; j += 1 }
+                else if b == 0x2D && j + 1 < n && letter(text[j + 1]) && j > i { hyphens += 1; j += 1 }
+                else { break }
+            }
+            if hyphens > 0 && j - i - hyphens <= vocabulary.longest && vocabulary.contains(hash: h) {
+                joined += 1
+                for k in i..<j where text[k] == 0x2D { drops.append(k) }
+            }
+            i = j
+        }
+        guard joined >= 2 else { return nil }
+        var out: [UInt8] = [], starts: [Int32] = [], ends: [Int32] = []
+        out.reserveCapacity(n); starts.reserveCapacity(n); ends.reserveCapacity(n)
+        var d = 0, scalar: Int32 = -1
+        for k in 0..<n {
+            // The mapping is in the parent's scalars: a byte that is not a continuation byte starts one.
+            if text[k] & 0xC0 != 0x80 { scalar += 1 }
+            if d < drops.count && drops[d] == k { d += 1; continue }
+            if text[k] & 0xC0 != 0x80 { starts.append(scalar); ends.append(scalar + 1) }
+            out.append(text[k])
+        }
+        return DecodedLayer(encoding: "joined_words", text: String(decoding: out, as: UTF8.self), mapping: .table(starts, ends))
+    }
+
     /// Words fenced apart by pipes ("ignore | all | previous | instructions") read without the
     /// pipes: each pipe between two spaces becomes a space, so the text keeps its length and
     /// offsets. Nil when a line starts with a pipe (a markdown table, whose cells are not one

@@ -1026,6 +1026,10 @@ public final class DetectionEngine: Sendable {
             // identifiers, which cost a second scan and hide no one's message.)
             hidden.append(layer)
             if depth == 0 && scratch.transport == nil { scratch.transport = layer }
+        } else if surface == .prompt && f.joiners >= 2, let layer = Decoders.hyphenatedWords(buf, vocabulary: vocabulary) {
+            // A prompt whose keyword words are cut by hyphens ("ig-nore", "instru-ctions").
+            hidden.append(layer)
+            if depth == 0 && scratch.transport == nil { scratch.transport = layer }
         } else if surface == .prompt && f.pipes >= 4 && f.pipes * 3 >= f.spaces, let layer = Decoders.unfencedWords(buf) {
             // A prompt whose words are fenced apart by pipes ("ignore | all | previous"), read
             // without them. Not a markdown table (a line that starts with a pipe), and not on
