@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A decoded layer of a text: the decoded text and how its scalar offsets map back to the parent.
 struct DecodedLayer {
     enum Mapping {
@@ -379,25 +385,30 @@ enum Decoders {
     /// is ordinary, and "well-known" or "state-of-the-art" join into no keyword word.
     static func hyphenatedWords(_ text: UnsafeBufferPointer<UInt8>, vocabulary: WordSet) -> DecodedLayer? {
         let n = text.count
+        guard let base = text.baseAddress else { return nil }
         @inline(__always) func letter(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
+        // A hyphen between two letters, part of a token.
+        @inline(__always) func inner(_ k: Int) -> Bool { k > 0 && k + 1 < n && text[k] == 0x2D && letter(text[k - 1]) && letter(text[k + 1]) }
         var drops: [Int] = []          // the hyphens to drop
         var i = 0, joined = 0
-        while i < n {
-            guard letter(text[i]), i == 0 || !letter(text[i - 1]) && text[i - 1] != 0x2D else { i += 1; continue }
-            // A token of letters and single hyphens between letters.
-            var j = i, hyphens = 0
-            var h: UInt64 = 0xcbf29ce484222325
-            while j < n {
-                let b = text[j]
-                if letter(b) { h = (h ^ UInt64(b | 0x20)) &* 0x100000001b3; j += 1 }
-                else if b == 0x2D && j + 1 < n && letter(text[j + 1]) && j > i { hyphens += 1; j += 1 }
-                else { break }
-            }
-            if hyphens > 0 && j - i - hyphens <= vocabulary.longest && vocabulary.contains(hash: h) {
+        // From hyphen to hyphen (memchr), not byte by byte: long prose holds a few hyphenated
+        // words, and only their tokens are read.
+        while i < n, let hit = memchr(base + i, 0x2D, n - i) {
+            let p = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            guard inner(p) else { i = p + 1; continue }
+            // The token of letters and single hyphens between letters around it.
+            var s = p
+            while s > 0 && (letter(text[s - 1]) || inner(s - 1)) { s -= 1 }
+            var e = p + 1
+            while e < n && (letter(text[e]) || inner(e)) { e += 1 }
+            i = e
+            if s > 0 && text[s - 1] == 0x2D { continue }
+            var h: UInt64 = 0xcbf29ce484222325, letters = 0
+            for k in s..<e where text[k] != 0x2D { h = (h ^ UInt64(text[k] | 0x20)) &* 0x100000001b3; letters += 1 }
+            if letters <= vocabulary.longest && vocabulary.contains(hash: h) {
                 joined += 1
-                for k in i..<j where text[k] == 0x2D { drops.append(k) }
+                for k in s..<e where text[k] == 0x2D { drops.append(k) }
             }
-            i = j
         }
         guard joined >= 2 else { return nil }
         var out: [UInt8] = [], starts: [Int32] = [], ends: [Int32] = []
