@@ -723,6 +723,16 @@ public final class DetectionEngine: Sendable {
         return f
     }
 
+    /// A prompt's words read apart from what hides them: joined by dots, slashes, plus signs or
+    /// camel case with nearly no spaces; keyword words cut by hyphens ("ig-nore", "instru-ctions");
+    /// or words fenced apart by pipes ("ignore | all | previous", not a markdown table).
+    func promptWordsReading(_ buf: UnsafeBufferPointer<UInt8>, _ f: Features) -> DecodedLayer? {
+        if !f.nonASCII && f.spaces * 16 < buf.count, let layer = Decoders.spacelessWords(buf) { return layer }
+        if f.joiners >= 2, let layer = Decoders.hyphenatedWords(buf, vocabulary: vocabulary) { return layer }
+        if f.pipes >= 4 && f.pipes * 3 >= f.spaces { return Decoders.unfencedWords(buf) }
+        return nil
+    }
+
     @inline(__always) static func endDigitRun(_ f: inout Features, _ digits: Int, _ start: Int, _ end: Int) {
         if digits > f.maxDigits { f.maxDigits = digits }
         guard digits >= digitRunFloor else { return }
@@ -1020,20 +1030,10 @@ public final class DetectionEngine: Sendable {
             // The classifier reads it on prompts; a tool's output joined by underscores is paths,
             // identifiers and logs, which the model was not trained to read as prose.
             if depth == 0 && scratch.transport == nil && surface == .prompt { scratch.transport = layer }
-        } else if surface == .prompt && !f.nonASCII && f.spaces * 16 < buf.count, let layer = Decoders.spacelessWords(buf) {
-            // A prompt with nearly no spaces: words joined by dots, slashes, plus signs or camel
-            // case. (Not on other surfaces: there, space-poor text is minified code, URLs and
-            // identifiers, which cost a second scan and hide no one's message.)
-            hidden.append(layer)
-            if depth == 0 && scratch.transport == nil { scratch.transport = layer }
-        } else if surface == .prompt && f.joiners >= 2, let layer = Decoders.hyphenatedWords(buf, vocabulary: vocabulary) {
-            // A prompt whose keyword words are cut by hyphens ("ig-nore", "instru-ctions").
-            hidden.append(layer)
-            if depth == 0 && scratch.transport == nil { scratch.transport = layer }
-        } else if surface == .prompt && f.pipes >= 4 && f.pipes * 3 >= f.spaces, let layer = Decoders.unfencedWords(buf) {
-            // A prompt whose words are fenced apart by pipes ("ignore | all | previous"), read
-            // without them. Not a markdown table (a line that starts with a pipe), and not on
-            // other surfaces, where pipes are tables, shell pipelines and logs.
+        } else if surface == .prompt, let layer = promptWordsReading(buf, f) {
+            // Only prompts: on other surfaces space-poor text is minified code, URLs and
+            // identifiers, and pipes are tables, shell pipelines and logs, which cost a second
+            // scan and hide no one's message.
             hidden.append(layer)
             if depth == 0 && scratch.transport == nil { scratch.transport = layer }
         }
