@@ -344,7 +344,7 @@ public struct RuleSet: Sendable {
     }
 
     /// The first upper-case ASCII letter used as a literal (not an escape such as `\S`, not inside
-    /// `\p{…}` or an inline option group), or nil.
+    /// `\p{…}` or an inline option group, not a backtracking verb or `(?(DEFINE)`), or nil.
     static func firstUpperCaseLiteral(_ pattern: String) -> Character? {
         let chars = Array(pattern)
         var i = 0
@@ -358,6 +358,8 @@ public struct RuleSet: Sendable {
                 continue
             }
             if c == "(" && i + 2 < chars.count && chars[i + 1] == "?" && chars[i + 2] == "<" { i += 3; continue }
+            // A group defined once and called by name, `(?(DEFINE)(?<name>…))`, is written in capitals.
+            if chars[i...].starts(with: "(?(DEFINE)") { i += 10; continue }
             // Backtracking verbs are written in capitals: (*SKIP), (*FAIL), (*MARK:name).
             if c == "(" && i + 1 < chars.count && chars[i + 1] == "*" {
                 while i < chars.count && chars[i] != ")" { i += 1 }

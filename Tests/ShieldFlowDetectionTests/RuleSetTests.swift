@@ -130,6 +130,23 @@ final class RuleSetTests: XCTestCase {
         XCTAssertEqual(engine.scan("Never zap it now", surface: .prompt).findings.map(\.ruleId), [])
     }
 
+    /// A list that several alternatives share is written once in `(?(DEFINE)(?<name>…))` and called
+    /// as `(?&name)`: DEFINE is not a literal, and a group that only takes part through calls does
+    /// not become the finding's span (the first capture group that took part marks a value), so the
+    /// finding covers the whole match.
+    func testDefinedGroupsAreAcceptedAndKeepTheWholeMatch() throws {
+        let yaml = rule(#"    pattern: '(?(DEFINE)(?<w>zap|zop))\b(?&w)\s+it|\bthen\s+(?&w)'"#)
+        let set = RuleSet.compile(sources: [("d.yaml", yaml)])
+        XCTAssertEqual(set.problems, [])
+        let engine = try DetectionEngine(ruleSet: set)
+        let found = engine.scan("so ZAP it", surface: .prompt).findings
+        XCTAssertEqual(found.map(\.ruleId), ["T-1"])
+        XCTAssertEqual(found.first.map { [$0.start, $0.end] }, [3, 9])
+        XCTAssertEqual(engine.scan("and then zap", surface: .prompt).findings.first.map { [$0.start, $0.end] }, [4, 12])
+        XCTAssertEqual(engine.scan("zip it", surface: .prompt).findings.map(\.ruleId), [])
+        XCTAssertTrue(RuleSet.compile(sources: [("e.yaml", rule("    pattern: '(?(DEFINE)(?<w>Zap))(?&w)'"))]).problems.contains { $0.message.contains("`Z`") })
+    }
+
     /// The version is always sixteen hex digits: a hash with leading zero nibbles (one rule set in
     /// sixteen) keeps its width, so decisions carry ids of one shape.
     func testRuleSetVersionIsSixteenHexDigits() {
