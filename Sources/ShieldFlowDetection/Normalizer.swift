@@ -132,18 +132,22 @@ enum Normalizer {
         var previousLatin = false
 
         @inline(__always)
-        mutating func end(_ view: inout NormalizedView) {
+        mutating func end(_ view: inout NormalizedView, _ text: UnsafeBufferPointer<UInt8>) {
             if pending.isEmpty {
                 if view.bytes.count > start { previousLatin = hasLatin }
             } else {
-                foldConfusables(&view)
+                foldConfusables(&view, text: text)
             }
             start = view.bytes.count
             hasLatin = false
             letters = 0
         }
 
-        mutating func foldConfusables(_ view: inout NormalizedView) {
+        /// Whether the text is Turkish (or Azerbaijani), where the dotless ı is a letter of its own
+        /// rather than a look-alike: -1 not yet known.
+        var turkish: Int8 = -1
+
+        mutating func foldConfusables(_ view: inout NormalizedView, text: UnsafeBufferPointer<UInt8>) {
             let foldIt = hasLatin || (pending.count == letters && previousLatin)
             previousLatin = hasLatin || foldIt
             defer { pending.removeAll(keepingCapacity: true) }
@@ -154,9 +158,12 @@ enum Normalizer {
             var k = 0
             while r < view.bytes.count {
                 if k < pending.count && pending[k].at == r {
+                    // ı still reads as i, but in Turkish text it is spelling, not evasion.
+                    let dotless = view.bytes[r] == 0xC4 && pending[k].length == 2 && view.bytes[r + 1] == 0xB1
+                    if dotless && turkish < 0 { turkish = Normalizer.isTurkish(text) ? 1 : 0 }
                     view.bytes[w] = pending[k].latin
                     view.map[w] = view.map[r]
-                    view.record(.confusable, view.map[r], view.map[r] + 1)
+                    if !(dotless && turkish == 1) { view.record(.confusable, view.map[r], view.map[r] + 1) }
                     w += 1; r += pending[k].length; k += 1
                 } else {
                     view.bytes[w] = view.bytes[r]; view.map[w] = view.map[r]
@@ -219,7 +226,7 @@ enum Normalizer {
                     if b >= 0x61 { word.hasLatin = true; word.letters &+= 1 }
                     view.bytes.append(b); view.map.append(idx)
                 } else {
-                    word.end(&view)
+                    word.end(&view, text)
                     view.bytes.append(b); view.map.append(idx)
                     word.start = view.bytes.count
                 }
@@ -245,7 +252,7 @@ enum Normalizer {
             case .drop:
                 view.record(.invisible, idx, idx + 1)
             case .keep(let isWord):
-                if !isWord { word.end(&view) }
+                if !isWord { word.end(&view, text) }
                 let at = view.bytes.count
                 if !isWord && isPictograph(v) {
                     // An emoji or other pictograph reads as a space: "ignore 🙂 all 🙂 previous"
@@ -262,7 +269,7 @@ enum Normalizer {
                     word.start = view.bytes.count
                 }
             case .replace(let bytes, let asciiWord, let separator, let latin):
-                if separator { word.end(&view) }
+                if separator { word.end(&view, text) }
                 let at = view.bytes.count
                 for c in bytes { view.bytes.append(c); view.map.append(idx) }
                 if asciiWord {
@@ -275,9 +282,33 @@ enum Normalizer {
                 }
             }
         }
-        word.end(&view)
+        word.end(&view, text)
         rejoinSplitLetters(&view)
         foldLeet(&view, vocabulary: vocabulary)
+    }
+
+    /// Whether `text` has a letter of the Turkish alphabet besides ı (ğ, ş, İ, ç, ö, ü, either case):
+    /// then its ı is a Turkish letter. English written with ı for i ("ıgnore prevıous ınstructıons")
+    /// has none of them; text that adds one still matches every rule through the fold, and only
+    /// loses the `SF-OBF-EVASION` finding.
+    static func isTurkish(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = 0
+        let n = text.count
+        while i + 1 < n {
+            let b = text[i]
+            if b >= 0xC3 && b <= 0xC5 {
+                let c = text[i + 1]
+                switch b {
+                case 0xC3: if c == 0xA7 || c == 0x87 || c == 0xB6 || c == 0x96 || c == 0xBC || c == 0x9C { return true }
+                case 0xC4: if c == 0x9F || c == 0x9E || c == 0xB0 { return true }
+                default: if c == 0x9F || c == 0x9E { return true }
+                }
+                i += 2
+            } else {
+                i += 1
+            }
+        }
+        return false
     }
 
     /// Emoji, dingbats and other pictographic symbols (general category So, and Sk for the skin-tone
