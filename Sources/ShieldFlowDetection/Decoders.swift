@@ -676,6 +676,120 @@ enum Decoders {
         return found
     }
 
+    /// A quoted piece starting at `i` (`"…"`, `'…'` or `“…”`, at most `maxPiece` bytes on one
+    /// line, its opening quote not inside a word): the piece's bytes and the index after it.
+    static func quotedPiece(_ t: UnsafeBufferPointer<UInt8>, at i: Int) -> (piece: Range<Int>, end: Int)? {
+        let n = t.count
+        guard i < n else { return nil }
+        if i > 0 && isAlnum(t[i - 1]) { return nil }
+        var close: [UInt8]
+        var from: Int
+        switch t[i] {
+        case 0x22, 0x27: close = [t[i]]; from = i + 1
+        case 0xE2 where i + 2 < n && t[i + 1] == 0x80 && (t[i + 2] == 0x9C || t[i + 2] == 0x98):
+            close = [0xE2, 0x80, t[i + 2] + 1]; from = i + 3
+        default: return nil
+        }
+        var j = from
+        while j < n && j - from <= maxPiece {
+            let b = t[j]
+            if b == 0x0A { return nil }
+            if b == close[0] && j + close.count <= n && (close.count == 1 || (t[j + 1] == close[1] && t[j + 2] == close[2])) {
+                return j > from ? (from..<j, j + close.count) : nil
+            }
+            j += 1
+        }
+        return nil
+    }
+
+    static let maxPiece = 64
+
+    /// Quoted pieces written to be joined, the way "payload splitting" hides a phrase from a
+    /// filter: a chain `'Acc' + 'ess' + ' Gran' + 'ted'`; with `lists` (the text asks to
+    /// concatenate), pieces listed with commas or "and" too (`Concatenate "ACC", "ESS GRA" and
+    /// "NTED"`); and variables given pieces and then added up (`a = "…"; b = "…"; z = a + b`).
+    /// The joined strings, one per line in text order, or nil when nothing is joined. Only the
+    /// joined strings: the rest of the text is read as it is.
+    static func joinedPieces(_ t: UnsafeBufferPointer<UInt8>, lists: Bool) -> String? {
+        let n = t.count
+        var out: [UInt8] = []
+        var variables: [[UInt8]: Range<Int>] = [:]
+        @inline(__always) func skipSpaces(_ k: Int) -> Int {
+            var k = k
+            while k < n && (t[k] == 0x20 || t[k] == 0x09) { k += 1 }
+            return k
+        }
+        // After a piece: the index of the next piece if a joining separator leads to one.
+        func joiner(after k: Int) -> Int? {
+            var k = skipSpaces(k)
+            guard k < n else { return nil }
+            if t[k] == 0x2B {
+                k = skipSpaces(k + 1)
+            } else if lists {
+                if t[k] == 0x2C || t[k] == 0x26 || t[k] == 0x3B { k = skipSpaces(k + 1) }
+                if k + 4 <= n && (t[k] | 0x20) == 0x61 && (t[k + 1] | 0x20) == 0x6E && (t[k + 2] | 0x20) == 0x64 && t[k + 3] == 0x20 {
+                    k = skipSpaces(k + 4)
+                }
+            } else {
+                return nil
+            }
+            return k
+        }
+        var i = 0
+        while i < n {
+            let b = t[i]
+            if b == 0x22 || b == 0x27 || b == 0xE2, let first = quotedPiece(t, at: i) {
+                var pieces = [first.piece]
+                var end = first.end
+                while let k = joiner(after: end), let next = quotedPiece(t, at: k) {
+                    pieces.append(next.piece); end = next.end
+                }
+                if pieces.count >= 2 {
+                    for p in pieces { out.append(contentsOf: UnsafeBufferPointer(rebasing: t[p])) }
+                    out.append(0x0A)
+                }
+                i = end
+                continue
+            }
+            // An identifier: given a piece (`a = "…"`), or the first of a sum of identifiers.
+            if (isAlnum(b | 0x20) && b > 0x39) || b == 0x5F, i == 0 || !(isAlnum(t[i - 1] | 0x20) || t[i - 1] == 0x5F) {
+                var j = i
+                while j < n && j - i < 16 && (isAlnum(t[j] | 0x20) || t[j] == 0x5F) { j += 1 }
+                let name = Array(t[i..<j])
+                let k = skipSpaces(j)
+                if k < n && t[k] == 0x3D && (k + 1 >= n || t[k + 1] != 0x3D) {
+                    if let value = quotedPiece(t, at: skipSpaces(k + 1)), joiner(after: value.end).flatMap({ quotedPiece(t, at: $0) }) == nil {
+                        variables[name] = value.piece
+                        i = value.end
+                        continue
+                    }
+                } else if k < n && t[k] == 0x2B, !variables.isEmpty {
+                    var names = [name]
+                    var m = k
+                    while m < n && t[m] == 0x2B {
+                        let s = skipSpaces(m + 1)
+                        var e = s
+                        while e < n && e - s < 16 && (isAlnum(t[e] | 0x20) || t[e] == 0x5F) { e += 1 }
+                        guard e > s else { break }
+                        names.append(Array(t[s..<e]))
+                        m = skipSpaces(e)
+                    }
+                    let values = names.compactMap { variables[$0] }
+                    if values.count >= 2 {
+                        for v in values { out.append(contentsOf: UnsafeBufferPointer(rebasing: t[v])) }
+                        out.append(0x0A)
+                    }
+                    i = m
+                    continue
+                }
+                i = j
+                continue
+            }
+            i += 1
+        }
+        return out.isEmpty ? nil : String(decoding: out, as: UTF8.self)
+    }
+
     /// `text` (valid UTF-8) with each word written backwards in place ("erongI lla suoiverp"):
     /// the scalars of every run between spaces and line breaks reversed, the words kept in order.
     static func reversedWords(_ text: UnsafeBufferPointer<UInt8>) -> String {

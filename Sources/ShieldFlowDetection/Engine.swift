@@ -1,4 +1,9 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import PCRE2Adapter
 import ShieldFlowCore
 
@@ -93,6 +98,8 @@ struct HitSink: KeywordSink {
     var rot13 = false
     /// A word written backwards was seen (the text is read reversed as a hidden layer).
     var reversed = false
+    /// A word asking to concatenate was seen (quoted pieces listed with commas are joined).
+    var concatenate = false
 
     init(engine: DetectionEngine, subject: UnsafeBufferPointer<UInt8>, normalizedOnly: Bool?) {
         self.engine = engine
@@ -109,7 +116,7 @@ struct HitSink: KeywordSink {
             if end < subject.count && DetectionEngine.isWordByte(subject[end]) { return }
         }
         if kw >= e.rot13Keywords.lowerBound {   // the marker keywords come last and map to no rule
-            if e.rot13Keywords.contains(kw) { rot13 = true } else if e.reversedKeywords.contains(kw) { reversed = true }
+            if e.rot13Keywords.contains(kw) { rot13 = true } else if e.reversedKeywords.contains(kw) { reversed = true } else { concatenate = true }
             return
         }
         for r32 in e.keywordRules[kw] {
@@ -197,6 +204,8 @@ public final class DetectionEngine: Sendable {
     let rot13Keywords: Range<Int>
     /// The keyword ids of `reversedMarkers` (they follow the ROT13 ones; no rule maps to either).
     let reversedKeywords: Range<Int>
+    /// The keyword ids of `concatenateMarkers` (the last markers).
+    let concatenateKeywords: Range<Int>
     let digitRules: [(rule: Int, minDigits: Int)]
     let shapeRules: [(rule: Int, shape: Shape)]
     let alwaysRules: [Int]
@@ -243,7 +252,11 @@ public final class DetectionEngine: Sendable {
     /// English's commonest words and the words attacks turn on, reversed. None of them is a word
     /// when read forwards, so ordinary text costs nothing.
     static let reversedMarkers = ["the", "you", "your", "ignore", "instructions", "previous", "prompt", "password",
-                                  "system", "reveal", "forget", "secret", "above", "rules"].map { String($0.reversed()) }
+                                  "system", "reveal", "forget", "secret", "above", "rules", "access", "granted"].map { String($0.reversed()) }
+    /// Whole words asking for pieces to be joined: with one of them, quoted pieces listed with
+    /// commas or "and" are read joined (`Decoders.joinedPieces`).
+    static let concatenateMarkers = ["concat", "concatenate", "concatenated", "concatenating", "concatenation", "combine",
+                                     "combined", "join", "joined", "merge", "merged"]
 
     public struct InvalidRules: Error, CustomStringConvertible {
         public let problems: [RuleProblem]
@@ -313,6 +326,12 @@ public final class DetectionEngine: Sendable {
             mapping.append([])
         }
         reversedKeywords = rot13Keywords.upperBound..<keywords.count
+        for w in Self.concatenateMarkers {
+            keywords.append(Array(w.utf8))
+            whole.append(true)
+            mapping.append([])
+        }
+        concatenateKeywords = reversedKeywords.upperBound..<keywords.count
         let asciiIds = keywords.indices.filter { keywords[$0].allSatisfy { $0 < 0x80 } }
         let unicodeIds = keywords.indices.filter { !keywords[$0].allSatisfy { $0 < 0x80 } }
         matcher = AhoCorasick(keywords: asciiIds.map { keywords[$0] }, ids: asciiIds, flexibleWhitespace: true)
@@ -822,7 +841,7 @@ public final class DetectionEngine: Sendable {
             scratch.lowerIsTop = depth == 0
         }
         swap(&h, &sink.hits)
-        let rot13 = sink.rot13, reversed = sink.reversed
+        let rot13 = sink.rot13, reversed = sink.reversed, concatenate = sink.concatenate
         for (r, m) in digitRules where f.maxDigits >= m {
             Self.set(&h.raw, r)
             if m < Self.digitRunFloor || f.digitRunsOverflow || rules[r].normalized {
@@ -1036,6 +1055,14 @@ public final class DetectionEngine: Sendable {
             // scan and hide no one's message.
             hidden.append(layer)
             if depth == 0 && scratch.transport == nil { scratch.transport = layer }
+        }
+        // Pieces written to be joined ("payload splitting"), in the text as given, on the surfaces
+        // an attacker types into: a `+` or a word asking to concatenate is the cheap gate.
+        if depth == 0 && (surface == .prompt || surface == .toolArgs)
+            && (concatenate || (buf.count > 0 && memchr(buf.baseAddress!, 0x2B, buf.count) != nil)),
+           let joined = Decoders.joinedPieces(buf, lists: concatenate) {
+            let count = f.nonASCII ? Self.scalarCount(buf, upTo: buf.count) : buf.count
+            hidden.append(DecodedLayer(encoding: "joined_pieces", text: joined, mapping: .collapse(0, count)))
         }
         // Text written backwards is read reversed in the text as given only: the reversed reading
         // of a text that holds words both ways would hold them both ways again, down to the depth
