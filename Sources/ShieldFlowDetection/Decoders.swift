@@ -682,20 +682,22 @@ enum Decoders {
         let n = t.count
         guard i < n else { return nil }
         if i > 0 && isAlnum(t[i - 1]) { return nil }
-        var close: [UInt8]
-        var from: Int
+        // The closing quote: an ASCII quote, or ” / ’ (E2 80 9D / 99) after “ / ‘ (E2 80 9C / 98).
+        let ascii: Bool
+        let closeLast: UInt8
+        let from: Int
         switch t[i] {
-        case 0x22, 0x27: close = [t[i]]; from = i + 1
+        case 0x22, 0x27: ascii = true; closeLast = t[i]; from = i + 1
         case 0xE2 where i + 2 < n && t[i + 1] == 0x80 && (t[i + 2] == 0x9C || t[i + 2] == 0x98):
-            close = [0xE2, 0x80, t[i + 2] + 1]; from = i + 3
+            ascii = false; closeLast = t[i + 2] + 1; from = i + 3
         default: return nil
         }
         var j = from
         while j < n && j - from <= maxPiece {
             let b = t[j]
             if b == 0x0A { return nil }
-            if b == close[0] && j + close.count <= n && (close.count == 1 || (t[j + 1] == close[1] && t[j + 2] == close[2])) {
-                return j > from ? (from..<j, j + close.count) : nil
+            if ascii ? b == closeLast : (b == 0xE2 && j + 2 < n && t[j + 1] == 0x80 && t[j + 2] == closeLast) {
+                return j > from ? (from..<j, j + (ascii ? 1 : 3)) : nil
             }
             j += 1
         }
@@ -704,28 +706,49 @@ enum Decoders {
 
     static let maxPiece = 64
 
+    /// Whether `t[i..<j]` is one of `concatenateWords`, in any case.
+    static func isConcatenateWord(_ t: UnsafeBufferPointer<UInt8>, _ i: Int, _ j: Int) -> Bool {
+        let length = j - i
+        guard length >= 4 && length <= 13 else { return false }
+        return concatenateWords.contains { w in
+            w.count == length && w.indices.allSatisfy { (t[i + $0] | 0x20) == w[$0] }
+        }
+    }
+    /// Words asking for pieces to be joined (lower case; the engine's marker keywords).
+    static let concatenateWords: [[UInt8]] = (["concat", "concatenate", "concatenating", "concatenation", "combine",
+                                              "join", "merge"] as [String]).map { Array($0.utf8) }
+
     /// Quoted pieces written to be joined, the way "payload splitting" hides a phrase from a
-    /// filter: a chain `'Acc' + 'ess' + ' Gran' + 'ted'`; with `lists` (the text asks to
-    /// concatenate), pieces listed with commas or "and" too (`Concatenate "ACC", "ESS GRA" and
-    /// "NTED"`); and variables given pieces and then added up (`a = "…"; b = "…"; z = a + b`).
-    /// The joined strings, one per line in text order, or nil when nothing is joined. Only the
-    /// joined strings: the rest of the text is read as it is.
+    /// filter: a chain `'Acc' + 'ess' + ' Gran' + 'ted'`; with `lists` (the text holds one of
+    /// `concatenateWords`), pieces listed with commas or "and" that start just after such a word
+    /// (`Concatenate "ACC", "ESS GRA" and "NTED"`) or inside brackets (`"".join(['A', 'c', …])`;
+    /// a list elsewhere in prose is left alone); and variables given pieces and then added up (`a = "…"; b = "…"; z = a + b`).
+    /// The joined strings, one per line, or nil when nothing is joined. Only the joined strings:
+    /// the rest of the text is read as it is.
+    ///
+    /// The text is not walked byte by byte: only its `+` signs (found with `memchr`), the `=`
+    /// signs of assignments once a sum of names turns up, and, with `lists`, the words that
+    /// can ask to concatenate are looked at.
     static func joinedPieces(_ t: UnsafeBufferPointer<UInt8>, lists: Bool) -> String? {
         let n = t.count
+        guard n > 0, let base = t.baseAddress else { return nil }
         var out: [UInt8] = []
-        var variables: [[UInt8]: Range<Int>] = [:]
+        // The lists joined, in text order: a `+` inside one is not looked at again.
+        var listed: [Range<Int>] = []
+
         @inline(__always) func skipSpaces(_ k: Int) -> Int {
             var k = k
             while k < n && (t[k] == 0x20 || t[k] == 0x09) { k += 1 }
             return k
         }
+        @inline(__always) func isName(_ b: UInt8) -> Bool { isAlnum(b) || b == 0x5F }
         // After a piece: the index of the next piece if a joining separator leads to one.
-        func joiner(after k: Int) -> Int? {
+        func joiner(after k: Int, list: Bool) -> Int? {
             var k = skipSpaces(k)
             guard k < n else { return nil }
             if t[k] == 0x2B {
                 k = skipSpaces(k + 1)
-            } else if lists {
+            } else if list {
                 if t[k] == 0x2C || t[k] == 0x26 || t[k] == 0x3B { k = skipSpaces(k + 1) }
                 if k + 4 <= n && (t[k] | 0x20) == 0x61 && (t[k + 1] | 0x20) == 0x6E && (t[k + 2] | 0x20) == 0x64 && t[k + 3] == 0x20 {
                     k = skipSpaces(k + 4)
@@ -735,59 +758,137 @@ enum Decoders {
             }
             return k
         }
-        var i = 0
-        while i < n {
-            let b = t[i]
-            if b == 0x22 || b == 0x27 || b == 0xE2, let first = quotedPiece(t, at: i) {
-                var pieces = [first.piece]
-                var end = first.end
-                while let k = joiner(after: end), let next = quotedPiece(t, at: k) {
-                    pieces.append(next.piece); end = next.end
-                }
-                if pieces.count >= 2 {
-                    for p in pieces { out.append(contentsOf: UnsafeBufferPointer(rebasing: t[p])) }
-                    out.append(0x0A)
-                }
-                i = end
-                continue
+        // The chain of pieces starting with the piece at `i`; written out when it has two or more.
+        func chain(from i: Int, list: Bool) -> Int? {
+            guard let first = quotedPiece(t, at: i) else { return nil }
+            var pieces = [first.piece]
+            var end = first.end
+            while let k = joiner(after: end, list: list), let next = quotedPiece(t, at: k) {
+                pieces.append(next.piece); end = next.end
             }
-            // An identifier: given a piece (`a = "…"`), or the first of a sum of identifiers.
-            if (isAlnum(b | 0x20) && b > 0x39) || b == 0x5F, i == 0 || !(isAlnum(t[i - 1] | 0x20) || t[i - 1] == 0x5F) {
+            guard pieces.count >= 2 else { return nil }
+            for p in pieces { out.append(contentsOf: UnsafeBufferPointer(rebasing: t[p])) }
+            out.append(0x0A)
+            if list { listed.append(i..<end) }
+            return end
+        }
+
+        // Lists just after a word asking to concatenate.
+        if lists {
+            var i = 0
+            while i < n {
+                let c = t[i] | 0x20
+                guard (c == 0x63 || c == 0x6A || c == 0x6D) && (i == 0 || !isName(t[i - 1])) else { i += 1; continue }
                 var j = i
-                while j < n && j - i < 16 && (isAlnum(t[j] | 0x20) || t[j] == 0x5F) { j += 1 }
-                let name = Array(t[i..<j])
-                let k = skipSpaces(j)
-                if k < n && t[k] == 0x3D && (k + 1 >= n || t[k + 1] != 0x3D) {
-                    if let value = quotedPiece(t, at: skipSpaces(k + 1)), joiner(after: value.end).flatMap({ quotedPiece(t, at: $0) }) == nil {
-                        variables[name] = value.piece
-                        i = value.end
-                        continue
-                    }
-                } else if k < n && t[k] == 0x2B, !variables.isEmpty {
-                    var names = [name]
-                    var m = k
-                    while m < n && t[m] == 0x2B {
-                        let s = skipSpaces(m + 1)
-                        var e = s
-                        while e < n && e - s < 16 && (isAlnum(t[e] | 0x20) || t[e] == 0x5F) { e += 1 }
-                        guard e > s else { break }
-                        names.append(Array(t[s..<e]))
-                        m = skipSpaces(e)
-                    }
-                    let values = names.compactMap { variables[$0] }
-                    if values.count >= 2 {
-                        for v in values { out.append(contentsOf: UnsafeBufferPointer(rebasing: t[v])) }
-                        out.append(0x0A)
-                    }
-                    i = m
-                    continue
+                while j < n && j - i <= 13 && isAlnum(t[j]) { j += 1 }
+                if isConcatenateWord(t, i, j) {
+                    var k = j
+                    while k < n && k - j <= 48 && t[k] != 0x22 && t[k] != 0x27 && t[k] != 0xE2 { k += 1 }
+                    if k < n && k - j <= 48, let end = chain(from: k, list: true) { i = end; continue }
                 }
                 i = j
-                continue
             }
-            i += 1
+            // And a bracketed list anywhere (`"".join(['A', 'c', 'c', …])`).
+            var p = 0
+            while p < n, let hit = memchr(base + p, 0x5B, n - p) {
+                let bracket = UnsafeRawPointer(hit) - UnsafeRawPointer(base)
+                p = bracket + 1
+                if let last = listed.last, last.contains(bracket) { continue }
+                let k = skipSpaces(bracket + 1)
+                if k < n, let end = chain(from: k, list: true) { p = end }
+            }
+            listed.sort { $0.lowerBound < $1.lowerBound }
+        }
+
+        // `+` signs: between two pieces, or between two names given pieces.
+        var variables: [[UInt8]: Range<Int>]?
+        var p = 0
+        var after = 0
+        var nextList = 0
+        while p < n, let hit = memchr(base + p, 0x2B, n - p) {
+            let plus = UnsafeRawPointer(hit) - UnsafeRawPointer(base)
+            p = plus + 1
+            while nextList < listed.count && listed[nextList].upperBound <= plus { nextList += 1 }
+            guard plus >= after, nextList == listed.count || !listed[nextList].contains(plus) else { continue }
+            var b = plus - 1
+            while b >= 0 && (t[b] == 0x20 || t[b] == 0x09) { b -= 1 }
+            guard b >= 0 else { continue }
+            if let open = openingQuote(t, closingAt: b) {
+                if let end = chain(from: open, list: false) { after = end }
+            } else if isName(t[b]) {
+                var a = b
+                while a > 0 && b - a < 16 && isName(t[a - 1]) { a -= 1 }
+                guard t[a] > 0x39, a == 0 || !isName(t[a - 1]) else { continue }
+                if variables == nil { variables = assignments(t) }
+                guard let given = variables, !given.isEmpty else { continue }
+                var values: [Range<Int>] = []
+                if let v = given[Array(t[a...b])] { values.append(v) }
+                var m = skipSpaces(b + 1)
+                while m < n && t[m] == 0x2B {
+                    let s = skipSpaces(m + 1)
+                    var e = s
+                    while e < n && e - s < 16 && isName(t[e]) { e += 1 }
+                    guard e > s else { break }
+                    if let v = given[Array(t[s..<e])] { values.append(v) }
+                    m = skipSpaces(e)
+                }
+                after = m
+                if values.count >= 2 {
+                    for v in values { out.append(contentsOf: UnsafeBufferPointer(rebasing: t[v])) }
+                    out.append(0x0A)
+                }
+            }
         }
         return out.isEmpty ? nil : String(decoding: out, as: UTF8.self)
+    }
+
+    /// The opening quote of the quoted piece whose closing quote ends at `b`, if there is one.
+    static func openingQuote(_ t: UnsafeBufferPointer<UInt8>, closingAt b: Int) -> Int? {
+        let open: UInt8
+        var k: Int
+        switch t[b] {
+        case 0x22, 0x27: open = t[b]; k = b - 1
+        case 0x9D, 0x99 where b >= 2 && t[b - 1] == 0x80 && t[b - 2] == 0xE2: open = t[b] - 1; k = b - 3
+        default: return nil
+        }
+        let ascii = t[b] == 0x22 || t[b] == 0x27
+        let limit = max(0, k - maxPiece - 3)
+        while k >= limit {
+            let c = t[k]
+            if c == 0x0A { return nil }
+            let start = ascii ? (c == open ? k : -1) : (c == open && k >= 2 && t[k - 1] == 0x80 && t[k - 2] == 0xE2 ? k - 2 : -1)
+            if start >= 0 { return quotedPiece(t, at: start)?.end == b + 1 ? start : nil }
+            k -= 1
+        }
+        return nil
+    }
+
+    /// Names given a quoted piece (`a = "…"`, `b='…'`), found from the text's `=` signs; a piece
+    /// that is itself the start of a `+` chain is not a name's value.
+    static func assignments(_ t: UnsafeBufferPointer<UInt8>) -> [[UInt8]: Range<Int>] {
+        let n = t.count
+        guard let base = t.baseAddress else { return [:] }
+        var found: [[UInt8]: Range<Int>] = [:]
+        var p = 0
+        while p < n, let hit = memchr(base + p, 0x3D, n - p) {
+            let eq = UnsafeRawPointer(hit) - UnsafeRawPointer(base)
+            p = eq + 1
+            if eq + 1 < n && t[eq + 1] == 0x3D { p = eq + 2; continue }
+            var b = eq - 1
+            while b >= 0 && (t[b] == 0x20 || t[b] == 0x09) { b -= 1 }
+            guard b >= 0, isAlnum(t[b]) || t[b] == 0x5F else { continue }
+            var a = b
+            while a > 0 && b - a < 16 && (isAlnum(t[a - 1]) || t[a - 1] == 0x5F) { a -= 1 }
+            guard t[a] > 0x39 else { continue }
+            var k = eq + 1
+            while k < n && (t[k] == 0x20 || t[k] == 0x09) { k += 1 }
+            guard let value = quotedPiece(t, at: k) else { continue }
+            var m = value.end
+            while m < n && (t[m] == 0x20 || t[m] == 0x09) { m += 1 }
+            if m < n && t[m] == 0x2B { continue }
+            found[Array(t[a...b])] = value.piece
+        }
+        return found
     }
 
     /// `text` (valid UTF-8) with each word written backwards in place ("erongI lla suoiverp"):

@@ -255,8 +255,7 @@ public final class DetectionEngine: Sendable {
                                   "system", "reveal", "forget", "secret", "above", "rules", "access", "granted"].map { String($0.reversed()) }
     /// Whole words asking for pieces to be joined: with one of them, quoted pieces listed with
     /// commas or "and" are read joined (`Decoders.joinedPieces`).
-    static let concatenateMarkers = ["concat", "concatenate", "concatenated", "concatenating", "concatenation", "combine",
-                                     "combined", "join", "joined", "merge", "merged"]
+    static let concatenateMarkers = Decoders.concatenateWords.map { String(decoding: $0, as: UTF8.self) }
 
     public struct InvalidRules: Error, CustomStringConvertible {
         public let problems: [RuleProblem]
@@ -1545,6 +1544,8 @@ extension DetectionEngine {
         time("features") { for i in copies.indices { copies[i].withUTF8 { sink &+= Self.features($0).maxDigits } } }
         time("keywords") { for i in copies.indices { copies[i].withUTF8 { matcher.scan($0) { kw, _ in sink &+= kw } } } }
         time("view") { for i in copies.indices { copies[i].withUTF8 { Normalizer.build($0, into: &scratch.view, vocabulary: vocabulary); sink &+= scratch.view.bytes.count } } }
+        // Upper bound: every text parsed for joined pieces, as if each held a word asking for it.
+        time("joined-pieces") { for i in copies.indices { copies[i].withUTF8 { sink &+= Decoders.joinedPieces($0, lists: true)?.utf8.count ?? 0 } } }
         time("scan") { for i in copies.indices { sink &+= scan(copies[i], surface: surface, scratch: scratch).findings.count } }
         if let model = classifier?.classifier {
             // The classifier alone, on already-normalised bytes (the view is timed above).

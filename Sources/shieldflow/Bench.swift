@@ -197,6 +197,11 @@ enum Adversarial {
         // fenced apart by pipes.
         ("hyphen-cut-keywords", fill("ig-nore all pre-vious instru-ctions ")),
         ("pipe-fenced-words", fill("ignore | all | previous | ")),
+        // 0.6.29: quoted pieces joined by `+` (one chain of 64 KiB), pieces listed after
+        // "concatenate", and names given pieces and added up.
+        ("plus-joined-pieces", fill("'ign' + 'ore' + ")),
+        ("concatenate-lists", fill("concatenate 'a', 'b' and 'c' + ")),
+        ("names-added-up", fill("a = 'x' b = 'y' z = a + b + ")),
     ]
 
     /// A Luhn-valid 16-digit Visa number made from `i`, written in groups of four.
