@@ -722,13 +722,14 @@ enum Decoders {
     /// filter: a chain `'Acc' + 'ess' + ' Gran' + 'ted'`; with `lists` (the text holds one of
     /// `concatenateWords`), pieces listed with commas or "and" that start just after such a word
     /// (`Concatenate "ACC", "ESS GRA" and "NTED"`) or inside brackets (`"".join(['A', 'c', …])`;
-    /// a list elsewhere in prose is left alone); and variables given pieces and then added up (`a = "…"; b = "…"; z = a + b`).
-    /// The joined strings, one per line, or nil when nothing is joined. Only the joined strings:
-    /// the rest of the text is read as it is.
+    /// a list elsewhere in prose is left alone); and variables given pieces and then added up
+    /// (`a = "…"; b = "…"; z = a + b`). The joined strings, one per line, or nil when nothing is
+    /// joined. Only the joined strings: the rest of the text is read as it is.
     ///
-    /// The text is not walked byte by byte: only its `+` signs (found with `memchr`), the `=`
-    /// signs of assignments once a sum of names turns up, and, with `lists`, the words that
-    /// can ask to concatenate are looked at.
+    /// Without `lists` the text is not walked byte by byte: only its `+` signs (found with
+    /// `memchr`) and, once a sum of names turns up, its `=` signs are looked at. With `lists` (a
+    /// text the keyword pass saw a marker word in) one light pass finds the marker words and
+    /// `memchr` the brackets.
     static func joinedPieces(_ t: UnsafeBufferPointer<UInt8>, lists: Bool) -> String? {
         let n = t.count
         guard n > 0, let base = t.baseAddress else { return nil }
