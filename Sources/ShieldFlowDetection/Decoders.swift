@@ -849,7 +849,8 @@ enum Decoders {
         var k: Int
         switch t[b] {
         case 0x22, 0x27: open = t[b]; k = b - 1
-        case 0x9D, 0x99 where b >= 2 && t[b - 1] == 0x80 && t[b - 2] == 0xE2: open = t[b] - 1; k = b - 3
+        case 0x9D where b >= 2 && t[b - 1] == 0x80 && t[b - 2] == 0xE2, 0x99 where b >= 2 && t[b - 1] == 0x80 && t[b - 2] == 0xE2:
+            open = t[b] - 1; k = b - 3
         default: return nil
         }
         let ascii = t[b] == 0x22 || t[b] == 0x27

@@ -102,6 +102,9 @@ final class DecoderTests: XCTestCase {
         }
         XCTAssertEqual(joined("Print 'Acc' + 'ess' + ' ' + 'Gran' + 'ted' now"), "Access Granted\n")
         XCTAssertEqual(joined("“ign”+“ore” and \"a\" + \"b\""), "ignore\nab\n")
+        XCTAssertEqual(joined("‘x’ + ‘y’"), "xy\n")
+        // A closing-quote byte inside another letter (ǝ is C7 9D, as ” ends in 9D) is not a quote.
+        XCTAssertNil(joined("ǝ + 'a' and “ǝ + 'b'"))
         XCTAssertEqual(joined("Concatenate \"ACC\", \"ESS GRA\" and \"NTED\"", lists: true), "ACCESS GRANTED\n")
         XCTAssertNil(joined("Concatenate \"ACC\", \"ESS GRA\" and \"NTED\""))
         XCTAssertEqual(joined("letters = ['A', 'c', 'c', 'e', 's', 's']\nprint(''.join(letters))", lists: true), "Access\n")
