@@ -706,6 +706,13 @@ enum Decoders {
 
     static let maxPiece = 64
 
+    @inline(__always) static func isNameByte(_ b: UInt8) -> Bool { isAlnum(b) || b == 0x5F }
+    @inline(__always) static func skipBlanks(_ t: UnsafeBufferPointer<UInt8>, _ k: Int) -> Int {
+        var k = k
+        while k < t.count && (t[k] == 0x20 || t[k] == 0x09) { k += 1 }
+        return k
+    }
+
     /// Whether `t[i..<j]` is one of `concatenateWords`, in any case.
     static func isConcatenateWord(_ t: UnsafeBufferPointer<UInt8>, _ i: Int, _ j: Int) -> Bool {
         let length = j - i
@@ -737,12 +744,8 @@ enum Decoders {
         // The lists joined, in text order: a `+` inside one is not looked at again.
         var listed: [Range<Int>] = []
 
-        @inline(__always) func skipSpaces(_ k: Int) -> Int {
-            var k = k
-            while k < n && (t[k] == 0x20 || t[k] == 0x09) { k += 1 }
-            return k
-        }
-        @inline(__always) func isName(_ b: UInt8) -> Bool { isAlnum(b) || b == 0x5F }
+        @inline(__always) func skipSpaces(_ k: Int) -> Int { skipBlanks(t, k) }
+        @inline(__always) func isName(_ b: UInt8) -> Bool { isNameByte(b) }
         // After a piece: the index of the next piece if a joining separator leads to one.
         func joiner(after k: Int, list: Bool) -> Int? {
             var k = skipSpaces(k)
@@ -845,15 +848,11 @@ enum Decoders {
 
     /// The opening quote of the quoted piece whose closing quote ends at `b`, if there is one.
     static func openingQuote(_ t: UnsafeBufferPointer<UInt8>, closingAt b: Int) -> Int? {
-        let open: UInt8
-        var k: Int
-        switch t[b] {
-        case 0x22, 0x27: open = t[b]; k = b - 1
-        case 0x9D where b >= 2 && t[b - 1] == 0x80 && t[b - 2] == 0xE2, 0x99 where b >= 2 && t[b - 1] == 0x80 && t[b - 2] == 0xE2:
-            open = t[b] - 1; k = b - 3
-        default: return nil
-        }
         let ascii = t[b] == 0x22 || t[b] == 0x27
+        // ” / ’ (E2 80 9D / 99) close “ / ‘ (E2 80 9C / 98); a 9D or 99 byte inside another letter does not.
+        guard ascii || ((t[b] == 0x9D || t[b] == 0x99) && b >= 2 && t[b - 1] == 0x80 && t[b - 2] == 0xE2) else { return nil }
+        let open = ascii ? t[b] : t[b] - 1
+        var k = ascii ? b - 1 : b - 3
         let limit = max(0, k - maxPiece - 3)
         while k >= limit {
             let c = t[k]
@@ -878,15 +877,11 @@ enum Decoders {
             if eq + 1 < n && t[eq + 1] == 0x3D { p = eq + 2; continue }
             var b = eq - 1
             while b >= 0 && (t[b] == 0x20 || t[b] == 0x09) { b -= 1 }
-            guard b >= 0, isAlnum(t[b]) || t[b] == 0x5F else { continue }
+            guard b >= 0, isNameByte(t[b]) else { continue }
             var a = b
-            while a > 0 && b - a < 16 && (isAlnum(t[a - 1]) || t[a - 1] == 0x5F) { a -= 1 }
-            guard t[a] > 0x39 else { continue }
-            var k = eq + 1
-            while k < n && (t[k] == 0x20 || t[k] == 0x09) { k += 1 }
-            guard let value = quotedPiece(t, at: k) else { continue }
-            var m = value.end
-            while m < n && (t[m] == 0x20 || t[m] == 0x09) { m += 1 }
+            while a > 0 && b - a < 16 && isNameByte(t[a - 1]) { a -= 1 }
+            guard t[a] > 0x39, let value = quotedPiece(t, at: skipBlanks(t, eq + 1)) else { continue }
+            let m = skipBlanks(t, value.end)
             if m < n && t[m] == 0x2B { continue }
             found[Array(t[a...b])] = value.piece
         }

@@ -116,7 +116,8 @@ struct HitSink: KeywordSink {
             if end < subject.count && DetectionEngine.isWordByte(subject[end]) { return }
         }
         if kw >= e.rot13Keywords.lowerBound {   // the marker keywords come last and map to no rule
-            if e.rot13Keywords.contains(kw) { rot13 = true } else if e.reversedKeywords.contains(kw) { reversed = true } else { concatenate = true }
+            if e.rot13Keywords.contains(kw) { rot13 = true } else if e.reversedKeywords.contains(kw) { reversed = true }
+            else if e.concatenateKeywords.contains(kw) { concatenate = true }
             return
         }
         for r32 in e.keywordRules[kw] {

@@ -21,7 +21,7 @@ public enum RuleExamples {
         }
         // The automaton's rows are rounded up to a power of two of byte classes: one keyword
         // character no other keyword uses can double the table and slow every scan (0.6.29's
-        // "cc?ss" took 64 classes to 65 and keyword matching from 3.2 to 3.8 ns per byte).
+        // "cc?ss" took 64 classes to 65 and keyword matching from 3.2 to 3.8 ns per byte in one run).
         // The non-ASCII automaton (UTF-8 lead and continuation bytes of many scripts) is at 92.
         for (name, classes, limit) in [("ASCII", engine.matcher.classCountValue, 64), ("non-ASCII", engine.unicodeMatcher.classCountValue, 128)]
         where classes > limit {
