@@ -54,6 +54,8 @@ public final class ScanScratch {
     var lowerIsTop = false
     /// The top layer's (confirmed) feature pass, for the classifier.
     var topFeatures: DetectionEngine.Features?
+    /// The text being scanned follows earlier turns of its conversation (see `RuleSpec.openingOnly`).
+    var followsTurns = false
     /// Depth of the layer whose text `view` holds (−1: none yet in this scan), so the classifier
     /// reuses the top layer's view instead of building it again.
     var viewDepth = -1
@@ -348,9 +350,12 @@ public final class DetectionEngine: Sendable {
         wordCount = rules.count / 64 + 1
     }
 
-    /// Scans `text` as it would appear on `surface`.
-    public func scan(_ text: String, surface: Surface, scratch: ScanScratch? = nil) -> ScanResult {
+    /// Scans `text` as it would appear on `surface`. `followsTurns`: the text is a chat message
+    /// with earlier turns before it (user, assistant or tool messages), so rules that presume
+    /// nothing precedes it (`RuleSpec.openingOnly`) are skipped.
+    public func scan(_ text: String, surface: Surface, scratch: ScanScratch? = nil, followsTurns: Bool = false) -> ScanResult {
         let scratch = scratch ?? ScanScratch()
+        scratch.followsTurns = followsTurns
         var text = text
         var findings: [Finding] = []
         var health = 1.0
@@ -462,10 +467,12 @@ public final class DetectionEngine: Sendable {
     }
 
     /// Scans raw bytes: invalid UTF-8 is replaced (U+FFFD) and reported, never a crash.
-    public func scan(bytes: [UInt8], surface: Surface, scratch: ScanScratch? = nil) -> ScanResult {
-        if let valid = String(validating: bytes, as: UTF8.self) { return scan(valid, surface: surface, scratch: scratch) }
+    public func scan(bytes: [UInt8], surface: Surface, scratch: ScanScratch? = nil, followsTurns: Bool = false) -> ScanResult {
+        if let valid = String(validating: bytes, as: UTF8.self) {
+            return scan(valid, surface: surface, scratch: scratch, followsTurns: followsTurns)
+        }
         let repaired = String(decoding: bytes, as: UTF8.self)
-        var result = scan(repaired, surface: surface, scratch: scratch)
+        var result = scan(repaired, surface: surface, scratch: scratch, followsTurns: followsTurns)
         let first = repaired.unicodeScalars.firstIndex(of: "\u{FFFD}").map { repaired.unicodeScalars.distance(from: repaired.unicodeScalars.startIndex, to: $0) } ?? 0
         result.findings.insert(Finding(ruleId: "SF-VAL-UTF8", category: .validation, severity: .medium, confidence: 1,
                                        start: first, end: first + 1, type: "invalid_utf8", excerpt: ""), at: 0)
@@ -867,6 +874,7 @@ public final class DetectionEngine: Sendable {
         // Stage two: the triggered rules' patterns, each on a window around its keyword hits.
         let viaView = useView ? scratch.view.transforms : []
         let surfaceBit = surface.bit
+        let skipOpening = scratch.followsTurns
         var floodReported = false
         h.spans.sort()
         var cursor = 0
@@ -890,7 +898,7 @@ public final class DetectionEngine: Sendable {
                 let firstSpan = cursor
                 while cursor < h.spans.count && h.spans[cursor].rule == Int32(r) { cursor += 1 }
                 let lastSpan = cursor
-                guard rule.surfaceBits & surfaceBit != 0 else { continue }
+                guard rule.surfaceBits & surfaceBit != 0, !(skipOpening && rule.openingOnly) else { continue }
                 let before = out.count
                 let t0 = scratch.collectStats ? DispatchTime.now().uptimeNanoseconds : 0
                 func run(_ subject: UnsafeBufferPointer<UInt8>, unicode: Bool, onView: Bool) {

@@ -41,12 +41,17 @@ public struct RuleSpec: Codable, Sendable, Hashable {
     /// Match case-sensitively on the original text. Defaults to true for PII and secret rules,
     /// which also match on the original text instead of the normalised view.
     public var caseSensitive: Bool?
+    /// The match reads as an attack only when nothing comes before the text in its conversation:
+    /// a first message that asks to summarise "the above" can only mean the hidden instructions,
+    /// while a later message means the turns before it. Scans of a chat message that follows
+    /// earlier turns (`DetectionEngine.scan(_:surface:scratch:followsTurns:)`) skip such rules.
+    public var openingOnly: Bool?
     public var examples: Examples?
 
     enum CodingKeys: String, CodingKey {
         case id, name, category, owasp, severity, confidence, surfaces, keywords, pattern, validator, type
         case minDigits = "min_digits", caseSensitive = "case_sensitive", examples, words, window, prefilter
-        case matchHoldsKeyword = "match_holds_keyword"
+        case matchHoldsKeyword = "match_holds_keyword", openingOnly = "opening_only"
     }
 }
 
@@ -87,6 +92,8 @@ public final class CompiledRule: Sendable {
     public let type: String
     /// See `RuleSpec.matchHoldsKeyword`.
     let matchHoldsKeyword: Bool
+    /// See `RuleSpec.openingOnly`.
+    public let openingOnly: Bool
 
     init(spec: RuleSpec, file: String, category: ShieldFlowCore.Category, severity: Severity, surfaces: Set<Surface>,
          normalized: Bool, regex: PCRE2Regex, unicodeRegex: PCRE2Regex, validator: Validator?,
@@ -107,6 +114,7 @@ public final class CompiledRule: Sendable {
         id = spec.id
         type = spec.type ?? category.rawValue
         self.matchHoldsKeyword = matchHoldsKeyword
+        openingOnly = spec.openingOnly ?? false
     }
 }
 

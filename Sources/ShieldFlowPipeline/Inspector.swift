@@ -97,12 +97,22 @@ public struct Inspector: Sendable {
         case deadLetter(DeadLetter)
     }
 
+    /// One field of an event to scan: its name in the decision, its text, its surface, and whether
+    /// earlier turns of the conversation come before it.
+    struct Field {
+        var name: String
+        var text: String
+        var surface: Surface
+        var followsTurns = false
+    }
+
     /// The fields of an event to scan, with the surface each belongs to.
-    static func fields(of e: InspectionEvent) -> [(name: String, text: String, surface: Surface)] {
+    static func fields(of e: InspectionEvent) -> [Field] {
         switch e.kind {
         case .prompt:
-            var out: [(String, String, Surface)] = []
-            if let p = e.prompt { out.append(("prompt", p, .prompt)) }
+            var out: [Field] = []
+            if let p = e.prompt { out.append(Field(name: "prompt", text: p, surface: .prompt)) }
+            var turns = false
             for (i, m) in e.messages.enumerated() {
                 // The application's own system messages are trusted; tool results are tool output.
                 let surface: Surface? = switch m.role {
@@ -111,13 +121,18 @@ public struct Inspector: Sendable {
                 case "assistant": .response
                 default: .prompt
                 }
-                if let surface { out.append(("messages[\(i)].content", m.content, surface)) }
+                guard let surface else { continue }
+                // "Summarize the above" in a message after other turns refers to them, not to the
+                // system prompt: such a message is scanned without the opening-only rules.
+                out.append(Field(name: "messages[\(i)].content", text: m.content, surface: surface, followsTurns: turns))
+                turns = true
             }
             return out
         case .response:
-            return [("response", e.response ?? "", .response)]
+            return [Field(name: "response", text: e.response ?? "", surface: .response)]
         case .toolCall:
-            return [("tool.arguments", e.toolArguments ?? "", .toolArgs), ("tool.name", e.toolName ?? "", .toolArgs)]
+            return [Field(name: "tool.arguments", text: e.toolArguments ?? "", surface: .toolArgs),
+                    Field(name: "tool.name", text: e.toolName ?? "", surface: .toolArgs)]
         }
     }
 
@@ -269,7 +284,7 @@ public struct Inspector: Sendable {
         var health: Double?
         for field in Self.fields(of: event) {
             if field.surface == .response || field.surface == .toolOutput { health = min(health ?? 1, 1) }
-            let r = engine.scan(field.text, surface: field.surface, scratch: scratch)
+            let r = engine.scan(field.text, surface: field.surface, scratch: scratch, followsTurns: field.followsTurns)
             all += r.findings.map { DecisionFinding($0, field: field.name) }
             raw += r.findings
             actions.append(r.action)
