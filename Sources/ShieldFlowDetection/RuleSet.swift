@@ -8,7 +8,8 @@ public struct RuleSpec: Codable, Sendable, Hashable {
     public struct Examples: Codable, Sendable, Hashable {
         public var match: [String]?
         public var noMatch: [String]?
-        enum CodingKeys: String, CodingKey { case match, noMatch = "no_match" }
+        enum CodingKeys: String, CodingKey, CaseIterable { case match, noMatch = "no_match" }
+        static let fieldNames = Set(CodingKeys.allCases.map(\.stringValue))
     }
 
     public var id: String
@@ -48,7 +49,11 @@ public struct RuleSpec: Codable, Sendable, Hashable {
     public var openingOnly: Bool?
     public var examples: Examples?
 
-    enum CodingKeys: String, CodingKey {
+    /// The fields a rule may have, as written in YAML: any other is reported (a misspelt
+    /// `opening_only` or `min_digits` would otherwise be dropped without a word).
+    public static let fieldNames = Set(CodingKeys.allCases.map(\.stringValue))
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case id, name, category, owasp, severity, confidence, surfaces, keywords, pattern, validator, type
         case minDigits = "min_digits", caseSensitive = "case_sensitive", examples, words, window, prefilter
         case matchHoldsKeyword = "match_holds_keyword", openingOnly = "opening_only"
@@ -132,6 +137,7 @@ public struct RuleSet: Sendable {
     public let version: String
 
     public var errors: [RuleProblem] { problems.filter { $0.level == .error } }
+    public var warnings: [RuleProblem] { problems.filter { $0.level == .warning } }
 
     /// How rules are compiled. The defaults are the engine's speed-ups, which keep every finding;
     /// `.asWritten` turns them off, and the tests compare the two.
@@ -211,6 +217,12 @@ public struct RuleSet: Sendable {
                     continue
                 }
                 seen[spec.id] = file
+                let unknown = (node.mapping?.keys.compactMap(\.string).filter { !RuleSpec.fieldNames.contains($0) } ?? [])
+                    + (node.mapping?["examples"]?.mapping?.keys.compactMap(\.string)
+                        .filter { !RuleSpec.Examples.fieldNames.contains($0) }.map { "examples.\($0)" } ?? [])
+                for key in unknown {
+                    problems.append(RuleProblem(level: .warning, file: file, ruleId: spec.id, message: "unknown field `\(key)` (ignored)"))
+                }
                 switch compileRule(spec, file: file, options: options) {
                 case .success(let (rule, warnings)):
                     rules.append(rule)

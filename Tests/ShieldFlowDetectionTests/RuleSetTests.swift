@@ -68,6 +68,17 @@ final class RuleSetTests: XCTestCase {
         }
     }
 
+    /// A misspelt field would otherwise be dropped by the decoder: the rule loads, and the
+    /// field is named in a warning.
+    func testUnknownFieldIsAWarning() {
+        let yaml = rule("    pattern: zap\n    opening_onyl: true\n    examples:\n      match: [zap]\n      nomatch: [zip]")
+        let set = RuleSet.compile(sources: [("w.yaml", yaml)])
+        XCTAssertTrue(set.errors.isEmpty, "\(set.errors)")
+        XCTAssertEqual(set.rules.count, 1)
+        XCTAssertEqual(Set(set.warnings.map(\.message)), ["unknown field `opening_onyl` (ignored)", "unknown field `examples.nomatch` (ignored)"])
+        XCTAssertTrue(RuleSet.compile(sources: [("ok.yaml", rule("    pattern: zap\n    opening_only: true"))]).warnings.isEmpty)
+    }
+
     func testMissingFieldAndDuplicateIdAndBadYAML() {
         XCTAssertTrue(RuleSet.compile(sources: [("a.yaml", "rules:\n  - id: X\n    name: n\n")]).errors.first!.message.contains("missing field"))
         let dup = RuleSet.compile(sources: [("a.yaml", rule("    pattern: zap")), ("b.yaml", rule("    pattern: zap"))])
