@@ -309,6 +309,10 @@ public struct RuleSet: Sendable {
         let fold: (String) -> [UInt8] = { collapseWhitespace(normalized ? foldKeyword($0) : Array($0.lowercased().utf8)) }
         let keywords = (spec.keywords ?? []).map(fold)
         let words = (spec.words ?? []).map(fold)
+        var listed = Set<[UInt8]>()
+        for (written, folded) in zip((spec.keywords ?? []) + (spec.words ?? []), keywords + words) where !listed.insert(folded).inserted {
+            warnings.append(RuleProblem(level: .warning, file: file, ruleId: spec.id, message: "keyword `\(written)` is listed twice"))
+        }
         if keywords.contains(where: { $0.isEmpty || ($0.count == 1 && Decoders.isAlnum($0[0])) }) {
             warnings.append(RuleProblem(level: .warning, file: file, ruleId: spec.id, message: "an empty or one-letter keyword matches almost everywhere"))
         }

@@ -79,6 +79,15 @@ final class RuleSetTests: XCTestCase {
         XCTAssertTrue(RuleSet.compile(sources: [("ok.yaml", rule("    pattern: zap\n    opening_only: true"))]).warnings.isEmpty)
     }
 
+    /// A keyword listed twice, as written or after folding ("kuralsız" and "kuralsiz"), or in both
+    /// `keywords` and `words`, is a warning.
+    func testDuplicateKeywordIsAWarning() {
+        let yaml = rule("    pattern: zap\n    words: [zop]").replacingOccurrences(of: "keywords: [zap]", with: "keywords: [zap, kuralsız, kuralsiz, zop]")
+        let set = RuleSet.compile(sources: [("d.yaml", yaml)])
+        XCTAssertTrue(set.errors.isEmpty, "\(set.errors)")
+        XCTAssertEqual(set.warnings.map(\.message), ["keyword `kuralsiz` is listed twice", "keyword `zop` is listed twice"])
+    }
+
     func testMissingFieldAndDuplicateIdAndBadYAML() {
         XCTAssertTrue(RuleSet.compile(sources: [("a.yaml", "rules:\n  - id: X\n    name: n\n")]).errors.first!.message.contains("missing field"))
         let dup = RuleSet.compile(sources: [("a.yaml", rule("    pattern: zap")), ("b.yaml", rule("    pattern: zap"))])
