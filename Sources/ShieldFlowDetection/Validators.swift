@@ -188,7 +188,8 @@ enum Validators {
         return s.filter { $0 == ":" }.count >= 2
     }
 
-    static let exampleDomains: Set<String> = ["example.com", "example.org", "example.net", "test.com", "domain.com", "email.com"]
+    static let exampleDomains: Set<String> = ["example.com", "example.org", "example.net", "test.com", "domain.com", "email.com",
+                                               "domain.tld", "example.tld", "yourdomain.com", "mydomain.com", "your-domain.com"]
 
     static func email(_ s: Substring) -> Bool {
         guard let at = s.lastIndex(of: "@") else { return false }
