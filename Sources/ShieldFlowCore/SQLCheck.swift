@@ -100,11 +100,12 @@ public enum SQLCheck {
         case "exec", "execute":
             shaped = startsStatement && k + 1 < words.count
                 && (words[k + 1].call || words[k + 1].word.contains("_") || ["immediate", "procedure", "function"].contains(words[k + 1].word))
-        case "into": shaped = next == "outfile" || next == "dumpfile"
-            || (words.first?.word == "select" && !words[..<k].contains { $0.word == "from" } && next != nil)
+        case "into":
+            if let file = next, file == "outfile" || file == "dumpfile" { return "INTO \(file.uppercased())" }
+            shaped = words.first?.word == "select" && !words[..<k].contains { $0.word == "from" } && next != nil
+            return shaped ? "SELECT … INTO" : nil
         default: shaped = false
         }
-        guard shaped else { return nil }
-        return w == "into" ? (next == "outfile" || next == "dumpfile" ? "INTO \(next!.uppercased())" : "SELECT … INTO") : w.uppercased()
+        return shaped ? w.uppercased() : nil
     }
 }

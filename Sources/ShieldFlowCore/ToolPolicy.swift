@@ -211,7 +211,7 @@ public enum ArgumentChecker {
         return out
     }
 
-    /// `checks(for:rule:)` as three flags: what every tool call asks, without building a set.
+    /// `checks(for:rule:)` as flags: what every tool call asks, without building a set.
     static func checkFlags(for tool: String, rule: ToolRule?) -> (path: Bool, shell: Bool, url: Bool, sql: Bool) {
         if let c = rule?.checks { return (c.contains(.path), c.contains(.shell), c.contains(.url), c.contains(.sql)) }
         // Words of the ASCII-lower-cased name split at `/ _ - . space :`, and the last segment
@@ -236,7 +236,7 @@ public enum ArgumentChecker {
         return (true, shell, url, sql)
     }
 
-    /// `shellNames` and `fetchNames` grouped by length (built once): a tool-name word, looked up
+    /// `shellNames`, `fetchNames` and `sqlNames` grouped by length (built once): a tool-name word, looked up
     /// for every tool call, is compared with the one or two names of its length instead of hashed.
     static let shellByLength = byLength(shellNames)
     static let fetchByLength = byLength(fetchNames)

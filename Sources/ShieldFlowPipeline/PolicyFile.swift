@@ -86,7 +86,7 @@ public enum PolicyFile {
                 guard let names = v as? [Any] else { throw Invalid(description: "`\(here).checks` must be a list") }
                 r.checks = Set(try names.map { n in
                     guard let s = n as? String, let c = ArgumentCheck(rawValue: s) else {
-                        throw Invalid(description: "`\(here).checks`: unknown check `\(n)` (known: path, shell, url, sql)")
+                        throw Invalid(description: "`\(here).checks`: unknown check `\(n)` (known: \(ArgumentCheck.allCases.map(\.rawValue).joined(separator: ", ")))")
                     }
                     return c
                 })

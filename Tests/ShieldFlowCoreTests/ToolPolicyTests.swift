@@ -100,6 +100,8 @@ final class SQLCheckTests: XCTestCase {
             ("SELECT load_file('/etc/passwd')", "LOAD_FILE"),
             ("-- list\nSELECT pg_sleep (10)", "PG_SLEEP"),
             ("(SELECT 1) UNION (SELECT sleep(5))", "SLEEP"),
+            ("DROP TABLE t /* never closed", "DROP"),
+            ("DELETE FROM t WHERE a = 'never closed", "DELETE"),
         ]
         for (sql, word) in hostile {
             let p = SQLCheck.problem(sql)
@@ -114,7 +116,8 @@ final class SQLCheckTests: XCTestCase {
                      "SELECT \"delete\" FROM t", "EXPLAIN SELECT * FROM t", "SHOW TABLES",
                      "SELECT a FROM t -- DROP TABLE t", "SELECT 'it''s; DROP TABLE t' FROM t",
                      "Create a report of March sales; update the dashboard", "delete my account please",
-                     "Show me how to delete rows safely", "call me back tomorrow", "Execute the plan we agreed on", "", "42", "; ;"] {
+                     "Show me how to delete rows safely", "call me back tomorrow", "Execute the plan we agreed on",
+                     "SELECT 'never closed; DROP TABLE t", "SELECT a /* DROP TABLE t", "SELECT a -- DROP TABLE t\n", "'", "/*", "--", "`", "", "42", "; ;"] {
             XCTAssertNil(SQLCheck.problem(fine), fine)
         }
     }
