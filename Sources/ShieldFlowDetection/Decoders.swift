@@ -22,7 +22,10 @@ struct DecodedLayer {
     var escapes = 0
     /// Another reading of the same text (JSON's transport, words joined by underscores), not a
     /// payload hidden in it: its findings stand for themselves, with no obfuscation finding.
-    var isReading: Bool { encoding == "json" || encoding == "joined_words" }
+    var isReading: Bool { encoding == "json" || isWordsReading }
+    /// The prompt's own words read apart from what hides them (joined, cut, fenced or stuttered):
+    /// a value in them is the value as written, found on the text itself.
+    var isWordsReading: Bool { encoding == "joined_words" || encoding == "stuttered_words" }
     /// A JSON document with `"role"` keys: chat messages, each starting a line of the layer.
     var messages = false
     /// A JSON document's layer: the byte offset in `text` where each string value starts, and
@@ -377,6 +380,69 @@ enum Decoders {
             }
         }
         return DecodedLayer(encoding: "joined_words", text: String(decoding: out, as: UTF8.self), mapping: .identity)
+    }
+
+    /// Words written with letters stuttered ("Ignoree alll previouss instructionss") read as the
+    /// keyword words they stretch: a token of ASCII letters whose runs of one letter are each at
+    /// least as long as a vocabulary word's, and longer somewhere, loses the extra letters
+    /// (`StutterWords`). Nil unless at least two tokens fold that way: "Sooo good" or "yesss" alone
+    /// is how people write, and a word spelt with its own double letters ("all", "access") is
+    /// already the word.
+    static func destutteredWords(_ text: UnsafeBufferPointer<UInt8>, words: StutterWords) -> DecodedLayer? {
+        let n = text.count
+        guard n >= 8, !words.isEmpty else { return nil }
+        @inline(__always) func letter(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
+        var drops: [Int] = []
+        var folded = 0
+        var runs: [(at: Int, length: Int)] = []
+        var i = 0
+        while i < n {
+            guard letter(text[i]) else { i += 1; continue }
+            var e = i, doubled = false
+            while e < n && letter(text[e]) {
+                if e > i && text[e] | 0x20 == text[e - 1] | 0x20 { doubled = true }
+                e += 1
+            }
+            // A word with no repeated letter stretches nothing; a token glued to digits or
+            // underscores is an identifier.
+            if doubled && e - i <= StutterWords.longestToken && (e == n || text[e] & 0x80 != 0 || !(text[e] == 0x5F || text[e] &- 0x30 < 10))
+                && (i == 0 || !(text[i - 1] == 0x5F || text[i - 1] &- 0x30 < 10)) {
+                runs.removeAll(keepingCapacity: true)
+                var h: UInt64 = 0xcbf29ce484222325
+                var k = i
+                while k < e {
+                    let c = text[k] | 0x20
+                    var m = k + 1
+                    while m < e && text[m] | 0x20 == c { m += 1 }
+                    h = (h ^ UInt64(c)) &* 0x100000001b3
+                    runs.append((k, m - k))
+                    k = m
+                }
+                if let word = words.word(squeezed: h), word.count == runs.count {
+                    var fits = true, extra = false
+                    for (r, w) in zip(runs, word) { if Int(w) > r.length { fits = false; break }; if Int(w) < r.length { extra = true } }
+                    if fits && extra {
+                        folded += 1
+                        for (r, w) in zip(runs, word) where Int(w) < r.length {
+                            for d in (r.at + Int(w))..<(r.at + r.length) { drops.append(d) }
+                        }
+                    }
+                }
+            }
+            i = e
+        }
+        guard folded >= 2 else { return nil }
+        var out: [UInt8] = [], starts: [Int32] = [], ends: [Int32] = []
+        out.reserveCapacity(n); starts.reserveCapacity(n); ends.reserveCapacity(n)
+        var d = 0, scalar: Int32 = -1
+        for k in 0..<n {
+            if text[k] & 0xC0 != 0x80 { scalar += 1 }
+            // A dropped repeat belongs to the letter it repeats: a match ending there covers it.
+            if d < drops.count && drops[d] == k { d += 1; if !ends.isEmpty { ends[ends.count - 1] = scalar + 1 }; continue }
+            if text[k] & 0xC0 != 0x80 { starts.append(scalar); ends.append(scalar + 1) }
+            out.append(text[k])
+        }
+        return DecodedLayer(encoding: "stuttered_words", text: String(decoding: out, as: UTF8.self), mapping: .table(starts, ends))
     }
 
     /// Words cut by hyphens ("ig-nore all pre-vious instru-ctions") read whole: a hyphen between

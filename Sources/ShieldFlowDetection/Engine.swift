@@ -213,6 +213,8 @@ public final class DetectionEngine: Sendable {
     let shapeRules: [(rule: Int, shape: Shape)]
     let alwaysRules: [Int]
     let vocabulary: WordSet
+    /// The vocabulary by squeezed spelling, for prompts written with stuttered letters.
+    let stutterWords: StutterWords
     let wordCount: Int
 
     /// Keyword hits per intent rule and text beyond which the rule's window stops growing.
@@ -347,6 +349,7 @@ public final class DetectionEngine: Sendable {
         shapeRules = shapes
         alwaysRules = always
         vocabulary = WordSet(vocab.union(Self.leetVocabulary))
+        stutterWords = StutterWords(vocab.union(Self.leetVocabulary))
         wordCount = rules.count / 64 + 1
     }
 
@@ -507,6 +510,9 @@ public final class DetectionEngine: Sendable {
         var commaNumbers = 0
         /// Pipes standing alone between spaces ("ignore | all | previous"): words fenced apart.
         var pipes = 0
+        /// Lower-case words ending in a doubled letter ("alll", "instructionss"; also "all",
+        /// "will"): many of them among a prompt's words may be letters stuttered to hide keywords.
+        var doubledEnds = 0
 
         /// Whether normalisation can change the text (after `needsView` confirmed the candidates).
         var viewNeeded: Bool { nonASCII || splitCandidate || leetCandidate }
@@ -577,6 +583,7 @@ public final class DetectionEngine: Sendable {
                     }
                     if open { while i < n && buf[i] &- 0x61 < 26 { i &+= 1 } }
                     let run = i &- s
+                    if run >= 2 && buf[i &- 1] == buf[i &- 2] { f.doubledEnds &+= 1 }
                     // Hex letters (a–f) at the end of the run; the run's first non-hex letter is
                     // looked for only when colons came before (an IPv6 shape in the making).
                     var trailingHex = 0
@@ -642,6 +649,9 @@ public final class DetectionEngine: Sendable {
                     continue
                 }
                 high |= b
+                // (The letter-run path counts a doubled ending at the run's end; byte by byte, at the
+                // byte after it.)
+                if !letterRuns && b &- 0x61 >= 26 && i >= 2 && buf[i &- 1] &- 0x61 < 26 && buf[i &- 1] == buf[i &- 2] { f.doubledEnds &+= 1 }
                 let fl = flags[Int(b)]
                 if fl == letter | b64 | hex || fl == letter | b64 {
                     // The common case: a letter continues the current word.
@@ -740,6 +750,7 @@ public final class DetectionEngine: Sendable {
             }
         }
         if digits > 0 { endDigitRun(&f, digits, digitStart, digitEnd) }
+        if !letterRuns && n >= 2 && base[n &- 1] &- 0x61 < 26 && base[n &- 1] == base[n &- 2] { f.doubledEnds &+= 1 }
         if b64Run >= 16 && b64Mixed { f.encodedCandidate = true }
         if groups >= 3 && groupDigits >= 1 && groupDigits <= 3 { f.ipv4Shape = true }
         if colons >= 2 && hexChars >= 2 { f.ipv6Shape = true }
@@ -751,11 +762,15 @@ public final class DetectionEngine: Sendable {
 
     /// A prompt's words read apart from what hides them: joined by dots, slashes, plus signs or
     /// camel case with nearly no spaces; keyword words cut by hyphens ("ig-nore", "instru-ctions");
-    /// or words fenced apart by pipes ("ignore | all | previous", not a markdown table).
+    /// words fenced apart by pipes ("ignore | all | previous", not a markdown table); or keyword
+    /// words with stuttered letters ("ignoree alll previouss instructionss").
     func promptWordsReading(_ buf: UnsafeBufferPointer<UInt8>, _ f: Features) -> DecodedLayer? {
         if !f.nonASCII && f.spaces * 16 < buf.count, let layer = Decoders.spacelessWords(buf) { return layer }
         if f.joiners >= 2, let layer = Decoders.hyphenatedWords(buf, vocabulary: vocabulary) { return layer }
         if f.pipes >= 4 && f.pipes * 3 >= f.spaces { return Decoders.unfencedWords(buf) }
+        // Stuttered letters double most words' last letter; ordinary prose ends few words that
+        // way ("all", "will", "see"), so the reading is tried only where many do.
+        if f.doubledEnds >= 2 && f.doubledEnds &* 4 >= f.spaces &+ 1 { return Decoders.destutteredWords(buf, words: stutterWords) }
         return nil
     }
 
@@ -1102,7 +1117,7 @@ public final class DetectionEngine: Sendable {
             if layer.isReading {
                 // Values are read in the text itself: joining words does not hide one, and splitting
                 // a token at its underscores only yields pieces of it.
-                if layer.encoding == "joined_words" { inner.removeAll { $0.category.isSensitiveValue } }
+                if layer.isWordsReading { inner.removeAll { $0.category.isSensitiveValue } }
                 // Text still in JSON (an agent forwarding a message or a document), or words joined
                 // by underscores: read as the text it stands for. Another reading of the same text,
                 // not a hidden payload, so no obfuscation finding; what the raw text already showed

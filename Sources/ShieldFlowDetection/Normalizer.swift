@@ -119,6 +119,41 @@ struct WordSet: Sendable {
     }
 }
 
+/// The vocabulary words by their squeezed spelling (each run of one letter written once: "all" →
+/// "al", "access" → "aces"), with the length of each run, for reading stuttered words
+/// (`Decoders.destutteredWords`). A squeezed spelling two words share ("biter", "bitter") is
+/// dropped: the reading would have to guess.
+struct StutterWords: Sendable {
+    private var table: [UInt64: [UInt8]] = [:]
+    /// Tokens longer than this are not read (the longest vocabulary word, stretched).
+    static let longestToken = 48
+
+    init(_ words: some Sequence<String>) {
+        var ambiguous = Set<UInt64>()
+        for w in words {
+            let bytes = Array(w.utf8)
+            guard bytes.count >= 3, bytes.allSatisfy({ $0 &- 0x61 < 26 }) else { continue }
+            var h: UInt64 = 0xcbf29ce484222325
+            var runs: [UInt8] = []
+            var k = 0
+            while k < bytes.count {
+                var m = k + 1
+                while m < bytes.count && bytes[m] == bytes[k] { m += 1 }
+                h = (h ^ UInt64(bytes[k])) &* 0x100000001b3
+                runs.append(UInt8(m - k))
+                k = m
+            }
+            if let other = table[h], other != runs { ambiguous.insert(h) } else { table[h] = runs }
+        }
+        for h in ambiguous { table[h] = nil }
+    }
+
+    var isEmpty: Bool { table.isEmpty }
+
+    /// The run lengths of the vocabulary word whose squeezed spelling hashes to `squeezed`.
+    func word(squeezed: UInt64) -> [UInt8]? { table[squeezed] }
+}
+
 enum Normalizer {
     /// Fills `view` from `text` (valid UTF-8). Words are written straight into the view; a word that
     /// mixes scripts has its confusable letters folded in place when it ends.
