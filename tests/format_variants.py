@@ -52,6 +52,10 @@ def hyphens_in_words(t):
     # A hyphen at a random place inside each word of five letters or more, seeded by the text.
     rng = random.Random(t)
     return " ".join(w[:i] + "-" + w[i:] if len(w) >= 5 and w.isalpha() and (i := rng.randrange(2, len(w) - 1)) else w for w in t.split(" "))
+def stuttered(t):
+    # One letter doubled at a random place in each word of four letters or more, seeded by the text.
+    rng = random.Random(t)
+    return " ".join(w[:i] + w[i] + w[i:] if len(w) >= 4 and w.isalpha() and (i := rng.randrange(0, len(w))) >= 0 else w for w in t.split(" "))
 def html(t): return "<html><body><p>" + t.replace("\n", "<br>") + "</p></body></html>"
 def middle(t): return rng.choice(filler) + "\n\n" + t + "\n\n" + rng.choice(filler)
 
@@ -62,6 +66,7 @@ variants = {
     "zero-width space inside words": (lambda t: " ".join("\u200b".join(w) for w in t.split(" ")), "prompt"),
     "soft hyphens inside words": (lambda t: " ".join("\u00ad".join(w) for w in t.split(" ")), "prompt"),
     "a hyphen inside each long word (ig-nore)": (hyphens_in_words, "prompt"),
+    "a letter doubled in each word (ignnore)": (stuttered, "prompt"),
     "Cyrillic look-alike letters": (lambda t: t.translate(homoglyphs), "prompt"),
     "full-width letters": (lambda t: "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in t), "prompt"),
     "combining accents on every letter": (lambda t: "".join(c + "\u0301" if c.isalpha() else c for c in t), "prompt"),

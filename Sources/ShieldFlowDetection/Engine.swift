@@ -510,9 +510,10 @@ public final class DetectionEngine: Sendable {
         var commaNumbers = 0
         /// Pipes standing alone between spaces ("ignore | all | previous"): words fenced apart.
         var pipes = 0
-        /// Lower-case words ending in a doubled letter ("alll", "instructionss"; also "all",
-        /// "will"): many of them among a prompt's words may be letters stuttered to hide keywords.
-        var doubledEnds = 0
+        /// Runs of lower-case letters with a letter doubled ("alll", "ignnore"; also "all",
+        /// "letter"): when a third of a prompt's words have one, letters may be stuttered to
+        /// hide keywords.
+        var doubledWords = 0
 
         /// Whether normalisation can change the text (after `needsView` confirmed the candidates).
         var viewNeeded: Bool { nonASCII || splitCandidate || leetCandidate }
@@ -560,6 +561,7 @@ public final class DetectionEngine: Sendable {
         var groupDigits = 0, groups = 0      // dotted quad
         var hexChars = 0, colons = 0         // hex groups and colons
         var pairRun = 0, tokenNonHex = false // "57 68 61 …": two-hex-digit tokens in a row
+        var lowerRun = 0, lowerDoubled = false // the byte-by-byte path's lower-case run
         var high: UInt8 = 0
         let n = buf.count
         let flags = flagTable
@@ -583,7 +585,7 @@ public final class DetectionEngine: Sendable {
                     }
                     if open { while i < n && buf[i] &- 0x61 < 26 { i &+= 1 } }
                     let run = i &- s
-                    if run >= 2 && buf[i &- 1] == buf[i &- 2] { f.doubledEnds &+= 1 }
+                    if run >= 2 && Self.hasDoubledLetter(buf, s, i, n) { f.doubledWords &+= 1 }
                     // Hex letters (a–f) at the end of the run; the run's first non-hex letter is
                     // looked for only when colons came before (an IPv6 shape in the making).
                     var trailingHex = 0
@@ -649,9 +651,17 @@ public final class DetectionEngine: Sendable {
                     continue
                 }
                 high |= b
-                // (The letter-run path counts a doubled ending at the run's end; byte by byte, at the
-                // byte after it.)
-                if !letterRuns && b &- 0x61 >= 26 && i >= 2 && buf[i &- 1] &- 0x61 < 26 && buf[i &- 1] == buf[i &- 2] { f.doubledEnds &+= 1 }
+                // (The letter-run path counts a run with a doubled letter when it reads the run;
+                // byte by byte, at the byte after it.)
+                if !letterRuns {
+                    if b &- 0x61 < 26 {
+                        if lowerRun > 0 && buf[i &- 1] == b { lowerDoubled = true }
+                        lowerRun &+= 1
+                    } else {
+                        if lowerDoubled { f.doubledWords &+= 1 }
+                        lowerRun = 0; lowerDoubled = false
+                    }
+                }
                 let fl = flags[Int(b)]
                 if fl == letter | b64 | hex || fl == letter | b64 {
                     // The common case: a letter continues the current word.
@@ -750,7 +760,7 @@ public final class DetectionEngine: Sendable {
             }
         }
         if digits > 0 { endDigitRun(&f, digits, digitStart, digitEnd) }
-        if !letterRuns && n >= 2 && base[n &- 1] &- 0x61 < 26 && base[n &- 1] == base[n &- 2] { f.doubledEnds &+= 1 }
+        if lowerDoubled { f.doubledWords &+= 1 }
         if b64Run >= 16 && b64Mixed { f.encodedCandidate = true }
         if groups >= 3 && groupDigits >= 1 && groupDigits <= 3 { f.ipv4Shape = true }
         if colons >= 2 && hexChars >= 2 { f.ipv6Shape = true }
@@ -768,9 +778,9 @@ public final class DetectionEngine: Sendable {
         if !f.nonASCII && f.spaces * 16 < buf.count, let layer = Decoders.spacelessWords(buf) { return layer }
         if f.joiners >= 2, let layer = Decoders.hyphenatedWords(buf, vocabulary: vocabulary) { return layer }
         if f.pipes >= 4 && f.pipes * 3 >= f.spaces { return Decoders.unfencedWords(buf) }
-        // Stuttered letters double most words' last letter; ordinary prose ends few words that
-        // way ("all", "will", "see"), so the reading is tried only where many do.
-        if f.doubledEnds >= 2 && f.doubledEnds &* 4 >= f.spaces &+ 1 { return Decoders.destutteredWords(buf, words: stutterWords) }
+        // Stuttered letters double a letter in most words; ordinary prose doubles one in a word
+        // of seven or so ("all", "letter", "see"), so the reading is tried only where a third do.
+        if f.doubledWords >= 2 && f.doubledWords &* 3 >= f.spaces &+ 1 { return Decoders.destutteredWords(buf, words: stutterWords) }
         return nil
     }
 
@@ -810,6 +820,30 @@ public final class DetectionEngine: Sendable {
         scratch.lower.withUnsafeMutableBufferPointer { lower in
             for i in 0..<buf.count { let b = buf[i]; lower[i] = b &- 0x41 < 26 ? b | 0x20 : b }
         }
+    }
+
+    /// Whether two neighbouring bytes of `s..<e` are equal: eight neighbour pairs at a time (the
+    /// bytes against the bytes one further on, a zero byte of their XOR), byte by byte near the end
+    /// of the text.
+    @inline(__always) static func hasDoubledLetter(_ buf: UnsafePointer<UInt8>, _ s: Int, _ e: Int, _ n: Int) -> Bool {
+        var k = s
+        while k &+ 1 < e {
+            if k &+ 9 <= n {
+                let raw = UnsafeRawPointer(buf + k)
+                let d = raw.loadUnaligned(as: UInt64.self) ^ raw.loadUnaligned(fromByteOffset: 1, as: UInt64.self)
+                // A borrow can only mark a lane above a real zero lane, so "any marked lane among
+                // the pairs inside the run" is exact.
+                var zero = (d &- 0x0101_0101_0101_0101) & ~d & 0x8080_8080_8080_8080
+                let pairs = min(8, e &- 1 &- k)
+                if pairs < 8 { zero &= (1 << UInt64(pairs &* 8)) &- 1 }
+                if zero != 0 { return true }
+                k &+= 8
+            } else {
+                if buf[k] == buf[k &+ 1] { return true }
+                k &+= 1
+            }
+        }
+        return false
     }
 
     /// The high bit of every byte of `w` that is not a lower-case ASCII letter (exact per byte:
