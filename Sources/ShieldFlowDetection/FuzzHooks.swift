@@ -1,7 +1,9 @@
 /// Entry points for the libFuzzer targets in `Fuzz/`: each runs one internal stage on arbitrary
 /// bytes and traps (precondition) when an invariant breaks, so the fuzzer reports it as a crash.
 public enum FuzzHooks {
-    static let vocabulary = WordSet(["ignore", "instructions", "previous", "system", "prompt", "password", "jailbreak", "admin", "reveal"])
+    static let words = ["ignore", "instructions", "previous", "system", "prompt", "password", "jailbreak", "admin", "reveal", "all", "access"]
+    static let vocabulary = WordSet(words)
+    static let stutterWords = StutterWords(words)
 
     /// The normaliser and the decoders: every view byte maps to a scalar offset inside the text,
     /// every encoded run lies inside it, and every decoded layer maps back inside it.
@@ -21,7 +23,8 @@ public enum FuzzHooks {
                     _ = Decoders.readableText(bytes)
                 }
             }
-            for layer in [Decoders.decodeEscapes(buf), Decoders.jsonDocument(buf)].compactMap({ $0 }) {
+            for layer in [Decoders.decodeEscapes(buf), Decoders.jsonDocument(buf), Decoders.hyphenatedWords(buf, vocabulary: vocabulary),
+                          Decoders.destutteredWords(buf, words: stutterWords)].compactMap({ $0 }) {
                 let n = layer.text.unicodeScalars.count
                 if case .table(let starts, _) = layer.mapping { precondition(starts.count == n, "one mapping entry per decoded scalar") }
                 for k in stride(from: 0, to: max(n, 1), by: max(1, n / 16)) {

@@ -211,6 +211,22 @@ final class DecoderTests: XCTestCase {
         XCTAssertFalse(scan(text, .toolOutput).findings.contains { $0.via.contains("stuttered_words") })
     }
 
+    /// The stuttered-words reading maps every scalar back inside the text, for random mixes of
+    /// stretched keyword words, identifiers and non-ASCII text (the fuzz target's invariants, which
+    /// trap on a break).
+    func testStutteredWordsReadingMapsInsideTheText() {
+        var rng = SystemRandomNumberGenerator()
+        let pieces = ["ignoree", "alll", "IGNNORE", "previouss", "accesss", "é", "ça", "_x", "9", " ", " ", "\n", "sooo", "ll", "a", "—"]
+        for _ in 0..<500 {
+            let text = (0..<Int.random(in: 1...24, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            FuzzHooks.normalizeAndDecode(Array(text.utf8))
+            Array(text.utf8).withUnsafeBufferPointer { buf in
+                guard let layer = Decoders.destutteredWords(buf, words: FuzzHooks.stutterWords) else { return }
+                XCTAssertLessThanOrEqual(layer.text.unicodeScalars.count, text.unicodeScalars.count, text)
+            }
+        }
+    }
+
     /// Words fenced apart by pipes ("ignore | all | previous") are read without them, on prompts;
     /// a markdown table is not one sentence, and a tool's pipes are tables, pipelines and logs.
     func testWordsFencedApartByPipesAreRead() {
