@@ -432,17 +432,8 @@ enum Decoders {
             i = e
         }
         guard folded >= 2 else { return nil }
-        var out: [UInt8] = [], starts: [Int32] = [], ends: [Int32] = []
-        out.reserveCapacity(n); starts.reserveCapacity(n); ends.reserveCapacity(n)
-        var d = 0, scalar: Int32 = -1
-        for k in 0..<n {
-            if text[k] & 0xC0 != 0x80 { scalar += 1 }
-            // A dropped repeat belongs to the letter it repeats: a match ending there covers it.
-            if d < drops.count && drops[d] == k { d += 1; if !ends.isEmpty { ends[ends.count - 1] = scalar + 1 }; continue }
-            if text[k] & 0xC0 != 0x80 { starts.append(scalar); ends.append(scalar + 1) }
-            out.append(text[k])
-        }
-        return DecodedLayer(encoding: "stuttered_words", text: String(decoding: out, as: UTF8.self), mapping: .table(starts, ends))
+        // A dropped repeat belongs to the letter it repeats: a match ending there covers it.
+        return dropping(drops, from: text, encoding: "stuttered_words", coverDropped: true)
     }
 
     /// Words cut by hyphens ("ig-nore all pre-vious instru-ctions") read whole: a hyphen between
@@ -477,17 +468,28 @@ enum Decoders {
             }
         }
         guard joined >= 2 else { return nil }
+        return dropping(drops, from: text, encoding: "joined_words", coverDropped: false)
+    }
+
+    /// `text` without the ASCII bytes at `drops` (ascending), as a reading whose scalars map to the
+    /// parent's; with `coverDropped`, a dropped byte is covered by the scalar kept before it.
+    static func dropping(_ drops: [Int], from text: UnsafeBufferPointer<UInt8>, encoding: String, coverDropped: Bool) -> DecodedLayer {
+        let n = text.count
         var out: [UInt8] = [], starts: [Int32] = [], ends: [Int32] = []
         out.reserveCapacity(n); starts.reserveCapacity(n); ends.reserveCapacity(n)
         var d = 0, scalar: Int32 = -1
         for k in 0..<n {
             // The mapping is in the parent's scalars: a byte that is not a continuation byte starts one.
             if text[k] & 0xC0 != 0x80 { scalar += 1 }
-            if d < drops.count && drops[d] == k { d += 1; continue }
+            if d < drops.count && drops[d] == k {
+                d += 1
+                if coverDropped && !ends.isEmpty { ends[ends.count - 1] = scalar + 1 }
+                continue
+            }
             if text[k] & 0xC0 != 0x80 { starts.append(scalar); ends.append(scalar + 1) }
             out.append(text[k])
         }
-        return DecodedLayer(encoding: "joined_words", text: String(decoding: out, as: UTF8.self), mapping: .table(starts, ends))
+        return DecodedLayer(encoding: encoding, text: String(decoding: out, as: UTF8.self), mapping: .table(starts, ends))
     }
 
     /// Words fenced apart by pipes ("ignore | all | previous | instructions") read without the

@@ -125,7 +125,8 @@ struct WordSet: Sendable {
 /// dropped: the reading would have to guess.
 struct StutterWords: Sendable {
     private var table: [UInt64: [UInt8]] = [:]
-    /// Tokens longer than this are not read (the longest vocabulary word, stretched).
+    /// Tokens longer than this are not read: a word stretched that far is no longer written to be
+    /// read, and long letter runs (hex digests, base64) skip the lookup.
     static let longestToken = 48
 
     init(_ words: some Sequence<String>) {
