@@ -62,6 +62,10 @@ public final class ScanScratch {
     /// Another reading of the top layer (JSON's text, words joined by underscores on a prompt),
     /// which the classifier scores instead of the raw text.
     var transport: DecodedLayer?
+    /// Payloads decoded from the top layer (base64, hex, character codes, ROT13, escapes, text
+    /// written backwards or upside down, Unicode tags, joined pieces), for the classifier to read
+    /// when the text as written did not reach its threshold.
+    var payloads: [DecodedLayer] = []
     /// The classifier's input with inter-word spacing collapsed and encoded runs dropped.
     var reading = ClassifierReading()
     /// Per-rule pattern runs and time, collected when `collectStats` is on (`bench --rule-stats`).
@@ -380,6 +384,7 @@ public final class DetectionEngine: Sendable {
             }
             var layers = 0
             scratch.transport = nil
+            scratch.payloads.removeAll(keepingCapacity: true)
             scratch.forgetTopLayer()
             if mode != .classifier {
                 scanLayer(buf, surface: surface, depth: 0, scratch: scratch, layers: &layers, into: &findings)
@@ -436,6 +441,10 @@ public final class DetectionEngine: Sendable {
                         classifyAround(findings, in: buf, settings: settings, threshold: threshold, floor: floor,
                                        surface: surface, scratch: scratch, into: &findings)
                     }
+                }
+                if findings.count == before && !scratch.payloads.isEmpty {
+                    classifyPayloads(scratch.payloads, budget: max(buf.count, Self.payloadBudgetFloor), settings: settings,
+                                     threshold: threshold, floor: floor, surface: surface, scratch: scratch, into: &findings)
                 }
             }
             if surface != .prompt && mode != .classifier {
@@ -1148,6 +1157,9 @@ public final class DetectionEngine: Sendable {
             // Digits read backwards are not a value anyone wrote (a reversed order number can pass
             // a card's checksum); the text's values are found in the text itself.
             if layer.encoding == "reversed" || layer.encoding == "upside_down" { inner.removeAll { $0.category.isSensitiveValue } }
+            if depth == 0 && !layer.isReading && scratch.payloads.count < Self.maxClassifiedPayloads {
+                scratch.payloads.append(layer)
+            }
             if layer.isReading {
                 // Values are read in the text itself: joining words does not hide one, and splitting
                 // a token at its underscores only yields pieces of it.
@@ -1357,6 +1369,41 @@ public final class DetectionEngine: Sendable {
             best = found
         }
         if let best { out.append(best) }
+    }
+
+    /// The most decoded payloads of one text the classifier reads (`classifyPayloads`), and the
+    /// bytes it reads in them: as many as the text has, or this floor on a short text. (A text
+    /// written backwards has two readings as long as itself; 64 KiB of it took 1 ms more when the
+    /// classifier read both.)
+    static let maxClassifiedPayloads = 4
+    static let payloadBudgetFloor = 8192
+
+    /// Scores what the top layer's decoders found hidden in it (text encoded, reversed, turned
+    /// upside down, split into pieces): the model reads an attack it knows in plain words, and
+    /// the rules alone catch only the phrasings they list. The first payload that reaches the
+    /// threshold is reported on the span it was decoded from, through its encoding, and as an
+    /// encoded payload (obfuscation) unless the rules already reported one there.
+    func classifyPayloads(_ payloads: [DecodedLayer], budget: Int, settings: ClassifierSettings, threshold: Float,
+                          floor: ClassifierFloor?, surface: Surface, scratch: ScanScratch, into out: inout [Finding]) {
+        var budget = budget
+        for layer in payloads where layer.text.utf8.count <= budget {
+            budget -= layer.text.utf8.count
+            var one: [Finding] = []
+            var text = layer.text
+            text.withUTF8 { decoded in
+                scratch.forgetTopLayer()
+                classify(decoded, settings: settings, threshold: threshold, floor: floor, surface: surface, scratch: scratch, into: &one)
+            }
+            guard var found = one.first else { continue }
+            (found.start, found.end) = layer.parentRange(found.start, found.end)
+            found.via = [layer.encoding]
+            if !out.contains(where: { $0.ruleId == "SF-OBF-ENCODED" && $0.start <= found.start && found.end <= $0.end }) {
+                out.append(Finding(ruleId: "SF-OBF-ENCODED", category: .obfuscation, severity: .high, confidence: found.confidence,
+                                   start: found.start, end: found.end, type: "encoded_payload", via: [layer.encoding]))
+            }
+            out.append(found)
+            return
+        }
     }
 
     /// A lower reporting threshold for the classifier, used when another detector's finding is there
