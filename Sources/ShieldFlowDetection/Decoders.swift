@@ -708,10 +708,12 @@ enum Decoders {
         return String(out)
     }
 
-    /// Character codes written as decimal numbers ("73 103 110 111 114 101", "[73, 103, 110]"):
-    /// each run of at least eight numbers, all of them printable ASCII (32–126) or a tab or line
-    /// break, separated by spaces, commas or semicolons, decoded where it reads as text: each
-    /// run's byte range in `text`, in text order, at most `limit` of them.
+    /// Character codes written as decimal numbers ("73 103 110 111 114 101", "[73, 103, 110]",
+    /// "2346 2367 2331", "26080 35270"): each run of at least eight numbers, all of them printable
+    /// characters (ASCII from 32, or from U+00A0 up, no surrogates) or a tab or line break,
+    /// separated by spaces, commas or semicolons, decoded where it reads as prose (a space, or an
+    /// ideographic comma or full stop, among its characters): each run's byte range in `text`,
+    /// in text order, at most `limit` of them.
     static func charCodes(_ text: UnsafeBufferPointer<UInt8>, limit: Int) -> [(range: Range<Int>, text: String)] {
         var found: [(range: Range<Int>, text: String)] = []
         let n = text.count
@@ -724,19 +726,23 @@ enum Decoders {
             var end = i
             var j = i
             decoded.removeAll(keepingCapacity: true)
+            var count = 0, prose = false
             while j < n {
                 var value = 0, digits = 0
-                while j < n && text[j] &- 0x30 < 10 && digits < 4 { value = value * 10 + Int(text[j] &- 0x30); digits += 1; j += 1 }
-                guard digits > 0, digits < 4, j == n || !(text[j] &- 0x30 < 10 || (text[j] | 0x20) &- 0x61 < 26),
-                      (32...126).contains(value) || value == 9 || value == 10 || value == 13 else { break }
-                decoded.append(UInt8(value))
+                while j < n && text[j] &- 0x30 < 10 && digits < 8 { value = value * 10 + Int(text[j] &- 0x30); digits += 1; j += 1 }
+                guard digits > 0, digits < 8, j == n || !(text[j] &- 0x30 < 10 || (text[j] | 0x20) &- 0x61 < 26),
+                      (32...126).contains(value) || value == 9 || value == 10 || value == 13 || value >= 0xA0,
+                      let scalar = Unicode.Scalar(UInt32(value)) else { break }
+                if value < 0x80 { decoded.append(UInt8(value)) } else { decoded.append(contentsOf: UTF8.encode(scalar)!) }
+                count += 1
+                if value == 0x20 || value == 0x3001 || value == 0x3002 || value == 0xFF0C { prose = true }
                 end = j
                 var k = j, separators = 0
                 while k < n && (text[k] == 0x20 || text[k] == 0x2C || text[k] == 0x3B) && separators < 3 { k += 1; separators += 1 }
                 guard separators > 0, k < n, text[k] &- 0x30 < 10 else { break }
                 j = k
             }
-            if decoded.count >= 8, let s = readableText(decoded), decoded.contains(0x20) {
+            if count >= 8, prose, let s = readableText(decoded) {
                 found.append((start..<end, s))
             }
             i = max(end, start + 1)

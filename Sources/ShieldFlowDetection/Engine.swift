@@ -515,7 +515,8 @@ public final class DetectionEngine: Sendable {
         /// digit-gated rules search around these instead of the whole text.
         var digitRuns: [Int32] = []
         var digitRunsOverflow = false
-        /// Numbers of two or three digits followed by a comma ("73, 103, 110"): maybe character codes.
+        /// Numbers of two to five digits followed by a comma ("73, 103, 110", "2346, 2367"): maybe
+        /// character codes.
         var commaNumbers = 0
         /// Pipes standing alone between spaces ("ignore | all | previous"): words fenced apart.
         var pipes = 0
@@ -695,7 +696,7 @@ public final class DetectionEngine: Sendable {
                 } else {
                     if digits > 0 {
                         endDigitRun(&f, digits, digitStart, digitEnd)
-                        if b == 0x2C && digits &- 2 < 2 { f.commaNumbers &+= 1 }
+                        if b == 0x2C && digits &- 2 < 4 { f.commaNumbers &+= 1 }
                     }
                     digits = 0; seps = 0
                 }
@@ -1092,6 +1093,9 @@ public final class DetectionEngine: Sendable {
                     b = scalar
                     byte = range.upperBound
                 }
+                // Digit groups that are character codes are not a card or an SSN ("2346 2367 2331
+                // 2354" is Devanagari, and passes Luhn): what they say is read in the decoded layer.
+                out.removeAll { $0.category.isSensitiveValue && $0.start >= a && $0.end <= b }
                 hidden.append(DecodedLayer(encoding: "char_codes", text: text, mapping: .collapse(a, b)))
             }
         }
