@@ -313,12 +313,13 @@ enum Decoders {
         return DecodedLayer(encoding: encoding, text: decoded, mapping: .table(starts, ends))
     }
 
-    /// ASCII text written without spaces, read as words: `.`, `/`, `+`, `_` and `-` between two
+    /// Text written without spaces, read as words: `.`, `/`, `+`, `_` and `-` between two ASCII
     /// letters become spaces, and a space goes in before each capital that starts a word of a
     /// camel-case run (`ignore.all.previous`, `ignore+all+previous` as forms encode it,
     /// `IgnoreAllPrevious`). Nil unless it reads as at least four words, nearly all of them
     /// plain (lower-case, capitalised or all capitals, no digits): base64, hashes and paths of
-    /// identifiers do not.
+    /// identifiers do not. Other characters (typographic quotes, accented letters, other
+    /// scripts) stay as they are and end a word; the mapping counts scalars.
     static func spacelessWords(_ text: UnsafeBufferPointer<UInt8>) -> DecodedLayer? {
         let n = text.count
         guard n >= 12 else { return nil }
@@ -337,19 +338,22 @@ enum Decoders {
             }
             letters = 0; innerCapitals = 0; digits = 0; capitalFirst = false
         }
+        // The scalar offset of byte i (each byte that is not a continuation byte starts a scalar).
+        var scalar: Int32 = -1
         for i in 0..<n {
             let b = text[i]
+            if b & 0xC0 != 0x80 { scalar += 1 }
             let isLetter = lower(b) || upper(b)
             if i > 0 && i + 1 < n && joiner(b) && (lower(text[i - 1]) || upper(text[i - 1])) && (lower(text[i + 1]) || upper(text[i + 1])) {
                 endWord()
-                out.append(0x20); starts.append(Int32(i)); ends.append(Int32(i + 1))
+                out.append(0x20); starts.append(scalar); ends.append(scalar + 1)
                 breaks += 1
                 continue
             }
             // "aBc": a capital between lower-case letters starts a word.
             if upper(b) && i > 0 && i + 1 < n && lower(text[i - 1]) && lower(text[i + 1]) {
                 endWord()
-                out.append(0x20); starts.append(Int32(i)); ends.append(Int32(i + 1))
+                out.append(0x20); starts.append(scalar); ends.append(scalar + 1)
                 breaks += 1
             }
             if isLetter {
@@ -360,7 +364,8 @@ enum Decoders {
             } else {
                 endWord()
             }
-            out.append(b); starts.append(Int32(i)); ends.append(Int32(i + 1))
+            out.append(b)
+            if b & 0xC0 != 0x80 { starts.append(scalar); ends.append(scalar + 1) }
         }
         endWord()
         guard breaks >= 3, words >= 4, plain * 10 >= words * 9 else { return nil }

@@ -785,7 +785,7 @@ public final class DetectionEngine: Sendable {
     /// words fenced apart by pipes ("ignore | all | previous", not a markdown table); or keyword
     /// words with stuttered letters ("ignoree alll previouss instructionss").
     func promptWordsReading(_ buf: UnsafeBufferPointer<UInt8>, _ f: Features) -> DecodedLayer? {
-        if !f.nonASCII && f.spaces * 16 < buf.count, let layer = Decoders.spacelessWords(buf) { return layer }
+        if f.spaces * 16 < buf.count, let layer = Decoders.spacelessWords(buf) { return layer }
         if f.joiners >= 2, let layer = Decoders.hyphenatedWords(buf, vocabulary: vocabulary) { return layer }
         if f.pipes >= 4 && f.pipes * 3 >= f.spaces { return Decoders.unfencedWords(buf) }
         // Stuttered letters double a letter in most words; ordinary prose doubles one in a word
@@ -1247,7 +1247,7 @@ public final class DetectionEngine: Sendable {
         if f.escapes >= 2, let layer = Decoders.decodeEscapes(buf), layer.encoding == "json" { return layer }
         guard surface == .prompt else { return nil }
         if f.joiners > f.spaces { return Decoders.separateWords(buf) }
-        if !f.nonASCII && f.spaces * 16 < buf.count { return Decoders.spacelessWords(buf) }
+        if f.spaces * 16 < buf.count { return Decoders.spacelessWords(buf) }
         return nil
     }
 

@@ -24,7 +24,7 @@ public enum FuzzHooks {
                 }
             }
             for layer in [Decoders.decodeEscapes(buf), Decoders.jsonDocument(buf), Decoders.hyphenatedWords(buf, vocabulary: vocabulary),
-                          Decoders.destutteredWords(buf, words: stutterWords)].compactMap({ $0 }) {
+                          Decoders.destutteredWords(buf, words: stutterWords), Decoders.spacelessWords(buf)].compactMap({ $0 }) {
                 let n = layer.text.unicodeScalars.count
                 if case .table(let starts, _) = layer.mapping { precondition(starts.count == n, "one mapping entry per decoded scalar") }
                 for k in stride(from: 0, to: max(n, 1), by: max(1, n / 16)) {
