@@ -374,7 +374,9 @@ enum Normalizer {
     /// separated by one or two separator characters lose their separators. A gap unlike the run's
     /// usual one marks a word boundary and reads as one space: "i g n o r e  a l l" (two spaces
     /// between words) → "ignore all", "i.g.n.o.r.e a.l.l" → "ignore all". When every gap is the
-    /// same, the words cannot be told apart and the run reads as one token.
+    /// same, the words cannot be told apart and the run reads as one token. A character of another
+    /// script is one character too ("и г н о р и р у й", "忽 略"; a combining mark that a split
+    /// left standing alone goes back onto its letter).
     static func rejoinSplitLetters(_ view: inout NormalizedView) {
         let n = view.bytes.count
         guard n >= 7 else { return }
@@ -382,14 +384,20 @@ enum Normalizer {
         var boundaries: [Int] = []
         var runs: [(Int, Int)] = []
         view.bytes.withUnsafeBufferPointer { bytes in
-            forEachSplitRun(n, byte: { bytes[$0] }, alnum: { isAlnum(bytes[$0]) }, separator: { isSplitSeparator(bytes[$0]) }) { first, last in
+            forEachSplitRun(n, byte: { bytes[$0] }, charLength: { splitCharLength(bytes, $0) },
+                            separator: { isSplitSeparator(bytes[$0]) }) { first, last in
                 if keep.isEmpty { keep = [Bool](repeating: true, count: n) }
                 runs.append((first, last))
-                for p in first..<last where !isAlnum(bytes[p]) { keep[p] = false }
+                let end = last + splitCharLength(bytes, last)
+                var p = first
+                while p < end {
+                    let length = splitCharLength(bytes, p)
+                    if length == 0 { keep[p] = false; p += 1 } else { p += length }
+                }
                 markWordBoundaries(bytes, first, last, into: &boundaries)
                 // The wrappers around the whole run go too: `[i][g]…[e]` reads as `ig…e`.
-                if first > 0, last + 1 < n, isWrapper(bytes[first - 1], opening: true), isWrapper(bytes[last + 1], opening: false) {
-                    keep[first - 1] = false; keep[last + 1] = false
+                if first > 0, end < n, isWrapper(bytes[first - 1], opening: true), isWrapper(bytes[end], opening: false) {
+                    keep[first - 1] = false; keep[end] = false
                 }
                 return true
             }
@@ -405,18 +413,40 @@ enum Normalizer {
         view.map.removeLast(n - w)
     }
 
+    /// The length in bytes of the character that starts at `p` of the view when it can be a split
+    /// word's character: a lower-case ASCII letter or digit (1), or a scalar outside ASCII that is
+    /// not punctuation, a symbol or a space (Latin-1 punctuation, U+2000–U+2BFF, CJK punctuation
+    /// other than the ideographic comma and full stop, which end words of a split sentence, emoji);
+    /// otherwise 0 (a continuation byte too).
+    @inline(__always) static func splitCharLength(_ bytes: UnsafeBufferPointer<UInt8>, _ p: Int) -> Int {
+        let b = bytes[p]
+        if b < 0x80 { return isAlnum(b) ? 1 : 0 }
+        guard b >= 0xC2 else { return 0 }
+        let length = b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4
+        guard p + length <= bytes.count else { return 0 }
+        let b1 = bytes[p + 1]
+        switch b {
+        case 0xC2: return b1 >= 0xC0 ? length : 0                          // U+0080–U+00BF
+        case 0xE2: return b1 >= 0xB0 ? length : 0                          // U+2000–U+2BFF
+        case 0xE3:                                                          // U+3000–U+303F but 、 and 。
+            return b1 != 0x80 || bytes[p + 2] == 0x81 || bytes[p + 2] == 0x82 ? length : 0
+        case 0xF0: return b1 == 0x9F ? 0 : length                          // U+1F000–U+1FFFF
+        default: return length
+        }
+    }
+
     /// The gaps of the split run `first...last` that differ from its most common gap (in length or
     /// in bytes): the first byte of each, which becomes the space between two rejoined words.
     static func markWordBoundaries(_ bytes: UnsafeBufferPointer<UInt8>, _ first: Int, _ last: Int, into boundaries: inout [Int]) {
         // A gap's shape: its length and its first and last bytes (gaps are at most four bytes:
         // a closing wrapper, two separators, an opening wrapper).
         var gaps: [(start: Int, shape: UInt32)] = []
-        var p = first + 1
+        var p = first + splitCharLength(bytes, first)
         while p < last {
             let start = p
-            while p < last && !isAlnum(bytes[p]) { p += 1 }
+            while p < last && splitCharLength(bytes, p) == 0 { p += 1 }
             gaps.append((start, UInt32(p - start) << 16 | UInt32(bytes[start]) << 8 | UInt32(bytes[p - 1])))
-            p += 1   // past the letter
+            p += splitCharLength(bytes, p)   // past the character
         }
         // The usual gap: the most common shape, the shorter one on a tie (words are further apart).
         // Counted by sorting the shapes (no hashing per gap: a text can hold thousands of runs).
@@ -441,28 +471,38 @@ enum Normalizer {
     static func hasSplitRun(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         guard text.count >= 7 else { return false }
         var found = false
-        forEachSplitRun(text.count, byte: { text[$0] }, alnum: { let b = text[$0]; return isAlnum(b &- 0x41 < 26 ? b | 0x20 : b) },
+        forEachSplitRun(text.count, byte: { text[$0] }, charLength: { let b = text[$0]; return isAlnum(b &- 0x41 < 26 ? b | 0x20 : b) ? 1 : 0 },
                         separator: { isSplitSeparator(text[$0]) }) { _, _ in found = true; return false }
         return found
     }
 
-    /// Runs of at least four single alphanumeric characters, each separated from the next by one or
-    /// two separator characters ("i g n o r e", "i.g.n.o.r.e"), or each quoted or bracketed
+    /// Runs of at least four single characters (`charLength` gives a character's length in bytes
+    /// at its first byte, 0 where none that can be split starts), each separated from the next by
+    /// one or two separator characters ("i g n o r e", "i.g.n.o.r.e"), or each quoted or bracketed
     /// (`"i","g","n"`, `'i' 'g' 'n'`, `[i][g][n]`): `body(first, last)` gets the positions of a
     /// run's first and last character, in order, until it returns false.
     @inline(__always)
-    static func forEachSplitRun(_ n: Int, byte: (Int) -> UInt8, alnum: (Int) -> Bool, separator: (Int) -> Bool,
+    static func forEachSplitRun(_ n: Int, byte: (Int) -> UInt8, charLength: (Int) -> Int, separator: (Int) -> Bool,
                                 _ body: (Int, Int) -> Bool) {
+        // Whether a character ends just before `i` (its first byte is found past continuation bytes).
+        @inline(__always) func characterBefore(_ i: Int) -> Bool {
+            guard i > 0 else { return false }
+            var q = i - 1
+            while q > 0 && byte(q) & 0xC0 == 0x80 { q -= 1 }
+            return charLength(q) > 0
+        }
         var i = 0
         while i < n {
-            guard alnum(i) else { i &+= 1; continue }
-            guard i == 0 || !alnum(i - 1), i + 1 >= n || !alnum(i + 1) else {
+            let length = charLength(i)
+            guard length > 0 else { i &+= 1; continue }
+            guard !characterBefore(i), i + length >= n || charLength(i + length) == 0 else {
                 // The rest of a longer word.
-                repeat { i &+= 1 } while i < n && alnum(i)
+                i &+= length
+                while i < n { let l = charLength(i); if l == 0 { break }; i &+= l }
                 continue
             }
-            var last = i, count = 1
-            var j = i + 1
+            var last = i, lastLength = length, count = 1
+            var j = i + length
             while j < n {
                 // The gap: a closing quote or bracket, up to two separators, an opening one.
                 // Both or neither: `(a) b` is not a wrapped run.
@@ -473,13 +513,15 @@ enum Normalizer {
                 while k < n && k - separators < 2 && separator(k) { k += 1 }
                 let opened = k < n && isWrapper(byte(k), opening: true)
                 if opened { k += 1 }
-                guard closed == opened, k > j, k < n, alnum(k), k + 1 >= n || !alnum(k + 1) else { break }
-                last = k
+                guard closed == opened, k > j, k < n else { break }
+                let l = charLength(k)
+                guard l > 0, k + l >= n || charLength(k + l) == 0 else { break }
+                last = k; lastLength = l
                 count += 1
-                j = k + 1
+                j = k + l
             }
             if count >= 4 && !body(i, last) { return }
-            i = last + 1
+            i = last + lastLength
         }
     }
 
