@@ -1431,7 +1431,7 @@ public final class DetectionEngine: Sendable {
         // On prompts, tabs and runs of spaces between words are read as one space: the model
         // hashes spacing as written, and typing it differently must not move the score. (Tool
         // output keeps its spacing: aligned columns and indentation are part of what it learned.)
-        let collapse = surface == .prompt && f.irregularSpacing > 0
+        var collapse = surface == .prompt && f.irregularSpacing > 0
         // Long base64/hex runs (images in notebook output, attachments, keys) are not prose: the
         // model read them as attacks. What they encode is decoded and scanned by the rules.
         let dropEncoded = f.encodedCandidate
@@ -1449,6 +1449,9 @@ public final class DetectionEngine: Sendable {
         if f.viewNeeded {
             // The rules' view is reused unless a decoded layer's view replaced it (or none was built).
             if scratch.viewDepth != 0 { Normalizer.build(buf, into: &scratch.view, vocabulary: vocabulary) }
+            // Emoji between words leave runs of spaces in the view: read as one space, as typed
+            // spacing is.
+            if surface == .prompt && scratch.view.pictographs > 0 { collapse = true }
             (p, window) = scratch.view.bytes.withUnsafeBufferPointer { score($0) }
             guard p >= reportAt, !window.isEmpty else { return }
             start = Int(scratch.view.map[window.lowerBound])

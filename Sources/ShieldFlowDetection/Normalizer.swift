@@ -12,6 +12,9 @@ struct NormalizedView {
     var tagEnd = -1
     /// Letters only upside-down text uses (`Decoders.isTurnedLetter`).
     var turned = 0
+    /// Emoji and other pictographs read as spaces (a prompt's classifier reading collapses the
+    /// runs of spaces they leave).
+    var pictographs = 0
     /// Where each transformation happened, as ranges of original scalar offsets, one list per kind
     /// (`Transform`). Each list is in text order and its ranges do not overlap, so whether a match
     /// covers one is a bisection: a match is said to come through a transformation only when it
@@ -40,6 +43,7 @@ struct NormalizedView {
         tagPayload.removeAll(keepingCapacity: true)
         tagStart = -1; tagEnd = -1
         turned = 0
+        pictographs = 0
         for k in edits.indices { edits[k].removeAll(keepingCapacity: true) }
     }
 
@@ -294,6 +298,7 @@ enum Normalizer {
                     // An emoji or other pictograph reads as a space: "ignore 🙂 all 🙂 previous"
                     // is "ignore all previous" to a keyword whose spaces match any run of them.
                     view.bytes.append(0x20); view.map.append(idx)
+                    view.pictographs &+= 1
                     word.start = view.bytes.count
                     continue
                 }
