@@ -350,8 +350,13 @@ enum Decoders {
                 breaks += 1
                 continue
             }
-            // "aBc": a capital between lower-case letters starts a word.
-            if upper(b) && i > 0 && i + 1 < n && lower(text[i - 1]) && lower(text[i + 1]) {
+            // A capital between lower-case letters starts a word ("aBc"), and so does one after a
+            // lower-case letter that a one-letter word follows ("WriteAStory", "WhatIAm"), and a
+            // capital between a capital and a lower-case letter ("AStory", "HTTPServer"). A run
+            // of capitals that ends a word stays in it: "ChatGPT" is a name.
+            if upper(b) && i > 0 && i + 1 < n
+                && (lower(text[i - 1]) ? lower(text[i + 1]) || (upper(text[i + 1]) && i + 2 < n && lower(text[i + 2]))
+                                       : upper(text[i - 1]) && lower(text[i + 1])) {
                 endWord()
                 out.append(0x20); starts.append(scalar); ends.append(scalar + 1)
                 breaks += 1
