@@ -326,6 +326,22 @@ enum Decoders {
         @inline(__always) func lower(_ b: UInt8) -> Bool { b &- 0x61 < 26 }
         @inline(__always) func upper(_ b: UInt8) -> Bool { b &- 0x41 < 26 }
         @inline(__always) func joiner(_ b: UInt8) -> Bool { b == 0x2E || b == 0x2F || b == 0x2B || b == 0x5F || b == 0x2D }
+        @inline(__always) func letter(_ b: UInt8) -> Bool { lower(b) || upper(b) }
+        /// A joiner between two letters: read as a space.
+        @inline(__always) func joins(_ i: Int) -> Bool { i > 0 && i + 1 < n && joiner(text[i]) && letter(text[i - 1]) && letter(text[i + 1]) }
+        // A capital between lower-case letters starts a word ("aBc"), and so does one after a
+        // lower-case letter that a one-letter word follows ("WriteAStory", "WhatIAm"), and a
+        // capital between a capital and a lower-case letter ("AStory", "HTTPServer"). A run of
+        // capitals that ends a word stays in it: "ChatGPT" is a name.
+        @inline(__always) func startsWord(_ i: Int) -> Bool {
+            upper(text[i]) && i > 0 && i + 1 < n
+                && (lower(text[i - 1]) ? lower(text[i + 1]) || (upper(text[i + 1]) && i + 2 < n && lower(text[i + 2]))
+                                       : upper(text[i - 1]) && lower(text[i + 1]))
+        }
+        // Most texts have fewer than three breaks: found without building anything.
+        var found = 0, k = 0
+        while k < n && found < 3 { if joins(k) || startsWord(k) { found += 1 }; k += 1 }
+        guard found >= 3 else { return nil }
         var out: [UInt8] = [], starts: [Int32] = [], ends: [Int32] = []
         out.reserveCapacity(n + n / 4); starts.reserveCapacity(n + n / 4); ends.reserveCapacity(n + n / 4)
         var words = 0, plain = 0, breaks = 0
@@ -344,19 +360,13 @@ enum Decoders {
             let b = text[i]
             if b & 0xC0 != 0x80 { scalar += 1 }
             let isLetter = lower(b) || upper(b)
-            if i > 0 && i + 1 < n && joiner(b) && (lower(text[i - 1]) || upper(text[i - 1])) && (lower(text[i + 1]) || upper(text[i + 1])) {
+            if joins(i) {
                 endWord()
                 out.append(0x20); starts.append(scalar); ends.append(scalar + 1)
                 breaks += 1
                 continue
             }
-            // A capital between lower-case letters starts a word ("aBc"), and so does one after a
-            // lower-case letter that a one-letter word follows ("WriteAStory", "WhatIAm"), and a
-            // capital between a capital and a lower-case letter ("AStory", "HTTPServer"). A run
-            // of capitals that ends a word stays in it: "ChatGPT" is a name.
-            if upper(b) && i > 0 && i + 1 < n
-                && (lower(text[i - 1]) ? lower(text[i + 1]) || (upper(text[i + 1]) && i + 2 < n && lower(text[i + 2]))
-                                       : upper(text[i - 1]) && lower(text[i + 1])) {
+            if startsWord(i) {
                 endWord()
                 out.append(0x20); starts.append(scalar); ends.append(scalar + 1)
                 breaks += 1
@@ -728,23 +738,22 @@ enum Decoders {
         var found: [(range: Range<Int>, text: String)] = []
         let n = text.count
         var i = 0
-        var decoded: [UInt8] = []
+        var decoded: [UInt8] = [], values: [UInt32] = []
         while i < n && found.count < limit {
             guard text[i] &- 0x30 < 10, i == 0 || !(text[i - 1] &- 0x30 < 10 || (text[i - 1] | 0x20) &- 0x61 < 26) else { i += 1; continue }
             // A run starting at i: number (separator+ number)*.
             let start = i
             var end = i
             var j = i
-            decoded.removeAll(keepingCapacity: true)
-            var count = 0, prose = false
+            values.removeAll(keepingCapacity: true)
+            var prose = false
             while j < n {
                 var value = 0, digits = 0
                 while j < n && text[j] &- 0x30 < 10 && digits < 8 { value = value * 10 + Int(text[j] &- 0x30); digits += 1; j += 1 }
                 guard digits > 0, digits < 8, j == n || !(text[j] &- 0x30 < 10 || (text[j] | 0x20) &- 0x61 < 26),
-                      (32...126).contains(value) || value == 9 || value == 10 || value == 13 || value >= 0xA0,
-                      let scalar = Unicode.Scalar(UInt32(value)) else { break }
-                if value < 0x80 { decoded.append(UInt8(value)) } else { decoded.append(contentsOf: UTF8.encode(scalar)!) }
-                count += 1
+                      (32...126).contains(value) || value == 9 || value == 10 || value == 13
+                        || (value >= 0xA0 && value <= 0x10FFFF && !(0xD800...0xDFFF).contains(value)) else { break }
+                values.append(UInt32(value))
                 if value == 0x20 || value == 0x3001 || value == 0x3002 || value == 0xFF0C { prose = true }
                 end = j
                 var k = j, separators = 0
@@ -752,8 +761,10 @@ enum Decoders {
                 guard separators > 0, k < n, text[k] &- 0x30 < 10 else { break }
                 j = k
             }
-            if count >= 8, prose, let s = readableText(decoded) {
-                found.append((start..<end, s))
+            if values.count >= 8 && prose {
+                decoded.removeAll(keepingCapacity: true)
+                for v in values { decoded.append(contentsOf: UTF8.encode(Unicode.Scalar(v)!)!) }
+                if let s = readableText(decoded) { found.append((start..<end, s)) }
             }
             i = max(end, start + 1)
         }
