@@ -443,7 +443,7 @@ public final class DetectionEngine: Sendable {
                     }
                 }
                 if findings.count == before && !scratch.payloads.isEmpty {
-                    classifyPayloads(scratch.payloads, budget: max(buf.count, Self.payloadBudgetFloor), settings: settings,
+                    classifyPayloads(scratch.payloads, parentBytes: buf.count, budget: max(buf.count, Self.payloadBudgetFloor), settings: settings,
                                      threshold: threshold, floor: floor, surface: surface, scratch: scratch, into: &findings)
                 }
             }
@@ -1387,10 +1387,13 @@ public final class DetectionEngine: Sendable {
     /// the rules alone catch only the phrasings they list. The first payload that reaches the
     /// threshold is reported on the span it was decoded from, through its encoding, and as an
     /// encoded payload (obfuscation) unless the rules already reported one there.
-    func classifyPayloads(_ payloads: [DecodedLayer], budget: Int, settings: ClassifierSettings, threshold: Float,
+    func classifyPayloads(_ payloads: [DecodedLayer], parentBytes: Int, budget: Int, settings: ClassifierSettings, threshold: Float,
                           floor: ClassifierFloor?, surface: Surface, scratch: ScanScratch, into out: inout [Finding]) {
         var budget = budget
         for layer in payloads where layer.text.utf8.count <= budget {
+            // Escapes decoded in place that shorten the text by less than a tenth (a few `&amp;`
+            // or `%20` in a long text) leave the words the classifier already read.
+            if case .table = layer.mapping, layer.text.utf8.count * 10 > parentBytes * 9 { continue }
             budget -= layer.text.utf8.count
             var one: [Finding] = []
             var text = layer.text
