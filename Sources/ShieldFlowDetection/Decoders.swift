@@ -359,7 +359,7 @@ enum Decoders {
         for i in 0..<n {
             let b = text[i]
             if b & 0xC0 != 0x80 { scalar += 1 }
-            let isLetter = lower(b) || upper(b)
+            let isLetter = letter(b)
             if joins(i) {
                 endWord()
                 out.append(0x20); starts.append(scalar); ends.append(scalar + 1)
