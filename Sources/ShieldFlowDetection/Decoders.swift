@@ -124,6 +124,41 @@ enum Decoders {
         return out
     }
 
+    /// Base32 (RFC 4648: A–Z and 2–7, `=` padding; lower case read alike), as `base64.b32encode`
+    /// and attack kits write it. Nil when a character is outside the alphabet.
+    static func decodeBase32(_ run: ArraySlice<UInt8>) -> [UInt8]? {
+        var out: [UInt8] = []
+        out.reserveCapacity(run.count * 5 / 8)
+        var acc: UInt32 = 0, bits = 0
+        for b in run {
+            if b == UInt8(ascii: "=") { break }
+            if b == 0x0A || b == 0x0D { continue }
+            let v: UInt8
+            switch b | 0x20 {
+            case 0x61...0x7A: v = (b | 0x20) &- 0x61
+            case 0x32...0x37: v = b &- 0x32 &+ 26
+            default: return nil
+            }
+            acc = (acc << 5 | UInt32(v)) & 0xFFFF; bits += 5
+            if bits >= 8 { bits -= 8; out.append(UInt8(truncatingIfNeeded: acc >> UInt32(bits))) }
+        }
+        return out
+    }
+
+    /// Whether a run (not hex) is written in base32's alphabet: one case of letters, digits 2–7 only.
+    static func isBase32(_ run: UnsafeBufferPointer<UInt8>) -> Bool {
+        var upper = false, lower = false
+        for b in run {
+            switch b {
+            case 0x41...0x5A: upper = true
+            case 0x61...0x7A: lower = true
+            case 0x32...0x37, 0x3D, 0x0A, 0x0D: continue
+            default: return false
+            }
+        }
+        return upper != lower
+    }
+
     static func decodeHex(_ run: ArraySlice<UInt8>) -> [UInt8]? {
         var digits: [UInt8] = []
         var i = run.startIndex
@@ -384,6 +419,130 @@ enum Decoders {
         }
         endWord()
         guard breaks >= 3, words >= 4, plain * 10 >= words * 9 else { return nil }
+        return DecodedLayer(encoding: "joined_words", text: String(decoding: out, as: UTF8.self), mapping: .table(starts, ends))
+    }
+
+    /// Everyday English words that a text without spaces is cut into besides the engine's
+    /// vocabulary (the rules' words): the short words every sentence has, and the verbs and nouns
+    /// of requests to a model.
+    static let segmentationWords = [
+        "a", "i", "an", "as", "at", "be", "by", "do", "go", "if", "in", "is", "it", "me", "my", "no", "of", "on", "or",
+        "so", "to", "up", "us", "we", "am", "are", "was", "were", "been", "has", "have", "had", "can", "could", "will",
+        "would", "shall", "should", "must", "may", "might", "not", "but", "for", "with", "from", "into", "about", "this",
+        "that", "these", "those", "there", "here", "what", "which", "who", "whom", "how", "why", "when", "where", "then",
+        "than", "them", "they", "their", "his", "her", "him", "she", "our", "its", "one", "two", "some", "every", "each",
+        "other", "more", "most", "only", "just", "also", "very", "even", "still", "again", "never", "always", "ever",
+        "thing", "things", "anything", "everything", "nothing", "something", "let", "lets", "make", "made", "want",
+        "need", "know", "like", "tell", "told", "give", "write", "wrote", "print", "show", "list", "repeat", "start",
+        "begin", "stop", "end", "answer", "reply", "respond", "response", "output", "input", "text", "word", "words",
+        "story", "poem", "letter", "message", "question", "user", "assistant", "model", "chatbot", "bot", "human",
+        "person", "character", "role", "act", "play", "game", "pretend", "imagine", "new", "old", "first", "last",
+        "next", "following", "before", "after", "below", "over", "under", "off", "out", "now", "today", "please",
+        "thank", "thanks", "yes", "okay", "sure", "true", "false", "right", "wrong", "good", "bad", "evil", "free",
+        "allowed", "limits", "policy", "policies", "guidelines", "content", "filter", "safety", "ethical", "moral",
+        "legal", "illegal", "harmful", "dangerous", "how", "way", "step", "steps", "detail", "detailed", "code",
+        "key", "keys", "token", "data", "file", "files", "email", "name", "number", "money", "bank", "account",
+    ]
+
+    /// Inflections a word of the vocabulary may carry and still be read as that word ("ignored",
+    /// "instructions", "following").
+    /// Letters cut at a time: a longer run is cut in pieces this long.
+    static let segmentationPiece = 256
+
+    static let segmentationSuffixes: [[UInt8]] = ["s", "es", "ed", "d", "ing", "er", "ers", "ly", "ion", "ions"].map { Array($0.utf8) }
+
+    /// Text written without spaces ("Ignoreallpreviousinstructions"), read as words: each run of
+    /// at least twelve ASCII letters is cut, in pieces of up to `segmentationPiece` letters, where
+    /// a cheapest cover by `words` (a word, inflected or not, costs 2; a letter no word covers, 3)
+    /// puts the word ends, and a `.`, `/`, `+`, `_` or `-` between two letters reads as a space.
+    /// A piece is cut only when words cover seven tenths of its letters (base64, hashes and
+    /// identifiers do not read so), and at most `budget` letters are tried, so a long blob costs a
+    /// bounded amount. Nil unless three cuts or more find at least four words of three letters.
+    static func segmentedWords(_ text: UnsafeBufferPointer<UInt8>, words: WordSet, budget: Int = 8192) -> DecodedLayer? {
+        let n = text.count
+        @inline(__always) func letter(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
+        @inline(__always) func joiner(_ b: UInt8) -> Bool { b == 0x2E || b == 0x2F || b == 0x2B || b == 0x5F || b == 0x2D }
+        var cuts: [Int] = []          // byte offsets where a space goes in before the byte
+        var cutLetters = 0, found = 0
+        // best[k]: the cheapest cover of a piece's first k letters; from[k]: where its last part
+        // starts; known[k]: whether that part is a word.
+        var best = [Int32](repeating: 0, count: segmentationPiece + 1)
+        var from = [Int32](repeating: 0, count: segmentationPiece + 1)
+        var known = [Bool](repeating: false, count: segmentationPiece + 1)
+        var pieceCuts: [Int] = []
+        var i = 0
+        while i < n && cutLetters < budget {
+            guard letter(text[i]) else { i += 1; continue }
+            var j = i
+            while j < n && letter(text[j]) { j += 1 }
+            // A long run is cut piece by piece; each piece is kept only if words cover seven tenths
+            // of it, so letters that are no words (a blob, padding) leave the rest to be read.
+            var p = i
+            while j - i >= 12 && p < j && cutLetters < budget {
+                let length = min(j - p, segmentationPiece, budget - cutLetters)
+                cutLetters += length
+                for k in 0...length { best[k] = .max; known[k] = false }
+                best[0] = 0
+                for a in 0..<length where best[a] != .max {
+                    let cost = best[a]
+                    if cost + 3 < best[a + 1] { best[a + 1] = cost + 3; from[a + 1] = Int32(a); known[a + 1] = false }
+                    var h: UInt64 = 0xcbf29ce484222325
+                    var e = a
+                    while e < length && e - a < words.longest {
+                        h = (h ^ UInt64(text[p + e] | 0x20)) &* 0x100000001b3
+                        e += 1
+                        guard words.contains(hash: h) else { continue }
+                        // On a tie the later cut wins: the longer earlier word ("now in", not "no win").
+                        if cost + 2 <= best[e] { best[e] = cost + 2; from[e] = Int32(a); known[e] = true }
+                        for suffix in segmentationSuffixes where e + suffix.count <= length {
+                            var k = 0
+                            while k < suffix.count && text[p + e + k] | 0x20 == suffix[k] { k += 1 }
+                            if k == suffix.count && cost + 2 <= best[e + k] { best[e + k] = cost + 2; from[e + k] = Int32(a); known[e + k] = true }
+                        }
+                    }
+                }
+                // Walk back from the end: a cut before each word, and before each stretch of
+                // uncovered letters that follows a word.
+                pieceCuts.removeAll(keepingCapacity: true)
+                var covered = 0, words3 = 0
+                var k = length
+                while k > 0 {
+                    let a = Int(from[k])
+                    if known[k] {
+                        if k - a >= 3 { words3 += 1 }
+                        covered += k - a
+                        if a > 0 { pieceCuts.append(p + a) }
+                    } else if a > 0 && known[a] {
+                        pieceCuts.append(p + a)
+                    }
+                    k = a
+                }
+                if covered * 10 >= length * 7 {
+                    found += words3
+                    cuts.append(contentsOf: pieceCuts.reversed())
+                }
+                p += length
+            }
+            i = j
+        }
+        guard found >= 4, cuts.count >= 3 else { return nil }
+        var out: [UInt8] = [], starts: [Int32] = [], ends: [Int32] = []
+        out.reserveCapacity(n + cuts.count); starts.reserveCapacity(n + cuts.count); ends.reserveCapacity(n + cuts.count)
+        var scalar: Int32 = -1, next = 0
+        for i in 0..<n {
+            let b = text[i]
+            if b & 0xC0 != 0x80 { scalar += 1 }
+            if next < cuts.count && cuts[next] == i {
+                next += 1
+                out.append(0x20); starts.append(scalar); ends.append(scalar + 1)
+            }
+            if joiner(b) && i > 0 && i + 1 < n && letter(text[i - 1]) && letter(text[i + 1]) {
+                out.append(0x20); starts.append(scalar); ends.append(scalar + 1)
+                continue
+            }
+            out.append(b)
+            if b & 0xC0 != 0x80 { starts.append(scalar); ends.append(scalar + 1) }
+        }
         return DecodedLayer(encoding: "joined_words", text: String(decoding: out, as: UTF8.self), mapping: .table(starts, ends))
     }
 
@@ -1068,6 +1227,61 @@ enum Decoders {
     /// in a text are what `upsideDown` is tried on.
     @inline(__always) static func isTurnedLetter(_ v: UInt32) -> Bool {
         v == 0x01DD || v == 0x1D09 || v == 0x0287 || v == 0x029E || v == 0x0183
+    }
+
+    /// `text` with each ASCII letter moved `shift` places on in the alphabet (case kept); a shift of
+    /// 26 is Atbash (a↔z, b↔y, …). ROT13 is a shift of 13.
+    static func shifted(_ text: String, by shift: Int) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { u -> Unicode.Scalar in
+            let base: UInt32
+            switch u.value {
+            case 0x41...0x5A: base = 0x41
+            case 0x61...0x7A: base = 0x61
+            default: return u
+            }
+            let i = u.value - base
+            return Unicode.Scalar(base + (shift == 26 ? 25 - i : (i + UInt32(shift)) % 26))!
+        }))
+    }
+
+    /// The NATO spelling alphabet and the spellings people use for it.
+    static let natoLetters: [String: UInt8] = {
+        var m: [String: UInt8] = [:]
+        let words = ["alfa", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliett", "kilo",
+                     "lima", "mike", "november", "oscar", "papa", "quebec", "romeo", "sierra", "tango", "uniform",
+                     "victor", "whiskey", "xray", "yankee", "zulu"]
+        for (i, w) in words.enumerated() { m[w] = 0x61 + UInt8(i) }
+        m["alpha"] = 0x61; m["juliet"] = 0x6A; m["whisky"] = 0x77
+        return m
+    }()
+
+    /// A text spelled in the NATO alphabet, read as the letters it spells: code words give their
+    /// letters, a `/`, `|` or a line break (or "space") between them a space, other words stay as
+    /// they are. Nil when fewer than eight letters come out.
+    static func natoSpelled(_ text: UnsafeBufferPointer<UInt8>) -> String? {
+        var out: [UInt8] = []
+        var letters = 0
+        var i = 0
+        let n = text.count
+        func space() { if let last = out.last, last != 0x20 { out.append(0x20) } }
+        while i < n {
+            let b = text[i]
+            if b == 0x2F || b == 0x7C || b == 0x0A { space(); i += 1; continue }
+            guard isAlnum(b) || b == 0x2D else { i += 1; continue }
+            var j = i
+            while j < n && (isAlnum(text[j]) || text[j] == 0x2D) { j += 1 }
+            let word = String(decoding: UnsafeBufferPointer(rebasing: text[i..<j]), as: UTF8.self).lowercased()
+            if let letter = natoLetters[word == "x-ray" ? "xray" : word] {
+                out.append(letter); letters += 1
+            } else if word == "space" {
+                space()
+            } else {
+                space(); out.append(contentsOf: text[i..<j]); out.append(0x20)
+            }
+            i = j
+        }
+        guard letters >= 8 else { return nil }
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func rot13(_ text: String) -> String {

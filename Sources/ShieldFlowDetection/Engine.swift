@@ -106,6 +106,13 @@ struct HitSink: KeywordSink {
     var reversed = false
     /// A word asking to concatenate was seen (quoted pieces listed with commas are joined).
     var concatenate = false
+    /// Per letter shift (1–25; 26 for Atbash), the common words seen written in that shift, one bit
+    /// per word of `DetectionEngine.shiftWords` (allocated at the first such word: rare).
+    var shiftVotes: [UInt16] = []
+    /// A cipher was named ("caesar", "atbash", "cipher"): one shifted word is enough to decode.
+    var cipherNamed = false
+    /// Words of the NATO spelling alphabet ("India Golf November Oscar Romeo Echo").
+    var nato: Int32 = 0
 
     init(engine: DetectionEngine, subject: UnsafeBufferPointer<UInt8>, normalizedOnly: Bool?) {
         self.engine = engine
@@ -124,6 +131,13 @@ struct HitSink: KeywordSink {
         if kw >= e.rot13Keywords.lowerBound {   // the marker keywords come last and map to no rule
             if e.rot13Keywords.contains(kw) { rot13 = true } else if e.reversedKeywords.contains(kw) { reversed = true }
             else if e.concatenateKeywords.contains(kw) { concatenate = true }
+            else if e.natoKeywords.contains(kw) { nato &+= 1 }
+            else if e.cipherKeywords.contains(kw) { cipherNamed = true }
+            else if e.shiftKeywords.contains(kw) {
+                let code = Int(e.shiftMarker[kw &- e.shiftKeywords.lowerBound])
+                if shiftVotes.isEmpty { shiftVotes = [UInt16](repeating: 0, count: 27) }
+                shiftVotes[code >> 4] |= 1 << UInt16(code & 15)
+            }
             return
         }
         for r32 in e.keywordRules[kw] {
@@ -211,14 +225,23 @@ public final class DetectionEngine: Sendable {
     let rot13Keywords: Range<Int>
     /// The keyword ids of `reversedMarkers` (they follow the ROT13 ones; no rule maps to either).
     let reversedKeywords: Range<Int>
-    /// The keyword ids of `concatenateMarkers` (the last markers).
+    /// The keyword ids of `concatenateMarkers`.
     let concatenateKeywords: Range<Int>
+    /// The keyword ids of `natoWords`, `cipherNames` and the shifted `shiftWords` (the last markers);
+    /// per shifted marker, its shift (high bits) and word (low four bits).
+    let natoKeywords: Range<Int>
+    let cipherKeywords: Range<Int>
+    let shiftKeywords: Range<Int>
+    let shiftMarker: [UInt16]
     let digitRules: [(rule: Int, minDigits: Int)]
     let shapeRules: [(rule: Int, shape: Shape)]
     let alwaysRules: [Int]
     let vocabulary: WordSet
     /// The vocabulary by squeezed spelling, for prompts written with stuttered letters.
     let stutterWords: StutterWords
+    /// The vocabulary and everyday English words (`Decoders.segmentationWords`): what a text
+    /// written without spaces is cut into.
+    let segmentationWords: WordSet
     let wordCount: Int
 
     /// Keyword hits per intent rule and text beyond which the rule's window stops growing.
@@ -265,6 +288,17 @@ public final class DetectionEngine: Sendable {
     /// Whole words asking for pieces to be joined: with one of them, quoted pieces listed with
     /// commas or "and" are read joined (`Decoders.joinedPieces`).
     static let concatenateMarkers = Decoders.concatenateWords.map { String(decoding: $0, as: UTF8.self) }
+    /// English's commonest words and the words attacks turn on: written in a Caesar shift (other
+    /// than ROT13, which has its own markers) or in Atbash, two of them in the same shift make the
+    /// engine read the text shifted back. One shifted word can be a word of its own ("max" is
+    /// "the" shifted by 19), two in the same shift are not.
+    static let shiftWords = ["the", "you", "and", "all", "your", "ignore", "previous", "instructions", "prompt",
+                             "system", "password", "secret", "access", "granted", "say", "correct"]
+    /// Names of ciphers: with one of them, a single shifted word is enough.
+    static let cipherNames = ["caesar", "atbash", "cipher", "ciphertext"]
+    /// The NATO spelling alphabet (and the spellings people use): a text mostly made of these is
+    /// read as the letters they spell.
+    static let natoWords = Decoders.natoLetters.keys.sorted()
 
     public struct InvalidRules: Error, CustomStringConvertible {
         public let problems: [RuleProblem]
@@ -340,6 +374,29 @@ public final class DetectionEngine: Sendable {
             mapping.append([])
         }
         concatenateKeywords = reversedKeywords.upperBound..<keywords.count
+        for w in Self.natoWords {
+            keywords.append(Array(w.utf8))
+            whole.append(true)
+            mapping.append([])
+        }
+        natoKeywords = concatenateKeywords.upperBound..<keywords.count
+        for w in Self.cipherNames {
+            keywords.append(Array(w.utf8))
+            whole.append(true)
+            mapping.append([])
+        }
+        cipherKeywords = natoKeywords.upperBound..<keywords.count
+        var markers: [UInt16] = []
+        for shift in 1...26 where shift != 13 {
+            for (i, w) in Self.shiftWords.enumerated() {
+                keywords.append(Array(Decoders.shifted(w, by: shift).utf8))
+                whole.append(true)
+                mapping.append([])
+                markers.append(UInt16(shift << 4 | i))
+            }
+        }
+        shiftKeywords = cipherKeywords.upperBound..<keywords.count
+        shiftMarker = markers
         let asciiIds = keywords.indices.filter { keywords[$0].allSatisfy { $0 < 0x80 } }
         let unicodeIds = keywords.indices.filter { !keywords[$0].allSatisfy { $0 < 0x80 } }
         matcher = AhoCorasick(keywords: asciiIds.map { keywords[$0] }, ids: asciiIds, flexibleWhitespace: true)
@@ -354,6 +411,8 @@ public final class DetectionEngine: Sendable {
         alwaysRules = always
         vocabulary = WordSet(vocab.union(Self.leetVocabulary))
         stutterWords = StutterWords(vocab.union(Self.leetVocabulary))
+        segmentationWords = WordSet(vocab.union(Self.leetVocabulary).union(Decoders.segmentationWords))
+        precondition(Self.shiftWords.count <= 16, "shift votes hold one bit per word in a UInt16")
         wordCount = rules.count / 64 + 1
     }
 
@@ -785,12 +844,16 @@ public final class DetectionEngine: Sendable {
     /// words fenced apart by pipes ("ignore | all | previous", not a markdown table); or keyword
     /// words with stuttered letters ("ignoree alll previouss instructionss").
     func promptWordsReading(_ buf: UnsafeBufferPointer<UInt8>, _ f: Features) -> DecodedLayer? {
-        if f.spaces * 16 < buf.count, let layer = Decoders.spacelessWords(buf) { return layer }
+        let spaceless = f.spaces * 16 < buf.count
+        if spaceless, let layer = Decoders.spacelessWords(buf) { return layer }
         if f.joiners >= 2, let layer = Decoders.hyphenatedWords(buf, vocabulary: vocabulary) { return layer }
         if f.pipes >= 4 && f.pipes * 3 >= f.spaces { return Decoders.unfencedWords(buf) }
         // Stuttered letters double a letter in most words; ordinary prose doubles one in a word
         // of seven or so ("all", "letter", "see"), so the reading is tried only where a third do.
-        if f.doubledWords >= 2 && f.doubledWords &* 3 >= f.spaces &+ 1 { return Decoders.destutteredWords(buf, words: stutterWords) }
+        if f.doubledWords >= 2 && f.doubledWords &* 3 >= f.spaces &+ 1,
+           let layer = Decoders.destutteredWords(buf, words: stutterWords) { return layer }
+        // Words run together with nothing between them: cut where the words are.
+        if spaceless { return Decoders.segmentedWords(buf, words: segmentationWords) }
         return nil
     }
 
@@ -908,6 +971,16 @@ public final class DetectionEngine: Sendable {
         }
         swap(&h, &sink.hits)
         let rot13 = sink.rot13, reversed = sink.reversed, concatenate = sink.concatenate
+        let nato = sink.nato
+        // Shifts in which two of the common words were seen (or one, when a cipher was named): at
+        // most two of them, the best supported first.
+        var shifts: [Int] = []
+        if !sink.shiftVotes.isEmpty {
+            let need = sink.cipherNamed ? 1 : 2
+            shifts = sink.shiftVotes.indices.filter { sink.shiftVotes[$0].nonzeroBitCount >= need }
+                .sorted { sink.shiftVotes[$0].nonzeroBitCount > sink.shiftVotes[$1].nonzeroBitCount }
+            if shifts.count > 2 { shifts.removeLast(shifts.count - 2) }
+        }
         for (r, m) in digitRules where f.maxDigits >= m {
             Self.set(&h.raw, r)
             if m < Self.digitRunFloor || f.digitRunsOverflow || rules[r].normalized {
@@ -1046,22 +1119,32 @@ public final class DetectionEngine: Sendable {
         guard depth < limits.maxDecodeDepth else { return }
         if f.encodedCandidate {
             func decoded(_ run: (range: Range<Int>, hex: Bool)) -> Bool {
+                if run.hex { return decoded(run, as: "hex") }
+                // Base32 (upper-case letters and 2–7) decodes as base64 too, to bytes that are no text.
+                return decoded(run, as: "base64")
+                    || (Decoders.isBase32(UnsafeBufferPointer(rebasing: buf[run.range])) && decoded(run, as: "base32"))
+            }
+            func decoded(_ run: (range: Range<Int>, hex: Bool), as encoding: String) -> Bool {
+                func decode(_ slice: ArraySlice<UInt8>) -> [UInt8]? {
+                    switch encoding {
+                    case "hex": return Decoders.decodeHex(slice)
+                    case "base32": return Decoders.decodeBase32(slice)
+                    default: return Decoders.decodeBase64(slice)
+                    }
+                }
                 // A long run is decoded whole only when its first 128 characters decode to text:
                 // random or binary data (images, keys, compressed blobs) is turned away cheaply.
                 if run.range.count > 256 {
                     // A cut may split a hex pair, a `0x` prefix or a line break: up to four shorter cuts.
                     let start = run.range.lowerBound
                     let probe = (124...128).reversed().lazy.compactMap { (cut: Int) -> [UInt8]? in
-                        let slice = Array(buf[start ..< start + cut])[...]
-                        return run.hex ? Decoders.decodeHex(slice) : Decoders.decodeBase64(slice)
+                        decode(Array(buf[start ..< start + cut])[...])
                     }.first
                     guard let probe, Decoders.mayBeText(probe) else { return false }
                 }
-                let slice = Array(buf[run.range])[...]
-                guard let bytes = run.hex ? Decoders.decodeHex(slice) : Decoders.decodeBase64(slice),
-                      let text = Decoders.readableText(bytes) else { return false }
+                guard let bytes = decode(Array(buf[run.range])[...]), let text = Decoders.readableText(bytes) else { return false }
                 let a = f.nonASCII ? Self.scalarCount(buf, upTo: run.range.lowerBound) : run.range.lowerBound
-                hidden.append(DecodedLayer(encoding: run.hex ? "hex" : "base64", text: text, mapping: .collapse(a, a + run.range.count)))
+                hidden.append(DecodedLayer(encoding: encoding, text: text, mapping: .collapse(a, a + run.range.count)))
                 return true
             }
             func pieces(of range: Range<Int>, joiningLines: Bool) -> [(range: Range<Int>, hex: Bool)] {
@@ -1140,16 +1223,32 @@ public final class DetectionEngine: Sendable {
         let readReversed = reversed && depth == 0
         // Text turned upside down is read the right way up, as text written backwards is.
         let readTurned = depth == 0 && useView && scratch.view.turned >= 3
-        if rot13 || readReversed || readTurned {
+        if rot13 || readReversed || readTurned || !shifts.isEmpty {
             let text = String(decoding: buf, as: UTF8.self)
             let count = text.unicodeScalars.count
             if rot13 { hidden.append(DecodedLayer(encoding: "rot13", text: Decoders.rot13(text), mapping: .collapse(0, count))) }
+            for shift in shifts {
+                // Written with a shift of k letters: read back by shifting 26 - k (Atbash is its own inverse).
+                hidden.append(DecodedLayer(encoding: shift == 26 ? "atbash" : "caesar",
+                                           text: Decoders.shifted(text, by: shift == 26 ? 26 : 26 - shift), mapping: .collapse(0, count)))
+            }
             if readReversed {
                 // The whole text backwards, and each word backwards in its place.
                 hidden.append(DecodedLayer(encoding: "reversed", text: Decoders.reversed(text), mapping: .collapse(0, count)))
                 hidden.append(DecodedLayer(encoding: "reversed", text: Decoders.reversedWords(buf), mapping: .collapse(0, count)))
             }
             if readTurned { hidden.append(DecodedLayer(encoding: "upside_down", text: Decoders.upsideDown(buf), mapping: .collapse(0, count))) }
+        }
+        // A text spelled out in the NATO alphabet, on the surfaces an attacker types into: most of
+        // its words are code words.
+        if depth == 0 && nato >= 8 && nato &* 2 >= f.spaces && (surface == .prompt || surface == .toolArgs),
+           let spelled = Decoders.natoSpelled(buf) {
+            let count = f.nonASCII ? Self.scalarCount(buf, upTo: buf.count) : buf.count
+            let layer = DecodedLayer(encoding: "nato", text: spelled, mapping: .collapse(0, count))
+            hidden.append(layer)
+            // The classifier reads what is spelled: a soup of code words is no text it learned, and
+            // an ordinary question spelled out scored as an attack on one prompt in seven.
+            if scratch.transport == nil { scratch.transport = layer }
         }
         for layer in hidden {
             guard layers < limits.maxDecodedLayers else { break }
@@ -1179,9 +1278,9 @@ public final class DetectionEngine: Sendable {
                 }
                 continue
             }
-            if inner.isEmpty, layer.encoding == "base64" || layer.encoding == "hex" || layer.encoding == "char_codes",
+            if inner.isEmpty, layer.encoding == "base64" || layer.encoding == "base32" || layer.encoding == "hex" || layer.encoding == "char_codes",
                layer.text.split(whereSeparator: { $0 == " " }).count >= 4, case .collapse(let a, let b) = layer.mapping {
-                // Words hidden in base64/hex: reported, weighed with everything else.
+                // Words hidden in base64, base32 or hex: reported, weighed with everything else.
                 out.append(Finding(ruleId: "SF-OBF-ENCODED-TEXT", category: .obfuscation, severity: .high,
                                    confidence: 0.72, start: a, end: b, type: "encoded_text", via: [layer.encoding]))
             }

@@ -22,9 +22,14 @@ public enum FuzzHooks {
                 if let bytes = run.hex ? Decoders.decodeHex(slice) : Decoders.decodeBase64(slice) {
                     _ = Decoders.readableText(bytes)
                 }
+                if !run.hex && Decoders.isBase32(UnsafeBufferPointer(rebasing: buf[run.range])), let bytes = Decoders.decodeBase32(slice) {
+                    precondition(bytes.count <= slice.count * 5 / 8 + 1, "base32 decodes to five bits a character")
+                    _ = Decoders.readableText(bytes)
+                }
             }
             for layer in [Decoders.decodeEscapes(buf), Decoders.jsonDocument(buf), Decoders.hyphenatedWords(buf, vocabulary: vocabulary),
-                          Decoders.destutteredWords(buf, words: stutterWords), Decoders.spacelessWords(buf)].compactMap({ $0 }) {
+                          Decoders.destutteredWords(buf, words: stutterWords), Decoders.spacelessWords(buf),
+                          Decoders.segmentedWords(buf, words: vocabulary)].compactMap({ $0 }) {
                 let n = layer.text.unicodeScalars.count
                 if case .table(let starts, _) = layer.mapping { precondition(starts.count == n, "one mapping entry per decoded scalar") }
                 for k in stride(from: 0, to: max(n, 1), by: max(1, n / 16)) {
@@ -32,6 +37,12 @@ public enum FuzzHooks {
                     precondition(0 <= a && a <= b && b <= scalars, "decoded offset maps outside the text")
                 }
             }
+            if let spelled = Decoders.natoSpelled(buf) {
+                precondition(spelled.utf8.count <= 2 * buf.count + 1, "a spelled text is at most a space more per word")
+            }
         }
+        let shifted = Decoders.shifted(text, by: 3)
+        precondition(Decoders.shifted(shifted, by: 23) == text, "a Caesar shift is undone by its complement")
+        precondition(Decoders.shifted(Decoders.shifted(text, by: 26), by: 26) == text, "Atbash is its own inverse")
     }
 }
