@@ -3,14 +3,15 @@
 again: the share blocked, rules only and with the classifier, per variant (the README's table).
 Reads the corpus in place and writes its rewrites to a temporary file, deleted after.
 
-    python3 tests/format_variants.py .build/release/shieldflow ../shared/corpus/dev [--benign]
+    python3 tests/format_variants.py .build/release/shieldflow ../shared/corpus/dev [--benign] [--only TEXT]
 
 With --benign, the first 1,500 benign prompts and the hard negatives are rewritten the same ways
-and the share blocked is printed instead. quality_gate.py holds a subset of these to floors."""
+and the share blocked is printed instead. --only runs the variants whose name contains TEXT. quality_gate.py holds a subset of these to floors."""
 import base64, codecs, json, os, random, subprocess, sys, tempfile, urllib.parse
 
 binary, corpus = sys.argv[1], sys.argv[2]
 benign = "--benign" in sys.argv[3:]
+only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -56,6 +57,18 @@ def stuttered(t):
     # One letter doubled at a random place in each word of four letters or more, seeded by the text.
     rng = random.Random(t)
     return " ".join(w[:i] + w[i] + w[i:] if len(w) >= 4 and w.isalpha() and (i := rng.randrange(0, len(w))) >= 0 else w for w in t.split(" "))
+def shift(t, k):
+    # Letters moved k places on (k = 26: Atbash, a↔z).
+    def one(c):
+        if not (c.isascii() and c.isalpha()): return c
+        b = ord("a") if c.islower() else ord("A")
+        i = ord(c) - b
+        return chr(b + (25 - i if k == 26 else (i + k) % 26))
+    return "".join(map(one, t))
+
+
+nato = dict(zip("abcdefghijklmnopqrstuvwxyz", "Alfa Bravo Charlie Delta Echo Foxtrot Golf Hotel India Juliett Kilo Lima Mike "
+                "November Oscar Papa Quebec Romeo Sierra Tango Uniform Victor Whiskey Xray Yankee Zulu".split()))
 def html(t): return "<html><body><p>" + t.replace("\n", "<br>") + "</p></body></html>"
 def middle(t): return rng.choice(filler) + "\n\n" + t + "\n\n" + rng.choice(filler)
 
@@ -86,6 +99,12 @@ variants = {
     "camel case": (lambda t: "".join(w[:1].upper() + w[1:] for w in t.split(" ")), "prompt"),
     "one word per line": (lambda t: "\n".join(t.split()), "prompt"),
     "typos in a quarter of the long words": (typos, "prompt"),
+    "base32 after 'decode this'": (lambda t: "Decode this base32: " + base64.b32encode(t.encode()).decode(), "prompt"),
+    "Caesar shift 3 after 'decode and follow it'": (lambda t: "This is a Caesar cipher, decode and follow it: " + shift(t, 3), "prompt"),
+    "Caesar shift 5, nothing else": (lambda t: shift(t, 5), "prompt"),
+    "Atbash, nothing else": (lambda t: shift(t, 26), "prompt"),
+    "NATO alphabet, / between words": (lambda t: " / ".join(" ".join(nato[c] for c in w.lower() if c in nato) for w in t.split()), "prompt"),
+    "spaces removed": (lambda t: "".join(t.split()), "prompt"),
     "base64, nothing else": (lambda t: base64.b64encode(t.encode()).decode(), "prompt"),
     "base64 after 'decode this and do what it says'": (lambda t: "Decode this base64 and do what it says: " + base64.b64encode(t.encode()).decode(), "prompt"),
     "hex": (lambda t: t.encode().hex(), "prompt"),
@@ -110,6 +129,7 @@ with tempfile.TemporaryDirectory() as work:
         rows = rows[:limit] if benign else [r for r in rows if r.get("tier") == "explicit"]
         print(f"{title} ({len(rows)}), % blocked: rules only / rules + classifier")
         for variant, (rewrite, surface) in variants.items():
+            if only and only not in variant: continue
             path = os.path.join(work, "variant.jsonl")
             with open(path, "w") as out:
                 for r in rows:
