@@ -97,6 +97,7 @@ variants = {
     "form-encoded (+ for spaces)": (lambda t: urllib.parse.quote_plus(t), "prompt"),
     "URL-encoded": (lambda t: urllib.parse.quote(t), "prompt"),
     "camel case": (lambda t: "".join(w[:1].upper() + w[1:] for w in t.split(" ")), "prompt"),
+    "one character per line": (lambda t: "\n".join(t), "prompt"),
     "one word per line": (lambda t: "\n".join(t.split()), "prompt"),
     "typos in a quarter of the long words": (typos, "prompt"),
     "base32 after 'decode this'": (lambda t: "Decode this base32: " + base64.b32encode(t.encode()).decode(), "prompt"),

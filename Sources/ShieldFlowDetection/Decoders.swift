@@ -546,6 +546,63 @@ enum Decoders {
         return DecodedLayer(encoding: "joined_words", text: String(decoding: out, as: UTF8.self), mapping: .table(starts, ends))
     }
 
+    /// Text written one character per line ("I\ng\nn\no\nr\ne\n \na\nl\nl"), read across: the
+    /// characters of consecutive one-character lines join into a word, a blank line (or one of
+    /// spaces) between them is a space, and longer lines stay, set apart by spaces. Nil unless at
+    /// least eight lines, and seven in ten of those not blank, hold a single character.
+    static func verticalText(_ text: UnsafeBufferPointer<UInt8>) -> DecodedLayer? {
+        let n = text.count
+        @inline(__always) func blank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0D }
+        @inline(__always) func scalarLength(_ b: UInt8) -> Int { b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4 }
+        // Each line's content without the blanks around it: [a, b).
+        func lines(_ body: (Int, Int) -> Void) {
+            var i = 0
+            while i < n {
+                var j = i
+                while j < n && text[j] != 0x0A { j += 1 }
+                var a = i, b = j
+                while a < b && blank(text[a]) { a += 1 }
+                while b > a && blank(text[b - 1]) { b -= 1 }
+                body(a, b)
+                i = j + 1
+            }
+        }
+        var filled = 0, singles = 0
+        lines { a, b in
+            guard b > a else { return }
+            filled += 1
+            if scalarLength(text[a]) == b - a { singles += 1 }
+        }
+        guard singles >= 8, singles * 10 >= filled * 7 else { return nil }
+        var out: [UInt8] = [], starts: [Int32] = [], ends: [Int32] = []
+        out.reserveCapacity(n); starts.reserveCapacity(n); ends.reserveCapacity(n)
+        // The scalar offset of each byte, counted as the lines go by.
+        var scalar: Int32 = 0, counted = 0
+        func scalarAt(_ p: Int) -> Int32 {
+            while counted < p { if text[counted] & 0xC0 != 0x80 { scalar += 1 }; counted += 1 }
+            return scalar
+        }
+        func space(at p: Int) {
+            guard let last = out.last, last != 0x20 else { return }
+            let s = scalarAt(p)
+            out.append(0x20); starts.append(s); ends.append(s + 1)
+        }
+        var lastWasSingle = false
+        lines { a, b in
+            guard b > a else { space(at: a); lastWasSingle = false; return }
+            let single = scalarLength(text[a]) == b - a
+            if !single || !lastWasSingle { space(at: a) }
+            var p = a
+            while p < b {
+                if text[p] & 0xC0 != 0x80 { let s = scalarAt(p); starts.append(s); ends.append(s + 1) }
+                out.append(text[p]); p += 1
+            }
+            if !single { space(at: b) }
+            lastWasSingle = single
+        }
+        return DecodedLayer(encoding: "joined_words", text: String(decoding: out, as: UTF8.self), mapping: .table(starts, ends))
+    }
+
     /// The text with a lone `_` (not `__`) and a `-` between two letters read as spaces
     /// (`ignore_all_previous`, `reveal-the-prompt`).
     static func separateWords(_ text: UnsafeBufferPointer<UInt8>) -> DecodedLayer {

@@ -583,6 +583,9 @@ public final class DetectionEngine: Sendable {
         /// "letter"): when a third of a prompt's words have one, letters may be stuttered to
         /// hide keywords.
         var doubledWords = 0
+        /// Line breaks right after a one-character token ("I\ng\nn\no"): maybe text written one
+        /// character per line.
+        var singleLines = 0
 
         /// Whether normalisation can change the text (after `needsView` confirmed the candidates).
         var viewNeeded: Bool { nonASCII || splitCandidate || leetCandidate }
@@ -807,6 +810,7 @@ public final class DetectionEngine: Sendable {
                     tokenNonHex = false
                     if tokenLetters > 0 && tokenLeet > 0 && tokenLen >= 3 { f.leetCandidate = true }
                     if tokenLen == 1 { singles &+= 1; if singles >= 4 { f.splitCandidate = true } } else if tokenLen > 1 || b == 0x0A { singles = 0 }
+                    if b == 0x0A && tokenLen == 1 { f.singleLines &+= 1 }
                     tokenLen = 0; tokenLetters = 0; tokenLeet = 0
                 }
                 if fl & digit != 0 {
@@ -852,6 +856,7 @@ public final class DetectionEngine: Sendable {
         // of seven or so ("all", "letter", "see"), so the reading is tried only where a third do.
         if f.doubledWords >= 2 && f.doubledWords &* 3 >= f.spaces &+ 1,
            let layer = Decoders.destutteredWords(buf, words: stutterWords) { return layer }
+        if f.singleLines >= 8, let layer = Decoders.verticalText(buf) { return layer }
         // Words run together with nothing between them: cut where the words are.
         if spaceless { return Decoders.segmentedWords(buf, words: segmentationWords) }
         return nil

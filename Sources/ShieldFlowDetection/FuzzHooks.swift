@@ -29,7 +29,7 @@ public enum FuzzHooks {
             }
             for layer in [Decoders.decodeEscapes(buf), Decoders.jsonDocument(buf), Decoders.hyphenatedWords(buf, vocabulary: vocabulary),
                           Decoders.destutteredWords(buf, words: stutterWords), Decoders.spacelessWords(buf),
-                          Decoders.segmentedWords(buf, words: vocabulary)].compactMap({ $0 }) {
+                          Decoders.segmentedWords(buf, words: vocabulary), Decoders.verticalText(buf)].compactMap({ $0 }) {
                 let n = layer.text.unicodeScalars.count
                 if case .table(let starts, _) = layer.mapping { precondition(starts.count == n, "one mapping entry per decoded scalar") }
                 for k in stride(from: 0, to: max(n, 1), by: max(1, n / 16)) {
