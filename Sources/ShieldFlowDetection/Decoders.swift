@@ -25,7 +25,7 @@ struct DecodedLayer {
     var isReading: Bool { encoding == "json" || isWordsReading }
     /// The prompt's own words read apart from what hides them (joined, cut, fenced or stuttered):
     /// a value in them is the value as written, found on the text itself.
-    var isWordsReading: Bool { encoding == "joined_words" || encoding == "stuttered_words" }
+    var isWordsReading: Bool { encoding == "joined_words" || encoding == "stuttered_words" || encoding == "corrected_words" }
     /// A JSON document with `"role"` keys: chat messages, each starting a line of the layer.
     var messages = false
     /// A JSON document's layer: the byte offset in `text` where each string value starts, and
@@ -544,6 +544,53 @@ enum Decoders {
             if b & 0xC0 != 0x80 { starts.append(scalar); ends.append(scalar + 1) }
         }
         return DecodedLayer(encoding: "joined_words", text: String(decoding: out, as: UTF8.self), mapping: .table(starts, ends))
+    }
+
+    /// The text with each word (five to sixteen ASCII letters) that is one typo away from a word of
+    /// `words` written as that word: two neighbouring letters swapped ("ignroe"), or, in words of
+    /// seven letters or more, one letter dropped, added or changed ("previus", "instructionns").
+    /// The first and last letters must be right, as they are in most typos. Words are looked at in
+    /// the first `window` bytes only (where a long prompt's attack starts, and all of a short one;
+    /// a long benign text costs no more than its start). Nil when no word changes. Each written
+    /// word maps to the word it stands for.
+    static func correctedWords(_ text: UnsafeBufferPointer<UInt8>, words: TypoWords, window: Int = 1024) -> DecodedLayer? {
+        let n = text.count
+        let end = min(n, window)
+        @inline(__always) func letter(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
+        var fixes: [(range: Range<Int>, word: Int)] = []
+        var i = 0
+        while i < end {
+            guard letter(text[i]) else { i += 1; continue }
+            var j = i
+            while j < n && letter(text[j]) { j += 1 }
+            // A word stands alone: no digit, underscore or non-ASCII letter glued to it.
+            if j - i >= 5 && j - i <= 16 && (i == 0 || !DetectionEngine.isWordByte(text[i - 1]))
+                && (j == n || !DetectionEngine.isWordByte(text[j])),
+               let w = words.match(UnsafeBufferPointer(rebasing: text[i..<j])) {
+                fixes.append((i..<j, w))
+            }
+            i = j
+        }
+        guard !fixes.isEmpty else { return nil }
+        var out: [UInt8] = [], starts: [Int32] = [], ends: [Int32] = []
+        out.reserveCapacity(n + fixes.count); starts.reserveCapacity(n + fixes.count); ends.reserveCapacity(n + fixes.count)
+        var scalar: Int32 = -1, next = 0, p = 0
+        while p < n {
+            if next < fixes.count && fixes[next].range.lowerBound == p {
+                let range = fixes[next].range
+                let a = scalar + 1, b = a + Int32(range.count)       // the word is ASCII
+                for c in words.words[fixes[next].word] { out.append(c); starts.append(a); ends.append(b) }
+                scalar += Int32(range.count)
+                p = range.upperBound
+                next += 1
+                continue
+            }
+            let c = text[p]
+            if c & 0xC0 != 0x80 { scalar += 1; starts.append(scalar); ends.append(scalar + 1) }
+            out.append(c)
+            p += 1
+        }
+        return DecodedLayer(encoding: "corrected_words", text: String(decoding: out, as: UTF8.self), mapping: .table(starts, ends))
     }
 
     /// Text written one character per line ("I\ng\nn\no\nr\ne\n \na\nl\nl"), read across: the

@@ -242,10 +242,25 @@ public final class DetectionEngine: Sendable {
     /// The vocabulary and everyday English words (`Decoders.segmentationWords`): what a text
     /// written without spaces is cut into.
     let segmentationWords: WordSet
+    /// The words attacks turn on, by first and last letter, that a misspelling is read as.
+    let typoWords: TypoWords
+    /// One bit per intent (normalised) rule, as `LayerHits.raw` has one per rule.
+    let intentRules: [UInt64]
     let wordCount: Int
 
     /// Keyword hits per intent rule and text beyond which the rule's window stops growing.
     static let maxKeywordHits: Int32 = 128
+
+    /// Words that a word one typo away from is read as (on prompts with an intent keyword and no
+    /// finding): what instruction overrides, prompt extraction and jailbreaks are made of.
+    static let typoVocabulary = ["ignore", "disregard", "forget", "previous", "earlier", "above", "instructions",
+                                 "instruction", "directions", "directives", "prompt", "system", "password", "passcode",
+                                 "secret", "reveal", "repeat", "print", "output", "bypass", "override", "pretend",
+                                 "jailbreak", "developer", "restrictions", "unrestricted", "unfiltered", "uncensored",
+                                 "guidelines", "policies", "filters", "access", "granted", "respond", "response",
+                                 "translate", "everything", "anything", "initial", "original", "hidden",
+                                 "confidential", "rules", "opposite", "character", "roleplay", "persona", "enabled",
+                                 "activated", "simulate", "above", "following", "previously", "entire", "verbatim"]
 
     /// Words leetspeak folding may produce besides the keywords' own words.
     static let leetVocabulary = ["all", "any", "previous", "prior", "above", "earlier", "instructions", "instruction", "rules",
@@ -412,6 +427,10 @@ public final class DetectionEngine: Sendable {
         vocabulary = WordSet(vocab.union(Self.leetVocabulary))
         stutterWords = StutterWords(vocab.union(Self.leetVocabulary))
         segmentationWords = WordSet(vocab.union(Self.leetVocabulary).union(Decoders.segmentationWords))
+        typoWords = TypoWords(Self.typoVocabulary)
+        var intent = [UInt64](repeating: 0, count: rules.count / 64 + 1)
+        for (r, rule) in rules.enumerated() where rule.normalized { Self.set(&intent, r) }
+        intentRules = intent
         precondition(Self.shiftWords.count <= 16, "shift votes hold one bit per word in a UInt16")
         wordCount = rules.count / 64 + 1
     }
@@ -586,6 +605,8 @@ public final class DetectionEngine: Sendable {
         /// Line breaks right after a one-character token ("I\ng\nn\no"): maybe text written one
         /// character per line.
         var singleLines = 0
+        /// The longest run of lower-case ASCII letters: words run together make long ones.
+        var longestLowerRun = 0
 
         /// Whether normalisation can change the text (after `needsView` confirmed the candidates).
         var viewNeeded: Bool { nonASCII || splitCandidate || leetCandidate }
@@ -658,6 +679,7 @@ public final class DetectionEngine: Sendable {
                     if open { while i < n && buf[i] &- 0x61 < 26 { i &+= 1 } }
                     let run = i &- s
                     if run >= 2 && Self.hasDoubledLetter(buf, s, i, n) { f.doubledWords &+= 1 }
+                    if run > f.longestLowerRun { f.longestLowerRun = run }
                     // Hex letters (a–f) at the end of the run; the run's first non-hex letter is
                     // looked for only when colons came before (an IPv6 shape in the making).
                     var trailingHex = 0
@@ -729,6 +751,7 @@ public final class DetectionEngine: Sendable {
                     if b &- 0x61 < 26 {
                         if lowerRun > 0 && buf[i &- 1] == b { lowerDoubled = true }
                         lowerRun &+= 1
+                        if lowerRun > f.longestLowerRun { f.longestLowerRun = lowerRun }
                     } else {
                         if lowerDoubled { f.doubledWords &+= 1 }
                         lowerRun = 0; lowerDoubled = false
@@ -858,7 +881,8 @@ public final class DetectionEngine: Sendable {
            let layer = Decoders.destutteredWords(buf, words: stutterWords) { return layer }
         if f.singleLines >= 8, let layer = Decoders.verticalText(buf) { return layer }
         // Words run together with nothing between them: cut where the words are.
-        if spaceless { return Decoders.segmentedWords(buf, words: segmentationWords) }
+        // (A run of twelve letters has a lower-case run of eleven at least, unless it is capitals.)
+        if spaceless && (f.longestLowerRun >= 11 || f.hasUpper) { return Decoders.segmentedWords(buf, words: segmentationWords) }
         return nil
     }
 
@@ -977,6 +1001,10 @@ public final class DetectionEngine: Sendable {
         swap(&h, &sink.hits)
         let rot13 = sink.rot13, reversed = sink.reversed, concatenate = sink.concatenate
         let nato = sink.nato
+        // Whether an intent rule's keyword was seen (so a misspelt attack may be near); read before
+        // stage two clears the bits.
+        var intentKeyword = false
+        for w in 0..<wordCount where h.raw[w] & intentRules[w] != 0 { intentKeyword = true; break }
         // Shifts in which two of the common words were seen (or one, when a cipher was named): at
         // most two of them, the best supported first.
         var shifts: [Int] = []
@@ -1213,6 +1241,13 @@ public final class DetectionEngine: Sendable {
             // scan and hide no one's message.
             hidden.append(layer)
             if depth == 0 && scratch.transport == nil { scratch.transport = layer }
+        } else if surface == .prompt && depth == 0 && intentKeyword
+                    && !out.contains(where: { !$0.category.isSensitiveValue && $0.category != .validation }),
+                  let layer = Decoders.correctedWords(buf, words: typoWords) {
+            // A prompt with an intent rule's keyword and no finding: words one typo away from the
+            // words attacks turn on ("ignroe", "prevoius", "instrcutions") are read as those words.
+            hidden.append(layer)
+            if scratch.transport == nil { scratch.transport = layer }
         }
         // Pieces written to be joined ("payload splitting"), in the text as given, on the surfaces
         // an attacker types into: a `+` or a word asking to concatenate is the cheap gate.

@@ -4,6 +4,7 @@ public enum FuzzHooks {
     static let words = ["ignore", "instructions", "previous", "system", "prompt", "password", "jailbreak", "admin", "reveal", "all", "access"]
     static let vocabulary = WordSet(words)
     static let stutterWords = StutterWords(words)
+    static let typoWords = TypoWords(words)
 
     /// The normaliser and the decoders: every view byte maps to a scalar offset inside the text,
     /// every encoded run lies inside it, and every decoded layer maps back inside it.
@@ -29,7 +30,8 @@ public enum FuzzHooks {
             }
             for layer in [Decoders.decodeEscapes(buf), Decoders.jsonDocument(buf), Decoders.hyphenatedWords(buf, vocabulary: vocabulary),
                           Decoders.destutteredWords(buf, words: stutterWords), Decoders.spacelessWords(buf),
-                          Decoders.segmentedWords(buf, words: vocabulary), Decoders.verticalText(buf)].compactMap({ $0 }) {
+                          Decoders.segmentedWords(buf, words: vocabulary), Decoders.verticalText(buf),
+                          Decoders.correctedWords(buf, words: typoWords)].compactMap({ $0 }) {
                 let n = layer.text.unicodeScalars.count
                 if case .table(let starts, _) = layer.mapping { precondition(starts.count == n, "one mapping entry per decoded scalar") }
                 for k in stride(from: 0, to: max(n, 1), by: max(1, n / 16)) {

@@ -79,6 +79,81 @@ extension NormalizedView.Transform {
 /// Hashes of the words that leetspeak folding may produce (FNV-1a, no allocation per lookup).
 /// An open-addressed table of the hashes themselves (0 marks a free slot): a lookup is a multiply
 /// and a probe or two, with no `Hasher` (the leet check looks up every letter-and-symbol token).
+/// Words a misspelling is read as, found by first letter, last letter and length (a typo keeps
+/// the first and last letters, and the length within one).
+struct TypoWords: Sendable {
+    /// Lower-case ASCII words.
+    let words: [[UInt8]]
+    /// Per (first, last) letter pair, the indices of the words that start and end so.
+    private let byEnds: [[Int32]]
+    /// Per (first, last) letter pair, one bit per token length that can be a typo of one of those
+    /// words (the word's length and one either side): most tokens are turned away by it alone.
+    private let lengths: [UInt32]
+
+    init(_ list: [String]) {
+        let unique = Array(Set(list.map { $0.lowercased() })).sorted().filter { $0.utf8.count >= 5 && $0.utf8.allSatisfy { $0 &- 0x61 < 26 } }
+        let words = unique.map { Array($0.utf8) }
+        self.words = words
+        var table = [[Int32]](repeating: [], count: 26 * 26)
+        for (k, w) in words.enumerated() { table[Int(w[0] - 0x61) * 26 + Int(w[w.count - 1] - 0x61)].append(Int32(k)) }
+        byEnds = table
+        lengths = table.map { ids in ids.reduce(UInt32(0)) { mask, k in
+            let l = words[Int(k)].count
+            return mask | (7 << UInt32(min(l - 1, 29)))
+        } }
+    }
+
+    /// The word that `token` (ASCII letters, any case) is a typo of, or nil: nil too when the token
+    /// is spelt right or is a word of the list's stem plus an ending ("prompts" is no typo).
+    func match(_ token: UnsafeBufferPointer<UInt8>) -> Int? {
+        let m = token.count
+        let first = token[0] | 0x20, last = token[m - 1] | 0x20
+        guard first &- 0x61 < 26, last &- 0x61 < 26 else { return nil }
+        let pair = Int(first - 0x61) * 26 + Int(last - 0x61)
+        guard m < 32, lengths.withUnsafeBufferPointer({ $0[pair] }) & (1 << UInt32(m)) != 0 else { return nil }
+        let candidates = byEnds[pair]
+        var found: Int?
+        for k in candidates {
+            let w = words[Int(k)]
+            guard abs(w.count - m) <= 1 else { continue }
+            switch Self.distance(token, w) {
+            case 0: return nil                                  // spelt right
+            case 1: if found == nil { found = Int(k) }
+            default: break
+            }
+        }
+        return found
+    }
+
+    /// 0 when equal (case aside), 1 when one typo apart (two neighbours swapped; in words of seven
+    /// letters or more also one letter dropped, added or changed), 2 otherwise.
+    static func distance(_ t: UnsafeBufferPointer<UInt8>, _ w: [UInt8]) -> Int {
+        let m = t.count, k = w.count
+        @inline(__always) func c(_ i: Int) -> UInt8 { t[i] | 0x20 }
+        var i = 0
+        while i < min(m, k) && c(i) == w[i] { i += 1 }
+        if i == m && m == k { return 0 }
+        let long = min(m, k) >= 7
+        if m == k {
+            // Swapped neighbours, or one letter changed.
+            if i + 1 < m && c(i) == w[i + 1] && c(i + 1) == w[i] && Self.equal(t, w, from: i + 2, to: i + 2) { return 1 }
+            if long && Self.equal(t, w, from: i + 1, to: i + 1) { return 1 }
+            return 2
+        }
+        guard long else { return 2 }
+        // One letter added (the token is longer) or dropped.
+        return m == k + 1 ? (Self.equal(t, w, from: i + 1, to: i) ? 1 : 2) : (Self.equal(t, w, from: i, to: i + 1) ? 1 : 2)
+    }
+
+    /// Whether the token from `a` on equals the word from `b` on (case aside).
+    @inline(__always) static func equal(_ t: UnsafeBufferPointer<UInt8>, _ w: [UInt8], from a: Int, to b: Int) -> Bool {
+        guard t.count - a == w.count - b else { return false }
+        var i = a, j = b
+        while i < t.count { if t[i] | 0x20 != w[j] { return false }; i += 1; j += 1 }
+        return true
+    }
+}
+
 struct WordSet: Sendable {
     private let slots: [UInt64]
     private let mask: Int
