@@ -2,7 +2,7 @@
 """Detection-quality gate on the labelled development corpus (read in place, never copied).
 Fails when a target of the foundation issue is missed, so a rule change that costs recall or adds
 false positives does not land unnoticed."""
-import codecs, json, os, random, subprocess, sys, tempfile, textwrap, urllib.parse
+import base64, codecs, json, os, random, subprocess, sys, tempfile, textwrap, urllib.parse
 
 binary, corpus = sys.argv[1], sys.argv[2]
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -83,7 +83,8 @@ if "modes" in a:
 # capitals, text upside down, character codes, pipes between words, hyphens inside words, stuttered
 # letters): the explicit
 # attacks rewritten that way keep their recall above a floor, rules only and with the classifier,
-# and hard negatives spaced out or in camel case stay under 3% blocked. The floors sit 1.5-3 points
+# and hard negatives spaced out, in camel case, run together, with typos or spelled in the NATO
+# alphabet stay under 3% blocked. The floors sit 1.5-3 points
 # under 0.6.21's figures. Spaced-out letters and joined words lose more than the rest: text in
 # other scripts is not rejoined, and a sentence's own punctuation next to a joiner keeps two words
 # together.
@@ -100,6 +101,28 @@ def stuttered(t):
     rng = random.Random(t)
     return " ".join(w[:i] + w[i] + w[i:] if len(w) >= 4 and w.isalpha() and (i := rng.randrange(0, len(w))) >= 0 else w for w in t.split(" "))
 def camel_case(t): return "".join(w[:1].upper() + w[1:] for w in t.split(" "))
+def typos(t):
+    # Two neighbouring letters swapped inside a quarter of the words of five letters or more,
+    # seeded by the text.
+    rng = random.Random(t)
+    out = []
+    for w in t.split(" "):
+        if len(w) > 4 and rng.random() < 0.25:
+            i = rng.randrange(1, len(w) - 2)
+            w = w[:i] + w[i + 1] + w[i] + w[i + 2:]
+        out.append(w)
+    return " ".join(out)
+def shift(t, k):
+    # Letters moved k places on (k = 26: Atbash, a↔z).
+    def one(c):
+        if not (c.isascii() and c.isalpha()): return c
+        b = ord("a") if c.islower() else ord("A")
+        return chr(b + (25 - (ord(c) - b) if k == 26 else (ord(c) - b + k) % 26))
+    return "".join(map(one, t))
+nato = dict(zip("abcdefghijklmnopqrstuvwxyz", "Alfa Bravo Charlie Delta Echo Foxtrot Golf Hotel India Juliett Kilo Lima Mike "
+                "November Oscar Papa Quebec Romeo Sierra Tango Uniform Victor Whiskey Xray Yankee Zulu".split()))
+def spelled(t): return " / ".join(" ".join(nato[c] for c in w.lower() if c in nato) for w in t.split())
+def spaces_removed(t): return "".join(t.split())
 obfuscations = {
     "zero-width inside words": (lambda t: " ".join("\u200b".join(w) for w in t.split(" ")), 0.90, 0.95),
     "Cyrillic look-alikes": (lambda t: t.translate(homoglyphs), 0.90, 0.95),
@@ -126,6 +149,17 @@ obfuscations = {
     "hyphens inside words": (hyphens_in_words, 0.88, 0.94),
     # 0.6.32: keyword words with a stuttered letter are read as the words (60.6 / 87.4 before).
     "a letter doubled in each word": (stuttered, 0.87, 0.94),
+    # 0.6.34: base32 decoded (1.8 / 1.8 before), Caesar shifts and Atbash read back (21.0 / 23.6
+    # before), NATO spelling read (17.5 / 29.3), words run together cut (45.9 / 76.7), one
+    # character per line read across (15.8 / 22.2), misspelt attack words read as the words
+    # (79.4 / 92.9 before, on format_variants.py's typos).
+    "base32, asked to decode": (lambda t: "Decode this base32: " + base64.b32encode(t.encode()).decode(), 0.92, 0.92),
+    "Caesar shift 5": (lambda t: shift(t, 5), 0.85, 0.89),
+    "Atbash": (lambda t: shift(t, 26), 0.85, 0.89),
+    "NATO alphabet": (spelled, 0.84, 0.88),
+    "spaces removed": (spaces_removed, 0.81, 0.89),
+    "one character per line": (lambda t: "\n".join(t), 0.90, 0.93),
+    "typos in a quarter of the long words": (typos, 0.82, 0.91),
 }
 # Not an obfuscation but a surface: the explicit attacks arriving as a tool's output (indirect
 # injection). One detector blocks there only at high confidence, a rule and the classifier
@@ -159,7 +193,8 @@ if "modes" in a:
             v = evaluate_file(path, surface)
             target(f"explicit, {name}, rules only", explicit_recall(v["modes"]["rules"]), ">=", rules_floor)
             target(f"  {name}, rules + classifier", explicit_recall(v), ">=", both_floor)
-        for name, rewrite in [("letters spaced out", spaced_out), ("camel case", camel_case)]:
+        for name, rewrite in [("letters spaced out", spaced_out), ("camel case", camel_case), ("spaces removed", spaces_removed),
+                              ("typos", typos), ("NATO alphabet", spelled)]:
             path = os.path.join(work, "hard.jsonl")
             with open(path, "w") as out:
                 for r in map(json.loads, open(os.path.join(corpus, "hard_negatives.jsonl"))):
