@@ -561,7 +561,15 @@ enum Decoders {
         var i = 0
         while i < end {
             guard letter(text[i]) else { i += 1; continue }
-            var j = i
+            var j = i + 1
+            // Lower-case letters eight at a time (a word's tail), then byte by byte.
+            if let base = text.baseAddress {
+                while j &+ 8 <= n {
+                    let other = DetectionEngine.notLowerMask(UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self))
+                    if other != 0 { j &+= other.trailingZeroBitCount &>> 3; break }
+                    j &+= 8
+                }
+            }
             while j < n && letter(text[j]) { j += 1 }
             // A word stands alone: no digit, underscore or non-ASCII letter glued to it.
             if j - i >= 5 && j - i <= 16 && (i == 0 || !DetectionEngine.isWordByte(text[i - 1]))
