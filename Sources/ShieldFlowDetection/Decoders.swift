@@ -28,6 +28,8 @@ struct DecodedLayer {
     var isWordsReading: Bool { encoding == "joined_words" || encoding == "stuttered_words" || encoding == "corrected_words" }
     /// A JSON document with `"role"` keys: chat messages, each starting a line of the layer.
     var messages = false
+    /// A reading of the text's start only (a budget ran out): the classifier reads the text itself.
+    var partial = false
     /// A JSON document's layer: the byte offset in `text` where each string value starts, and
     /// whether the value sits in an object whose `"role"` is `system` or `developer` (the
     /// application's own instructions in a chat request).
@@ -457,7 +459,8 @@ enum Decoders {
     /// puts the word ends, and a `.`, `/`, `+`, `_` or `-` between two letters reads as a space.
     /// A piece is cut only when words cover seven tenths of its letters (base64, hashes and
     /// identifiers do not read so), and at most `budget` letters are tried, so a long blob costs a
-    /// bounded amount. Nil unless three cuts or more find at least four words of three letters.
+    /// bounded amount; the reading then stops where the last piece ended (`partial`). Nil unless
+    /// three cuts or more find at least four words of three letters.
     static func segmentedWords(_ text: UnsafeBufferPointer<UInt8>, words: WordSet, budget: Int = 8192) -> DecodedLayer? {
         let n = text.count
         @inline(__always) func letter(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
@@ -470,6 +473,7 @@ enum Decoders {
         var from = [Int32](repeating: 0, count: segmentationPiece + 1)
         var known = [Bool](repeating: false, count: segmentationPiece + 1)
         var pieceCuts: [Int] = []
+        var pieceEnd = 0
         var i = 0
         while i < n && cutLetters < budget {
             guard letter(text[i]) else { i += 1; continue }
@@ -522,14 +526,18 @@ enum Decoders {
                     cuts.append(contentsOf: pieceCuts.reversed())
                 }
                 p += length
+                pieceEnd = p
             }
             i = j
         }
         guard found >= 4, cuts.count >= 3 else { return nil }
+        // Past the budget the reading stops where the last piece ended: the rest is read as written
+        // (and a reading shorter than the text is no transport for the classifier).
+        let readTo = cutLetters < budget ? n : pieceEnd
         var out: [UInt8] = [], starts: [Int32] = [], ends: [Int32] = []
-        out.reserveCapacity(n + cuts.count); starts.reserveCapacity(n + cuts.count); ends.reserveCapacity(n + cuts.count)
+        out.reserveCapacity(readTo + cuts.count); starts.reserveCapacity(readTo + cuts.count); ends.reserveCapacity(readTo + cuts.count)
         var scalar: Int32 = -1, next = 0
-        for i in 0..<n {
+        for i in 0..<readTo {
             let b = text[i]
             if b & 0xC0 != 0x80 { scalar += 1 }
             if next < cuts.count && cuts[next] == i {
@@ -543,7 +551,9 @@ enum Decoders {
             out.append(b)
             if b & 0xC0 != 0x80 { starts.append(scalar); ends.append(scalar + 1) }
         }
-        return DecodedLayer(encoding: "joined_words", text: String(decoding: out, as: UTF8.self), mapping: .table(starts, ends))
+        var layer = DecodedLayer(encoding: "joined_words", text: String(decoding: out, as: UTF8.self), mapping: .table(starts, ends))
+        layer.partial = readTo < n
+        return layer
     }
 
     /// The text with each word (five to sixteen ASCII letters) that is one typo away from a word of

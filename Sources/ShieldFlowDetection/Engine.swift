@@ -1240,7 +1240,7 @@ public final class DetectionEngine: Sendable {
             // identifiers, and pipes are tables, shell pipelines and logs, which cost a second
             // scan and hide no one's message.
             hidden.append(layer)
-            if depth == 0 && scratch.transport == nil { scratch.transport = layer }
+            if depth == 0 && scratch.transport == nil && !layer.partial { scratch.transport = layer }
         } else if surface == .prompt && depth == 0 && intentKeyword
                     && !out.contains(where: { !$0.category.isSensitiveValue && $0.category != .validation }),
                   let layer = Decoders.correctedWords(buf, words: typoWords) {
