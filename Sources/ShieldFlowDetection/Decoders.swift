@@ -17,7 +17,7 @@ struct DecodedLayer {
 
     let encoding: String
     let text: String
-    let mapping: Mapping
+    var mapping: Mapping
     /// Escapes decoded (a JSON document's layer: zero when its strings are written out plainly).
     var escapes = 0
     /// Another reading of the same text (JSON's transport, words joined by underscores), not a
@@ -35,6 +35,24 @@ struct DecodedLayer {
     /// application's own instructions in a chat request).
     var valueStarts: [Int] = []
     var systemValues: [Bool] = []
+
+    /// `inner`, a table-mapped reading of this layer's text, mapped straight to this layer's parent
+    /// (both readings in one).
+    func then(_ inner: DecodedLayer) -> DecodedLayer {
+        var composed = inner
+        switch mapping {
+        case .identity:
+            break
+        case .collapse(let a, let b):
+            composed.mapping = .collapse(a, b)
+        case .table(let outerStarts, let outerEnds):
+            guard case .table(let starts, let ends) = inner.mapping, !outerStarts.isEmpty else { break }
+            let last = outerStarts.count - 1
+            composed.mapping = .table(starts.map { outerStarts[min(max(Int($0), 0), last)] },
+                                      ends.map { outerEnds[min(max(Int($0) - 1, 0), last)] })
+        }
+        return composed
+    }
 
     func parentRange(_ start: Int, _ end: Int) -> (Int, Int) {
         switch mapping {
@@ -461,7 +479,7 @@ enum Decoders {
     /// identifiers do not read so), and at most `budget` letters are tried, so a long blob costs a
     /// bounded amount; the reading then stops where the last piece ended (`partial`). Nil unless
     /// three cuts or more find at least four words of three letters.
-    static func segmentedWords(_ text: UnsafeBufferPointer<UInt8>, words: WordSet, budget: Int = 8192) -> DecodedLayer? {
+    static func segmentedWords(_ text: UnsafeBufferPointer<UInt8>, words: WordSet, budget: Int = 4096) -> DecodedLayer? {
         let n = text.count
         @inline(__always) func letter(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
         @inline(__always) func joiner(_ b: UInt8) -> Bool { b == 0x2E || b == 0x2F || b == 0x2B || b == 0x5F || b == 0x2D }

@@ -870,9 +870,9 @@ public final class DetectionEngine: Sendable {
     /// camel case with nearly no spaces; keyword words cut by hyphens ("ig-nore", "instru-ctions");
     /// words fenced apart by pipes ("ignore | all | previous", not a markdown table); or keyword
     /// words with stuttered letters ("ignoree alll previouss instructionss").
-    func promptWordsReading(_ buf: UnsafeBufferPointer<UInt8>, _ f: Features) -> DecodedLayer? {
+    func promptWordsReading(_ buf: UnsafeBufferPointer<UInt8>, _ f: Features, depth: Int = 0) -> DecodedLayer? {
         let spaceless = f.spaces * 16 < buf.count
-        if spaceless, let layer = Decoders.spacelessWords(buf) { return layer }
+        if spaceless, let layer = Decoders.spacelessWords(buf) { return depth == 0 ? cutRunTogether(layer) : layer }
         if f.joiners >= 2, let layer = Decoders.hyphenatedWords(buf, vocabulary: vocabulary) { return layer }
         if f.pipes >= 4 && f.pipes * 3 >= f.spaces { return Decoders.unfencedWords(buf) }
         // Stuttered letters double a letter in most words; ordinary prose doubles one in a word
@@ -882,8 +882,19 @@ public final class DetectionEngine: Sendable {
         if f.singleLines >= 8, let layer = Decoders.verticalText(buf) { return layer }
         // Words run together with nothing between them: cut where the words are.
         // (A run of twelve letters has a lower-case run of eleven at least, unless it is capitals.)
-        if spaceless && (f.longestLowerRun >= 11 || f.hasUpper) { return Decoders.segmentedWords(buf, words: segmentationWords) }
+        // In the text as written only: a decoded payload run together is a disguise twice over,
+        // and cutting the letters of every decoded blob would cost every blob.
+        if spaceless && depth == 0 && (f.longestLowerRun >= 11 || f.hasUpper) { return Decoders.segmentedWords(buf, words: segmentationWords) }
         return nil
+    }
+
+    /// A words reading of a prompt with nearly no spaces whose words may still run together
+    /// ("You.areahelpfulbot", "secret_phrase=youareabot"): cut them too, in one reading of the text
+    /// as written (a reading of a reading would only be scanned one level deeper).
+    func cutRunTogether(_ layer: DecodedLayer) -> DecodedLayer {
+        var text = layer.text
+        let cut = text.withUTF8 { Decoders.segmentedWords($0, words: segmentationWords) }
+        return cut.map { layer.then($0) } ?? layer
     }
 
     @inline(__always) static func endDigitRun(_ f: inout Features, _ digits: Int, _ start: Int, _ end: Int) {
@@ -1154,8 +1165,11 @@ public final class DetectionEngine: Sendable {
             func decoded(_ run: (range: Range<Int>, hex: Bool)) -> Bool {
                 if run.hex { return decoded(run, as: "hex") }
                 // Base32 (upper-case letters and 2–7) decodes as base64 too, to bytes that are no text.
+                // Its alphabet is checked on the run's start (a long run is probed there first, and
+                // the decoder turns away any other character).
+                let head = run.range.lowerBound ..< min(run.range.upperBound, run.range.lowerBound + 256)
                 return decoded(run, as: "base64")
-                    || (Decoders.isBase32(UnsafeBufferPointer(rebasing: buf[run.range])) && decoded(run, as: "base32"))
+                    || (Decoders.isBase32(UnsafeBufferPointer(rebasing: buf[head])) && decoded(run, as: "base32"))
             }
             func decoded(_ run: (range: Range<Int>, hex: Bool), as encoding: String) -> Bool {
                 func decode(_ slice: ArraySlice<UInt8>) -> [UInt8]? {
@@ -1230,12 +1244,13 @@ public final class DetectionEngine: Sendable {
         // Words joined by underscores or hyphens instead of spaces (more joiners than spaces):
         // read again with spaces, as the phrases the rules and the classifier know.
         if f.joiners > f.spaces {
-            let layer = Decoders.separateWords(buf)
+            var layer = Decoders.separateWords(buf)
+            if surface == .prompt && depth == 0 && f.spaces * 16 < buf.count { layer = cutRunTogether(layer) }
             hidden.append(layer)
             // The classifier reads it on prompts; a tool's output joined by underscores is paths,
             // identifiers and logs, which the model was not trained to read as prose.
             if depth == 0 && scratch.transport == nil && surface == .prompt { scratch.transport = layer }
-        } else if surface == .prompt, let layer = promptWordsReading(buf, f) {
+        } else if surface == .prompt, let layer = promptWordsReading(buf, f, depth: depth) {
             // Only prompts: on other surfaces space-poor text is minified code, URLs and
             // identifiers, and pipes are tables, shell pipelines and logs, which cost a second
             // scan and hide no one's message.
