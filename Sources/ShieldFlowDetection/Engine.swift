@@ -260,7 +260,7 @@ public final class DetectionEngine: Sendable {
                                  "guidelines", "policies", "filters", "access", "granted", "respond", "response",
                                  "translate", "everything", "anything", "initial", "original", "hidden",
                                  "confidential", "rules", "opposite", "character", "roleplay", "persona", "enabled",
-                                 "activated", "simulate", "above", "following", "previously", "entire", "verbatim"]
+                                 "activated", "simulate", "following", "previously", "entire", "verbatim"]
 
     /// Words leetspeak folding may produce besides the keywords' own words.
     static let leetVocabulary = ["all", "any", "previous", "prior", "above", "earlier", "instructions", "instruction", "rules",
