@@ -37,9 +37,10 @@ struct DecodedLayer {
     var systemValues: [Bool] = []
 
     /// `inner`, a table-mapped reading of this layer's text, mapped straight to this layer's parent
-    /// (both readings in one).
+    /// (both readings in one, under this layer's encoding).
     func then(_ inner: DecodedLayer) -> DecodedLayer {
-        var composed = inner
+        var composed = DecodedLayer(encoding: encoding, text: inner.text, mapping: inner.mapping)
+        composed.partial = inner.partial
         switch mapping {
         case .identity:
             break

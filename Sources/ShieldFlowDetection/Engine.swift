@@ -1299,11 +1299,12 @@ public final class DetectionEngine: Sendable {
         if depth == 0 && nato >= 8 && nato &* 2 >= f.spaces && (surface == .prompt || surface == .toolArgs),
            let spelled = Decoders.natoSpelled(buf) {
             let count = f.nonASCII ? Self.scalarCount(buf, upTo: buf.count) : buf.count
-            let layer = DecodedLayer(encoding: "nato", text: spelled, mapping: .collapse(0, count))
+            // Spelled with no word breaks (as garak's encoder does), the letters run together: cut.
+            let layer = cutRunTogether(DecodedLayer(encoding: "nato", text: spelled, mapping: .collapse(0, count)))
             hidden.append(layer)
             // The classifier reads what is spelled: a soup of code words is no text it learned, and
             // an ordinary question spelled out scored as an attack on one prompt in seven.
-            if scratch.transport == nil { scratch.transport = layer }
+            if scratch.transport == nil && !layer.partial { scratch.transport = layer }
         }
         for layer in hidden {
             guard layers < limits.maxDecodedLayers else { break }
