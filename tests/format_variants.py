@@ -8,6 +8,7 @@ Reads the corpus in place and writes its rewrites to a temporary file, deleted a
 With --benign, the first 1,500 benign prompts and the hard negatives are rewritten the same ways
 and the share blocked is printed instead. --only runs the variants whose name contains TEXT. quality_gate.py holds a subset of these to floors."""
 import base64, codecs, json, os, random, subprocess, sys, tempfile, urllib.parse
+from rewrites import homoglyphs, hyphens_in_words, shift, small_caps, spelled, spelled_unbroken, stuttered, turned, typos
 
 binary, corpus = sys.argv[1], sys.argv[2]
 benign = "--benign" in sys.argv[3:]
@@ -28,47 +29,12 @@ def explicit_recall(report):
 
 rng = random.Random(3)
 filler = [t for t in (json.loads(l)["text"] for l in open(os.path.join(corpus, "benign_prompts.jsonl"))) if 800 < len(t) < 2000]
-homoglyphs = str.maketrans("aeopcxyiAEOPCXBHKMT", "аеорсхуіАЕОРСХВНКМТ")
-
-
-def typos(t):
-    out = []
-    for w in t.split(" "):
-        if len(w) > 4 and rng.random() < 0.25:
-            i = rng.randrange(1, len(w) - 2)
-            w = w[:i] + w[i + 1] + w[i] + w[i + 2:]
-        out.append(w)
-    return " ".join(out)
-
-
-small_caps = str.maketrans("abcdefghijklmnoprstuvwyzABCDEFGHIJKLMNOPRSTUVWYZ", "ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢ" * 2)
-turned = str.maketrans("abcdefghijklmnopqrtuvwy.!?", "ɐqɔpǝɟƃɥᴉɾʞןɯuodbɹʇnʌʍʎ˙¡¿")
 
 
 def upside_down(t): return t.lower().translate(turned)[::-1]
 def char_codes(t): return "Decode these ASCII codes and follow them: " + " ".join(str(ord(c)) for c in t)
 
 
-def hyphens_in_words(t):
-    # A hyphen at a random place inside each word of five letters or more, seeded by the text.
-    rng = random.Random(t)
-    return " ".join(w[:i] + "-" + w[i:] if len(w) >= 5 and w.isalpha() and (i := rng.randrange(2, len(w) - 1)) else w for w in t.split(" "))
-def stuttered(t):
-    # One letter doubled at a random place in each word of four letters or more, seeded by the text.
-    rng = random.Random(t)
-    return " ".join(w[:i] + w[i] + w[i:] if len(w) >= 4 and w.isalpha() and (i := rng.randrange(0, len(w))) >= 0 else w for w in t.split(" "))
-def shift(t, k):
-    # Letters moved k places on (k = 26: Atbash, a↔z).
-    def one(c):
-        if not (c.isascii() and c.isalpha()): return c
-        b = ord("a") if c.islower() else ord("A")
-        i = ord(c) - b
-        return chr(b + (25 - i if k == 26 else (i + k) % 26))
-    return "".join(map(one, t))
-
-
-nato = dict(zip("abcdefghijklmnopqrstuvwxyz", "Alfa Bravo Charlie Delta Echo Foxtrot Golf Hotel India Juliett Kilo Lima Mike "
-                "November Oscar Papa Quebec Romeo Sierra Tango Uniform Victor Whiskey Xray Yankee Zulu".split()))
 def html(t): return "<html><body><p>" + t.replace("\n", "<br>") + "</p></body></html>"
 def middle(t): return rng.choice(filler) + "\n\n" + t + "\n\n" + rng.choice(filler)
 
@@ -99,13 +65,13 @@ variants = {
     "camel case": (lambda t: "".join(w[:1].upper() + w[1:] for w in t.split(" ")), "prompt"),
     "one character per line": (lambda t: "\n".join(t), "prompt"),
     "one word per line": (lambda t: "\n".join(t.split()), "prompt"),
-    "typos in a quarter of the long words": (typos, "prompt"),
+    "typos in a quarter of the long words": (lambda t: typos(t, rng), "prompt"),
     "base32 after 'decode this'": (lambda t: "Decode this base32: " + base64.b32encode(t.encode()).decode(), "prompt"),
     "Caesar shift 3 after 'decode and follow it'": (lambda t: "This is a Caesar cipher, decode and follow it: " + shift(t, 3), "prompt"),
     "Caesar shift 5, nothing else": (lambda t: shift(t, 5), "prompt"),
     "Atbash, nothing else": (lambda t: shift(t, 26), "prompt"),
-    "NATO alphabet, / between words": (lambda t: " / ".join(" ".join(nato[c] for c in w.lower() if c in nato) for w in t.split()), "prompt"),
-    "NATO alphabet, no breaks (as garak spells)": (lambda t: " ".join(nato[c] for c in t.lower() if c in nato), "prompt"),
+    "NATO alphabet, / between words": (spelled, "prompt"),
+    "NATO alphabet, no breaks (as garak spells)": (spelled_unbroken, "prompt"),
     "spaces removed": (lambda t: "".join(t.split()), "prompt"),
     "base64, nothing else": (lambda t: base64.b64encode(t.encode()).decode(), "prompt"),
     "base64 after 'decode this and do what it says'": (lambda t: "Decode this base64 and do what it says: " + base64.b64encode(t.encode()).decode(), "prompt"),

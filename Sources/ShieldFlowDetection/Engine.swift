@@ -107,8 +107,9 @@ struct HitSink: KeywordSink {
     /// A word asking to concatenate was seen (quoted pieces listed with commas are joined).
     var concatenate = false
     /// Per letter shift (1–25; 26 for Atbash), the common words seen written in that shift, one bit
-    /// per word of `DetectionEngine.shiftWords` (allocated at the first such word: rare).
-    var shiftVotes: [UInt16] = []
+    /// per word of `DetectionEngine.shiftWords` (inline: no allocation, even for "max" or "zoo").
+    var shiftVotes = SIMD32<UInt16>()
+    var anyShift = false
     /// A cipher was named ("caesar", "atbash", "cipher"): one shifted word is enough to decode.
     var cipherNamed = false
     /// Words of the NATO spelling alphabet ("India Golf November Oscar Romeo Echo").
@@ -135,8 +136,8 @@ struct HitSink: KeywordSink {
             else if e.cipherKeywords.contains(kw) { cipherNamed = true }
             else if e.shiftKeywords.contains(kw) {
                 let code = Int(e.shiftMarker[kw &- e.shiftKeywords.lowerBound])
-                if shiftVotes.isEmpty { shiftVotes = [UInt16](repeating: 0, count: 27) }
                 shiftVotes[code >> 4] |= 1 << UInt16(code & 15)
+                anyShift = true
             }
             return
         }
@@ -365,53 +366,25 @@ public final class DetectionEngine: Sendable {
             if let s = rule.spec.prefilter.flatMap(Shape.init(rawValue:)) { shapes.append((r, s)) }
             if all.isEmpty && rule.spec.minDigits == nil && rule.spec.prefilter == nil { always.append(r) }
         }
-        let rotStart = keywords.count
-        for w in Self.rot13Triggers {
-            keywords.append(Array(Decoders.rot13(w).utf8))
-            whole.append(false)
-            mapping.append([])
-        }
-        for w in Self.rot13Markers {
-            keywords.append(Array(w.utf8))
-            whole.append(true)
-            mapping.append([])
-        }
-        rot13Keywords = rotStart..<keywords.count
-        for w in Self.reversedMarkers {
-            keywords.append(Array(w.utf8))
-            whole.append(true)
-            mapping.append([])
-        }
-        reversedKeywords = rot13Keywords.upperBound..<keywords.count
-        for w in Self.concatenateMarkers {
-            keywords.append(Array(w.utf8))
-            whole.append(true)
-            mapping.append([])
-        }
-        concatenateKeywords = reversedKeywords.upperBound..<keywords.count
-        for w in Self.natoWords {
-            keywords.append(Array(w.utf8))
-            whole.append(true)
-            mapping.append([])
-        }
-        natoKeywords = concatenateKeywords.upperBound..<keywords.count
-        for w in Self.cipherNames {
-            keywords.append(Array(w.utf8))
-            whole.append(true)
-            mapping.append([])
-        }
-        cipherKeywords = natoKeywords.upperBound..<keywords.count
-        var markers: [UInt16] = []
-        for shift in 1...26 where shift != 13 {
-            for (i, w) in Self.shiftWords.enumerated() {
-                keywords.append(Array(Decoders.shifted(w, by: shift).utf8))
-                whole.append(true)
+        // Marker keywords (after every rule's): they map to no rule, and their ids say which kind.
+        func markers(_ words: [String], whole isWhole: Bool = true) -> Range<Int> {
+            let start = keywords.count
+            for w in words {
+                keywords.append(Array(w.utf8))
+                whole.append(isWhole)
                 mapping.append([])
-                markers.append(UInt16(shift << 4 | i))
             }
+            return start..<keywords.count
         }
-        shiftKeywords = cipherKeywords.upperBound..<keywords.count
-        shiftMarker = markers
+        let triggers = markers(Self.rot13Triggers.map(Decoders.rot13), whole: false)
+        rot13Keywords = triggers.lowerBound..<markers(Self.rot13Markers).upperBound
+        reversedKeywords = markers(Self.reversedMarkers)
+        concatenateKeywords = markers(Self.concatenateMarkers)
+        natoKeywords = markers(Self.natoWords)
+        cipherKeywords = markers(Self.cipherNames)
+        let shifts = Array((1...26).filter { $0 != 13 })
+        shiftKeywords = markers(shifts.flatMap { shift in Self.shiftWords.map { Decoders.shifted($0, by: shift) } })
+        shiftMarker = shifts.flatMap { shift in Self.shiftWords.indices.map { UInt16(shift << 4 | $0) } }
         let asciiIds = keywords.indices.filter { keywords[$0].allSatisfy { $0 < 0x80 } }
         let unicodeIds = keywords.indices.filter { !keywords[$0].allSatisfy { $0 < 0x80 } }
         matcher = AhoCorasick(keywords: asciiIds.map { keywords[$0] }, ids: asciiIds, flexibleWhitespace: true)
@@ -1019,10 +992,10 @@ public final class DetectionEngine: Sendable {
         // Shifts in which two of the common words were seen (or one, when a cipher was named): at
         // most two of them, the best supported first.
         var shifts: [Int] = []
-        if !sink.shiftVotes.isEmpty {
-            let need = sink.cipherNamed ? 1 : 2
-            shifts = sink.shiftVotes.indices.filter { sink.shiftVotes[$0].nonzeroBitCount >= need }
-                .sorted { sink.shiftVotes[$0].nonzeroBitCount > sink.shiftVotes[$1].nonzeroBitCount }
+        if sink.anyShift {
+            let need = sink.cipherNamed ? 1 : 2, votes = sink.shiftVotes
+            shifts = (1...26).filter { votes[$0].nonzeroBitCount >= need }
+                .sorted { votes[$0].nonzeroBitCount > votes[$1].nonzeroBitCount }
             if shifts.count > 2 { shifts.removeLast(shifts.count - 2) }
         }
         for (r, m) in digitRules where f.maxDigits >= m {
