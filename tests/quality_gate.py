@@ -3,7 +3,7 @@
 Fails when a target of the foundation issue is missed, so a rule change that costs recall or adds
 false positives does not land unnoticed."""
 import base64, codecs, json, os, random, subprocess, sys, tempfile, textwrap, urllib.parse
-from rewrites import homoglyphs, hyphens_in_words, shift, small_caps, spelled, spelled_unbroken, stuttered, turned, typos
+from rewrites import ascii85, base85, uuencoded, homoglyphs, hyphens_in_words, shift, small_caps, spelled, spelled_unbroken, stuttered, turned, typos
 
 binary, corpus = sys.argv[1], sys.argv[2]
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -132,6 +132,11 @@ obfuscations = {
     "spaces removed": (spaces_removed, 0.81, 0.89),
     "one character per line": (lambda t: "\n".join(t), 0.90, 0.93),
     "typos in a quarter of the long words": (seeded_typos, 0.82, 0.91),
+    # 0.6.35: Ascii85, base85 and uuencoded lines decoded (12–21% before, blocked only when the
+    # label around them was an attack by itself).
+    "Ascii85 after 'Encoded:'": (lambda t: "Encoded: " + ascii85(t) + "\nDecoded:", 0.92, 0.92),
+    "base85": (base85, 0.92, 0.92),
+    "uuencoded": (lambda t: "What does this mean? " + uuencoded(t) + "\n", 0.92, 0.92),
 }
 # Not an obfuscation but a surface: the explicit attacks arriving as a tool's output (indirect
 # injection). One detector blocks there only at high confidence, a rule and the classifier

@@ -1,6 +1,6 @@
 """Rewrites of a text that tests/format_variants.py and tests/quality_gate.py share: obfuscations an
 attacker applies to a prompt. Each is a function of the text (and, for typos, a random source)."""
-import random
+import base64, binascii, random
 
 homoglyphs = str.maketrans("aeopcxyiAEOPCXBHKMT", "аеорсхуіАЕОРСХВНКМТ")
 small_caps = str.maketrans("abcdefghijklmnoprstuvwyzABCDEFGHIJKLMNOPRSTUVWYZ", "ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘʀꜱᴛᴜᴠᴡʏᴢ" * 2)
@@ -50,3 +50,13 @@ def spelled(t):
 def spelled_unbroken(t):
     # The NATO alphabet with no word breaks, as garak's encoder spells.
     return " ".join(nato[c] for c in t.lower() if c in nato)
+
+
+def ascii85(t): return base64.a85encode(t.encode()).decode()
+def base85(t): return base64.b85encode(t.encode()).decode()
+
+
+def uuencoded(t):
+    # binascii.b2a_uu 45 bytes a line, as garak's UUencode probe writes it.
+    b = t.encode()
+    return "".join(binascii.b2a_uu(b[i:i + 45]).decode() for i in range(0, len(b), 45))

@@ -113,8 +113,10 @@ enum Decoders {
         var printable = 0, letters = 0, total = 0
         for u in s.unicodeScalars {
             total += 1
-            if u.value >= 0x20 && u.value != 0x7F || u == "\n" || u == "\t" || u == "\r" { printable += 1 }
-            if u.properties.isAlphabetic { letters += 1 }
+            let v = u.value
+            if v >= 0x20 && v != 0x7F || v == 0x0A || v == 0x09 || v == 0x0D { printable += 1 }
+            // ASCII letters without the Unicode property tables (a decoded blob is mostly ASCII).
+            if v < 0x80 ? (v | 0x20) &- 0x61 < 26 : u.properties.isAlphabetic { letters += 1 }
         }
         guard total > 0, Double(printable) / Double(total) >= 0.95, Double(letters) / Double(total) >= 0.4 else { return nil }
         return s

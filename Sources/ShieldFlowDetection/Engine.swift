@@ -580,6 +580,11 @@ public final class DetectionEngine: Sendable {
         var singleLines = 0
         /// The longest run of lower-case ASCII letters: words run together make long ones.
         var longestLowerRun = 0
+        /// The longest run of printable ASCII without a space (`!` to `~`): Ascii85, base85 and
+        /// uuencoded lines are long runs with punctuation among their letters.
+        var longestToken = 0
+        /// The longest run of non-ASCII bytes: base2048's letters and ecoji's emoji are long runs.
+        var longestHighRun = 0
 
         /// Whether normalisation can change the text (after `needsView` confirmed the candidates).
         var viewNeeded: Bool { nonASCII || splitCandidate || leetCandidate }
@@ -628,6 +633,7 @@ public final class DetectionEngine: Sendable {
         var hexChars = 0, colons = 0         // hex groups and colons
         var pairRun = 0, tokenNonHex = false // "57 68 61 …": two-hex-digit tokens in a row
         var lowerRun = 0, lowerDoubled = false // the byte-by-byte path's lower-case run
+        var tokenRun = 0, highRun = 0          // printable ASCII without a space; non-ASCII bytes
         var high: UInt8 = 0
         let n = buf.count
         let flags = flagTable
@@ -653,6 +659,8 @@ public final class DetectionEngine: Sendable {
                     let run = i &- s
                     if run >= 2 && Self.hasDoubledLetter(buf, s, i, n) { f.doubledWords &+= 1 }
                     if run > f.longestLowerRun { f.longestLowerRun = run }
+                    tokenRun &+= run; highRun = 0
+                    if tokenRun > f.longestToken { f.longestToken = tokenRun }
                     // Hex letters (a–f) at the end of the run; the run's first non-hex letter is
                     // looked for only when colons came before (an IPv6 shape in the making).
                     var trailingHex = 0
@@ -678,6 +686,7 @@ public final class DetectionEngine: Sendable {
                         // rest after a letter run; the byte-by-byte path below is the definition).
                         if b64Run >= 16 && b64Mixed { f.encodedCandidate = true }
                         b64Run = 0; b64Mixed = false
+                        tokenRun = 0
                         f.spaces &+= 1
                         let pair = tokenLen == 2 ? !tokenNonHex
                             : tokenLen == 4 && buf[i &- 4] == 0x30 && buf[i &- 3] | 0x20 == 0x78 && hexValue(buf[i &- 2]) && hexValue(buf[i &- 1])
@@ -706,6 +715,8 @@ public final class DetectionEngine: Sendable {
                     tokenLen &+= run; tokenLeet &+= run
                     groupDigits &+= run
                     hexChars &+= run
+                    tokenRun &+= run; highRun = 0
+                    if tokenRun > f.longestToken { f.longestToken = tokenRun }
                     high |= b
                     continue
                 }
@@ -714,10 +725,22 @@ public final class DetectionEngine: Sendable {
                     // token counter, so the rest change nothing. (A digit run stays open only
                     // across a no-break space; its bytes take the path below.)
                     high |= 0x80
+                    let s = i
                     repeat { i &+= 1 } while i < n && buf[i] >= 0x80
+                    highRun &+= i &- s
+                    if highRun > f.longestHighRun { f.longestHighRun = highRun }
                     continue
                 }
                 high |= b
+                if b &- 0x21 < 0x5E {
+                    tokenRun &+= 1; highRun = 0
+                    if tokenRun > f.longestToken { f.longestToken = tokenRun }
+                } else if b >= 0x80 {
+                    tokenRun = 0; highRun &+= 1
+                    if highRun > f.longestHighRun { f.longestHighRun = highRun }
+                } else {
+                    tokenRun = 0; highRun = 0
+                }
                 // (The letter-run path counts a run with a doubled letter when it reads the run;
                 // byte by byte, at the byte after it.)
                 if !letterRuns {
@@ -1202,6 +1225,29 @@ public final class DetectionEngine: Sendable {
                 hidden.append(DecodedLayer(encoding: "char_codes", text: text, mapping: .collapse(a, b)))
             }
         }
+        // Ascii85, base85 and uuencoded lines: long runs of printable ASCII with punctuation
+        // among letters and digits, decoded when they give text.
+        if f.longestToken >= 20 {
+            func offset(_ byte: Int) -> Int { f.nonASCII ? Self.scalarCount(buf, upTo: byte) : byte }
+            for run in Decoders.base85Layers(buf, limit: limits.maxDecodedLayers) {
+                hidden.append(DecodedLayer(encoding: run.encoding, text: run.text,
+                                           mapping: .collapse(offset(run.range.lowerBound), offset(run.range.upperBound))))
+            }
+            for block in Decoders.uuencodedLayers(buf, limit: limits.maxDecodedLayers) {
+                hidden.append(DecodedLayer(encoding: "uuencode", text: block.text,
+                                           mapping: .collapse(offset(block.range.lowerBound), offset(block.range.upperBound))))
+            }
+        }
+        // Base2048 and ecoji write bytes as Unicode letters and emoji; their tables are not
+        // shipped, so their runs are reported by shape, as hidden text.
+        if f.longestHighRun >= 32 {
+            for run in Decoders.unicodeEncodedRuns(buf, limit: 4) {
+                let a = Self.scalarCount(buf, upTo: run.range.lowerBound)
+                let b = a + Self.scalarCount(UnsafeBufferPointer(rebasing: buf[run.range]), upTo: run.range.count)
+                out.append(Finding(ruleId: "SF-OBF-BINARY-TEXT", category: .obfuscation, severity: .high,
+                                   confidence: 0.72, start: a, end: b, type: "binary_text", via: [run.encoding]))
+            }
+        }
         // A JSON document is read as its string values (their escapes decoded; escapes that hide
         // something are found again inside them). Otherwise text with escapes gets its escape layer.
         // Its rules run when the strings hold escapes, or are chat messages (a rule anchored at the
@@ -1307,9 +1353,10 @@ public final class DetectionEngine: Sendable {
                 }
                 continue
             }
-            if inner.isEmpty, layer.encoding == "base64" || layer.encoding == "base32" || layer.encoding == "hex" || layer.encoding == "char_codes",
+            if inner.isEmpty, Self.encodedTextEncodings.contains(layer.encoding),
                layer.text.split(whereSeparator: { $0 == " " }).count >= 4, case .collapse(let a, let b) = layer.mapping {
-                // Words hidden in base64, base32 or hex: reported, weighed with everything else.
+                // Words hidden in base64, base32, hex, base85 or uuencode: reported, weighed with
+                // everything else.
                 out.append(Finding(ruleId: "SF-OBF-ENCODED-TEXT", category: .obfuscation, severity: .high,
                                    confidence: 0.72, start: a, end: b, type: "encoded_text", via: [layer.encoding]))
             }
@@ -1329,6 +1376,9 @@ public final class DetectionEngine: Sendable {
             }
         }
     }
+
+    /// Encodings whose decoded words are hidden text even when no rule matches them.
+    static let encodedTextEncodings: Set<String> = ["base64", "base32", "hex", "char_codes", "ascii85", "base85", "uuencode"]
 
     @inline(__always) static func isWordByte(_ b: UInt8) -> Bool {
         (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A) || b == 0x5F || b >= 0x80

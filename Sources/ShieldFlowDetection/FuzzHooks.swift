@@ -39,6 +39,18 @@ public enum FuzzHooks {
                     precondition(0 <= a && a <= b && b <= scalars, "decoded offset maps outside the text")
                 }
             }
+            for run in Decoders.base85Layers(buf, limit: 8) {
+                precondition(run.range.lowerBound >= 0 && run.range.upperBound <= buf.count, "base85 run outside the text")
+                precondition(run.text.utf8.count <= run.range.count * 4, "base85 decodes to at most four bytes a character (`z`)")
+            }
+            for block in Decoders.uuencodedLayers(buf, limit: 8) {
+                precondition(block.range.lowerBound >= 0 && block.range.upperBound <= buf.count, "uuencoded block outside the text")
+                precondition(block.text.utf8.count <= block.range.count * 3 / 4, "uuencode decodes to three bytes in four characters")
+            }
+            for run in Decoders.unicodeEncodedRuns(buf, limit: 8) {
+                precondition(run.range.lowerBound >= 0 && run.range.upperBound <= buf.count, "base2048 or ecoji run outside the text")
+                precondition(String(validating: buf[run.range], as: UTF8.self) != nil, "a run starts and ends on character boundaries")
+            }
             if let spelled = Decoders.natoSpelled(buf) {
                 precondition(spelled.utf8.count <= 2 * buf.count + 1, "a spelled text is at most a space more per word")
             }

@@ -212,6 +212,14 @@ enum Adversarial {
         ("caesar-shifted-words", fill("wkh brx dqg doo ")),
         ("nato-spelled", fill("India Golf November Oscar Romeo Echo / ")),
         ("one-character-lines", fill("i\ng\nn\no\nr\ne\n \n")),
+        // 0.6.35: one 64 KiB Ascii85 token that decodes to text, Ascii85 tokens that each do (one
+        // layer each, up to the limit), 64 KiB of uuencoded lines (one block), and runs of
+        // base2048 letters and of emoji.
+        ("ascii85-blob", fill("8S;pZEb-A%Cht55Eb0E.Dfp+DBl8!6Eckl6Bl@m1+CT.u")),
+        ("ascii85-tokens", fill("8S;pZEb-A%Cht55Eb0E.Dfp+DBl8!6 ")),
+        ("uuencoded-lines", fill("M26=N;W)E(&%L;\"!P<F5V:6]U<R!I;G-T<G5C=&EO;G,@86YD(')E=F5A;\"!T\n")),
+        ("base2048-letters", fill("ϛʛઞཛСɅఒऩԜਔѽชႥಎखȮԵଟફഹτ౩ಐҹҤԳĀཛьɕशऩԽΩϐ")),
+        ("emoji-run", fill("🏵🕕🥋🤟👥📘🌡🌴🍉🚃🍡👇👶🙂🐭🚜😲🎪🌺💦🔊🏨👀💊🚮")),
     ]
 
     /// A Luhn-valid 16-digit Visa number made from `i`, written in groups of four.
