@@ -3,7 +3,7 @@
 Fails when a target of the foundation issue is missed, so a rule change that costs recall or adds
 false positives does not land unnoticed."""
 import base64, codecs, json, os, random, subprocess, sys, tempfile, textwrap, urllib.parse
-from rewrites import ascii85, base85, uuencoded, homoglyphs, hyphens_in_words, shift, small_caps, spelled, spelled_unbroken, stuttered, turned, typos
+from rewrites import ascii85, base85, sneaky_bits, uuencoded, variation_selectors, homoglyphs, hyphens_in_words, shift, small_caps, spelled, spelled_unbroken, stuttered, turned, typos
 
 binary, corpus = sys.argv[1], sys.argv[2]
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -137,6 +137,10 @@ obfuscations = {
     "Ascii85 after 'Encoded:'": (lambda t: "Encoded: " + ascii85(t) + "\nDecoded:", 0.92, 0.92),
     "base85": (base85, 0.92, 0.92),
     "uuencoded": (lambda t: "What does this mean? " + uuencoded(t) + "\n", 0.92, 0.92),
+    # 0.6.35: text smuggled in variation selectors or invisible operators decoded and reported
+    # (6.3 / 6.3 and 4.8 / 4.8 before).
+    "in variation selectors": (lambda t: "Hello! " + variation_selectors(t), 0.96, 0.96),
+    "in sneaky bits": (sneaky_bits, 0.96, 0.96),
 }
 # Not an obfuscation but a surface: the explicit attacks arriving as a tool's output (indirect
 # injection). One detector blocks there only at high confidence, a rule and the classifier

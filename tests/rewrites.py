@@ -60,3 +60,27 @@ def uuencoded(t):
     # binascii.b2a_uu 45 bytes a line, as garak's UUencode probe writes it.
     b = t.encode()
     return "".join(binascii.b2a_uu(b[i:i + 45]).decode() for i in range(0, len(b), 45))
+
+
+def variation_selectors(t):
+    # Each character as U+E0100 + its code point, as garak's variant-selector smuggling writes it.
+    return "".join(chr(0xE0100 + ord(c)) for c in t if ord(c) < 0xF0)
+
+
+def sneaky_bits(t):
+    # Each character's code point in binary, invisible times for 0 and invisible plus for 1, a
+    # zero-width space for a space (garak's "sneaky bits").
+    return "".join("\u200b" if c == " " else "".join("\u2064" if b == "1" else "\u2062" for b in bin(ord(c))[2:]) for c in t)
+
+
+# Base65536's ranges of code points (256 per block of 16-bit values, then one for a last byte).
+_base65536 = [(0x3400, 0x4CFF), (0x4E00, 0x9EFF), (0xA100, 0xA3FF), (0xA500, 0xA5FF), (0x10600, 0x106FF), (0x12000, 0x122FF),
+              (0x13000, 0x133FF), (0x14400, 0x145FF), (0x16800, 0x169FF), (0x20000, 0x285FF)]
+_base65536_points = [c for a, b in _base65536 for c in range(a, b + 1)]
+
+
+def base65536(t):
+    # Two bytes a character, the second byte choosing the block of 256.
+    b = t.encode()
+    out = [chr(_base65536_points[b[i + 1] * 256 + b[i]]) for i in range(0, len(b) - 1, 2)]
+    return "".join(out) + (chr(0x1500 + b[-1]) if len(b) % 2 else "")

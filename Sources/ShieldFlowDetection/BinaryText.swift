@@ -58,6 +58,41 @@ extension Decoders {
         return out
     }
 
+    /// Maximal runs of printable ASCII without a space (`!` to `~`) at least `minimum` long, as
+    /// byte ranges. Eight bytes at a time: the bytes that end a run are found as a bit mask (a
+    /// byte loop mispredicts its exit at every word of prose).
+    static func longTokens(_ text: UnsafeBufferPointer<UInt8>, minimum: Int) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        guard let base = text.baseAddress else { return out }
+        let n = text.count
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F, high: UInt64 = 0x8080_8080_8080_8080
+        var start = 0     // where the current run began
+        var i = 0
+        @inline(__always) func boundary(_ k: Int) {
+            if k &- start >= minimum { out.append(start ..< k) }
+            start = k &+ 1
+        }
+        while i &+ 8 <= n {
+            let x = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            // Per byte, no carries between bytes: (b & 0x7F) + 0x5F sets the top bit when b & 0x7F
+            // is at least 0x21, (b & 0x7F) + 1 when it is 0x7F; a byte with its top bit set is out.
+            let ge21 = ((x & low7) &+ 0x5F5F_5F5F_5F5F_5F5F) & high
+            let del = ((x & low7) &+ 0x0101_0101_0101_0101) & high
+            var breaks = ~(ge21 & ~del & ~x) & high
+            while breaks != 0 {
+                boundary(i &+ breaks.trailingZeroBitCount &>> 3)
+                breaks &= breaks &- 1
+            }
+            i &+= 8
+        }
+        while i < n {
+            if text[i] &- 0x21 >= 0x5E { boundary(i) }
+            i &+= 1
+        }
+        boundary(n)
+        return out
+    }
+
     /// Runs of Ascii85 or base85 that decode to text: maximal runs of printable ASCII without a
     /// space, at least 20 long (16 bytes), with at least two characters that base64 does not use
     /// (a run of letters and digits alone is base64's, hex or a word). Adobe's `<~ … ~>` frame is
@@ -65,14 +100,10 @@ extension Decoders {
     /// is decoded, so long blobs of other data are turned away cheaply. At most `limit` layers.
     static func base85Layers(_ text: UnsafeBufferPointer<UInt8>, limit: Int) -> [(range: Range<Int>, encoding: String, text: String)] {
         var out: [(range: Range<Int>, encoding: String, text: String)] = []
-        let n = text.count
         let digits = base85Digits, classes = runClasses
-        var i = 0
-        while i < n && out.count < limit {
-            guard text[i] &- 0x21 < 0x5E else { i &+= 1; continue }
-            var j = i &+ 1
-            while j < n && text[j] &- 0x21 < 0x5E { j &+= 1 }
-            guard j &- i >= 20 else { i = j; continue }
+        for token in longTokens(text, minimum: 20) {
+            guard out.count < limit else { break }
+            let (i, j) = (token.lowerBound, token.upperBound)
             var foreign = 0, ascii85 = true, base85 = true
             for k in i ..< j {
                 let b = text[k]
@@ -80,8 +111,7 @@ extension Decoders {
                 if b > 0x75 && b != UInt8(ascii: "z") && b != UInt8(ascii: "~") { ascii85 = false }
                 if digits[Int(b)] < 0 { base85 = false }
             }
-            defer { i = j }
-            guard j &- i >= 20, foreign >= 2, ascii85 || base85 else { continue }
+            guard foreign >= 2, ascii85 || base85 else { continue }
             var body = i ..< j
             if ascii85 && j &- i >= 4 && text[i] == UInt8(ascii: "<") && text[i &+ 1] == UInt8(ascii: "~") { body = body.lowerBound + 2 ..< body.upperBound }
             if ascii85 && body.count >= 2 && text[body.upperBound &- 2] == UInt8(ascii: "~") && text[body.upperBound &- 1] == UInt8(ascii: ">") {
@@ -179,68 +209,195 @@ extension Decoders {
         }
     }
 
-    /// Runs written in a binary-to-text encoding of Unicode characters, as byte ranges: base2048
-    /// (letters of some twenty scripts between U+0080 and U+10FF, one after another: the block of
-    /// 256 code points changes at most characters, where words of any script stay in theirs, and
-    /// Persian's letters on both halves of the Arabic block stay in one) and
-    /// ecoji (emoji without spaces, modifiers or joiners, most of them different). At least 16
-    /// characters of base2048, 20 emoji; `limit` runs at most. Soft hyphens and combining marks
-    /// are skipped, so words written with one after each letter stay in their block.
-    static func unicodeEncodedRuns(_ text: UnsafeBufferPointer<UInt8>, limit: Int) -> [(range: Range<Int>, encoding: String)] {
-        var out: [(range: Range<Int>, encoding: String)] = []
+    /// The encodings of `unicodeEncodedRuns` written in invisible characters.
+    static let invisibleEncodings: Set<String> = ["variation_selectors", "sneaky_bits"]
+
+    /// What a non-ASCII character can belong to: a run of one of the encodings below, or nothing.
+    enum UnicodeRunKind: UInt8 {
+        case none, mark, letters, emoji, selectors, bits, ideographs, hexagrams
+    }
+
+    @inline(__always) static func unicodeRunKind(_ s: UInt32) -> UnicodeRunKind {
+        switch s {
+        // Soft hyphens and combining marks (accents, Cyrillic titlos, Hebrew points, Arabic
+        // vowels) belong to the letter before them: they neither count nor end a run.
+        case 0xAD, 0x300...0x36F, 0x483...0x489, 0x591...0x5C7, 0x64B...0x65F: return .mark
+        case 0x80...0x10FF: return .letters
+        case 0xFE00...0xFE0F, 0xE0100...0xE01EF: return .selectors
+        case 0x2062, 0x2064, 0x200B: return .bits
+        case 0x4DC0...0x4DFF, 0x262F: return .hexagrams
+        case 0x1500...0x15FF, 0x3400...0x4CFF, 0x4E00...0x9EFF, 0xA100...0xA3FF, 0xA500...0xA5FF, 0x10600...0x106FF,
+             0x12000...0x122FF, 0x13000...0x133FF, 0x14400...0x145FF, 0x16800...0x169FF, 0x20000...0x285FF: return .ideographs
+        case 0x1F3FB...0x1F3FF: return .none   // skin tones modify the emoji before them
+        case 0x1F000...0x1FAFF, 0x2615: return .emoji
+        default: return .none
+        }
+    }
+
+    /// Runs written in Unicode by a binary-to-text encoding or a smuggling scheme, as byte ranges,
+    /// with the text they carry when it can be decoded (at most `limit` runs):
+    ///
+    /// - base2048: letters of some twenty scripts between U+0080 and U+10FF, one after another.
+    ///   The block of 256 code points changes at most characters, where words of any script stay
+    ///   in theirs (Persian's letters on both halves of the Arabic block stay in one). At least 16.
+    /// - ecoji: at least 20 emoji without spaces, modifiers or joiners, seven in ten different.
+    /// - base65536: ideographs and signs of its ranges, at least 12 with a quarter of them outside
+    ///   the unified CJK block (CJK extensions A and B, Yi, Vai, cuneiform, hieroglyphs, Bamum), or
+    ///   at least 24 with a sixteenth outside it. Chinese and Japanese text stays in the unified
+    ///   block, and its punctuation and kana end a run.
+    /// - hexagram: at least 16 I Ching hexagrams (base64 written in them).
+    /// - variation selectors: at least 8 in a row, one byte each (`U+E0100 + byte` as garak writes
+    ///   them, or bytes under 16 as U+FE00… and the rest as `U+E0100 + byte − 16`), decoded.
+    /// - sneaky bits: invisible times (0) and invisible plus (1), each character's code in binary
+    ///   without leading zeros and zero-width spaces between words, at least 24 bits, decoded.
+    ///
+    /// The first four are reported by shape (their alphabets are tables of thousands of
+    /// characters); the last two (`invisibleEncodings`) are decoded, and their text is nil only
+    /// when it is no readable text (a run of invisible characters is smuggling all the same).
+    static func unicodeEncodedRuns(_ text: UnsafeBufferPointer<UInt8>, limit: Int) -> [(range: Range<Int>, encoding: String, text: String?)] {
+        var out: [(range: Range<Int>, encoding: String, text: String?)] = []
         let n = text.count
         var i = 0
-        // The current run of base2048-range letters and of emoji: start, characters, block changes.
-        var letterStart = 0, letters = 0, changes = 0, lastBlock: UInt32 = .max
-        var emojiStart = 0, emoji: [UInt32] = []
-        func endLetters(at end: Int) {
-            if letters >= 16 && changes * 5 >= (letters - 1) * 3 { out.append((letterStart ..< end, "base2048")) }
-            letters = 0; changes = 0; lastBlock = .max
-        }
-        func endEmoji(at end: Int) {
-            if emoji.count >= 20 && Set(emoji).count * 10 >= emoji.count * 7 { out.append((emojiStart ..< end, "ecoji")) }
-            emoji.removeAll(keepingCapacity: true)
+        var kind = UnicodeRunKind.none, start = 0, count = 0
+        var changes = 0, lastBlock: UInt32 = .max   // letters
+        var rare = 0                                 // ideographs outside the CJK blocks
+        var values: [UInt32] = []                    // emoji, selectors, bits
+        func end(at stop: Int) {
+            defer { kind = .none; count = 0; changes = 0; lastBlock = .max; rare = 0; values.removeAll(keepingCapacity: true) }
+            let range = start ..< stop
+            switch kind {
+            case .letters where count >= 16 && changes * 5 >= (count - 1) * 3: out.append((range, "base2048", nil))
+            case .emoji where count >= 20 && Set(values).count * 10 >= count * 7: out.append((range, "ecoji", nil))
+            case .ideographs where (count >= 12 && rare * 4 >= count || count >= 24 && rare * 16 >= count) && (count - rare) * 10 >= count:
+                out.append((range, "base65536", nil))
+            case .hexagrams where count >= 16: out.append((range, "hexagram", nil))
+            case .selectors where count >= 8: out.append((range, "variation_selectors", variationSelectorText(values)))
+            case .bits where values.count >= 24: out.append((range, "sneaky_bits", sneakyBitsText(values)))
+            default: break
+            }
         }
         while i < n && out.count < limit {
             let b = text[i]
             guard b >= 0x80 else {
-                if letters > 0 { endLetters(at: i) }
-                if !emoji.isEmpty { endEmoji(at: i) }
+                if kind != .none { end(at: i) }
                 i &+= 1
                 continue
             }
-            // One UTF-8 sequence (an invalid byte stands for itself and ends both runs).
+            // One UTF-8 sequence (an invalid byte stands for itself and ends the run).
             let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1
             guard length > 1, i &+ length <= n else {
-                if letters > 0 { endLetters(at: i) }
-                if !emoji.isEmpty { endEmoji(at: i) }
+                if kind != .none { end(at: i) }
                 i &+= 1
                 continue
             }
             var scalar = UInt32(b) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
             for k in 1..<length { scalar = scalar << 6 | UInt32(text[i &+ k] & 0x3F) }
-            if scalar == 0xAD || (scalar >= 0x300 && scalar <= 0x36F) || (scalar >= 0x483 && scalar <= 0x489)
-                || (scalar >= 0x591 && scalar <= 0x5C7) || (scalar >= 0x64B && scalar <= 0x65F) {
-                // Soft hyphens and combining marks (accents, Hebrew points, Arabic vowels) belong
-                // to the letter before them: they neither count nor change the block.
-            } else if scalar >= 0x80 && scalar <= 0x10FF {
-                if !emoji.isEmpty { endEmoji(at: i) }
-                if letters == 0 { letterStart = i }
-                let block = scalar >> 8
-                if letters > 0 && block != lastBlock { changes &+= 1 }
-                lastBlock = block; letters &+= 1
-            } else if (scalar >= 0x1F000 && scalar <= 0x1FAFF && !(0x1F3FB...0x1F3FF).contains(scalar)) || scalar == 0x2615 {
-                if letters > 0 { endLetters(at: i) }
-                if emoji.isEmpty { emojiStart = i }
-                emoji.append(scalar)
-            } else {
-                if letters > 0 { endLetters(at: i) }
-                if !emoji.isEmpty { endEmoji(at: i) }
+            let next = unicodeRunKind(scalar)
+            if next == .mark && kind == .letters { i &+= length; continue }
+            if next != kind {
+                if kind != .none { end(at: i) }
+                kind = next; start = i
             }
+            switch next {
+            case .letters:
+                let block = scalar >> 8
+                if count > 0 && block != lastBlock { changes &+= 1 }
+                lastBlock = block
+            case .ideographs:
+                if scalar < 0x4E00 || scalar > 0x9EFF { rare &+= 1 }
+            case .emoji, .selectors:
+                values.append(scalar)
+            case .bits:
+                values.append(scalar == 0x2062 ? 0 : scalar == 0x2064 ? 1 : 2)
+            default: break
+            }
+            count &+= 1
             i &+= length
         }
-        if letters > 0 { endLetters(at: n) }
-        if !emoji.isEmpty { endEmoji(at: n) }
+        if kind != .none && out.count < limit { end(at: n) }
         return out
+    }
+
+    /// Text carried by variation selectors: garak writes each character as U+E0100 + its code
+    /// point (Latin-1 at most); Paul Butler's scheme writes UTF-8 bytes, those under 16 as
+    /// U+FE00 + byte and the rest as U+E0100 + byte − 16. The first is tried first unless
+    /// U+FE00…U+FE0F appear; the other when the first is no readable text.
+    static func variationSelectorText(_ selectors: [UInt32]) -> String? {
+        let low = selectors.contains { $0 < 0xE0100 }
+        func read(bytes: Bool) -> String? {
+            if bytes {
+                return readableText(selectors.map { v in v < 0xE0100 ? UInt8(v - 0xFE00) : UInt8(truncatingIfNeeded: v - 0xE0100 + 16) })
+            }
+            var scalars = String.UnicodeScalarView()
+            for v in selectors {
+                guard let u = Unicode.Scalar(v < 0xE0100 ? v - 0xFE00 : v - 0xE0100) else { return nil }
+                scalars.append(u)
+            }
+            return readableText(Array(String(scalars).utf8))
+        }
+        return low ? read(bytes: true) ?? read(bytes: false) : read(bytes: false) ?? read(bytes: true)
+    }
+
+    /// Text from sneaky bits (0, 1, and 2 for a word break): each character's code point in binary
+    /// with no leading zeros and nothing between characters. A word's bits are cut into codes that
+    /// each start with a 1 — 7 bits for letters and most ASCII, 6 for digits, punctuation and the
+    /// like, 4 for a line break or tab, 8 to 21 for other characters — by the cut that scores best
+    /// (lower-case ASCII letters most, then capitals, then other ASCII; line breaks, tabs and
+    /// characters past Latin-1 cost a point). ASCII text comes back as written; other
+    /// characters can be cut another way ("éj" is also "tê", and an emoji's 17 bits a Greek letter
+    /// and a "B"), since nothing marks where a code ends. Nil when a word cannot be cut or the
+    /// text is not readable.
+    static func sneakyBitsText(_ bits: [UInt32]) -> String? {
+        var out = String.UnicodeScalarView()
+        var word: [UInt8] = []
+        @inline(__always) func score(_ code: UInt32, _ length: Int) -> Int? {
+            switch length {
+            case 4: return code == 9 || code == 10 || code == 13 ? -1 : nil
+            case 5: return nil
+            case 6: return 1
+            case 7: return code == 0x7F ? nil : code &- 0x61 < 26 ? 3 : code &- 0x41 < 26 ? 2 : 1
+            case 8: return code >= 0xA0 ? 0 : nil
+            default: return Unicode.Scalar(code) == nil ? nil : -1
+            }
+        }
+        func flush() -> Bool {
+            defer { word.removeAll(keepingCapacity: true) }
+            guard !word.isEmpty else { return true }
+            let m = word.count
+            // best[k]: the best score of a cut of word[k...]; nil when it cannot be cut.
+            var best = [Int?](repeating: nil, count: m + 1), step = [Int](repeating: 0, count: m + 1)
+            best[m] = 0
+            for k in stride(from: m - 1, through: 0, by: -1) where word[k] == 1 {
+                // Longest code first, so that a tie goes to the longer code ("two:" and "t;wz"
+                // have as many letters; a letter's 7 bits win over punctuation's 6).
+                let longest = min(21, m - k)
+                var code: UInt32 = 0
+                for x in word[k ..< k + longest] { code = code << 1 | UInt32(x) }
+                for length in stride(from: longest, through: 4, by: -1) {
+                    defer { code >>= 1 }
+                    guard let rest = best[k + length], let points = score(code, length) else { continue }
+                    if best[k] == nil || rest + points > best[k]! { best[k] = rest + points; step[k] = length }
+                }
+            }
+            guard best[0] != nil else { return false }
+            var k = 0
+            while k < m {
+                var code: UInt32 = 0
+                for x in word[k ..< k + step[k]] { code = code << 1 | UInt32(x) }
+                guard let u = Unicode.Scalar(code) else { return false }
+                out.append(u); k += step[k]
+            }
+            return true
+        }
+        for b in bits {
+            if b == 2 {
+                guard flush() else { return nil }
+                out.append(" ")
+            } else {
+                word.append(UInt8(b))
+            }
+        }
+        guard flush() else { return nil }
+        return readableText(Array(String(out).utf8))
     }
 }

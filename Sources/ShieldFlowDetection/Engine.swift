@@ -1238,14 +1238,22 @@ public final class DetectionEngine: Sendable {
                                            mapping: .collapse(offset(block.range.lowerBound), offset(block.range.upperBound))))
             }
         }
-        // Base2048 and ecoji write bytes as Unicode letters and emoji; their tables are not
-        // shipped, so their runs are reported by shape, as hidden text.
-        if f.longestHighRun >= 32 {
+        // Bytes written as Unicode characters: base2048's letters, ecoji's emoji, base65536's
+        // ideographs and hexagrams are reported by shape, as hidden text (their tables are not
+        // shipped); text smuggled in variation selectors or invisible operators ("sneaky bits")
+        // is decoded and read, and is itself a finding, as Unicode tags are.
+        if f.longestHighRun >= 16 {
             for run in Decoders.unicodeEncodedRuns(buf, limit: 4) {
                 let a = Self.scalarCount(buf, upTo: run.range.lowerBound)
                 let b = a + Self.scalarCount(UnsafeBufferPointer(rebasing: buf[run.range]), upTo: run.range.count)
-                out.append(Finding(ruleId: "SF-OBF-BINARY-TEXT", category: .obfuscation, severity: .high,
-                                   confidence: 0.72, start: a, end: b, type: "binary_text", via: [run.encoding]))
+                if Decoders.invisibleEncodings.contains(run.encoding) {
+                    out.append(Finding(ruleId: "SF-OBF-INVISIBLE", category: .obfuscation, severity: .high,
+                                       confidence: 0.9, start: a, end: b, type: "invisible_text", via: [run.encoding]))
+                    if let text = run.text { hidden.append(DecodedLayer(encoding: run.encoding, text: text, mapping: .collapse(a, b))) }
+                } else {
+                    out.append(Finding(ruleId: "SF-OBF-BINARY-TEXT", category: .obfuscation, severity: .high,
+                                       confidence: 0.72, start: a, end: b, type: "binary_text", via: [run.encoding]))
+                }
             }
         }
         // A JSON document is read as its string values (their escapes decoded; escapes that hide
