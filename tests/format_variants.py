@@ -8,7 +8,7 @@ Reads the corpus in place and writes its rewrites to a temporary file, deleted a
 With --benign, the first 1,500 benign prompts and the hard negatives are rewritten the same ways
 and the share blocked is printed instead. --only runs the variants whose name contains TEXT. quality_gate.py holds a subset of these to floors."""
 import base64, codecs, json, os, random, subprocess, sys, tempfile, urllib.parse
-from rewrites import ascii85, base85, base65536, sneaky_bits, uuencoded, variation_selectors, homoglyphs, hyphens_in_words, shift, small_caps, spelled, spelled_unbroken, stuttered, turned, typos
+from rewrites import ascii85, base85, base65536, half_leet, sneaky_bits, uuencoded, variation_selectors, homoglyphs, hyphens_in_words, shift, small_caps, spelled, spelled_unbroken, stuttered, turned, typos
 
 binary, corpus = sys.argv[1], sys.argv[2]
 benign = "--benign" in sys.argv[3:]
@@ -57,6 +57,7 @@ variants = {
     "letters spaced out, two spaces between words": (lambda t: "  ".join(" ".join(w) for w in t.split(" ")), "prompt"),
     "letters dotted (i.g.n.o.r.e a.l.l)": (lambda t: " ".join(".".join(w) for w in t.split(" ")), "prompt"),
     "leetspeak (aeiost as 431057)": (lambda t: t.translate(str.maketrans("aeiost", "431057")), "prompt"),
+    "leetspeak, half the letters (garak)": (half_leet, "prompt"),
     "dots for spaces": (lambda t: ".".join(t.split(" ")), "prompt"),
     "pipes between words": (lambda t: " | ".join(t.split(" ")), "prompt"),
     "slashes for spaces": (lambda t: "/".join(t.split(" ")), "prompt"),

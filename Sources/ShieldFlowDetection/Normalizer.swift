@@ -697,6 +697,32 @@ enum Normalizer {
                 }
                 i = j
             }
+            // A keyword written in leet makes the text leetspeak: garak writes each of i e a o s t
+            // as 1 3 4 0 5 7 half the time, so the words around the keywords are leet too ("f0rm4t
+            // 7h3 instructi0ns 45 4 li5t"). Every word that mixes letters with 0 1 3 4 5 7 is
+            // folded, and a word of one to three of those digits alone ("4", "45", "70"). Not `@`
+            // or `$`, which code puts before names ("$tableName", "@Override").
+            guard !folded.isEmpty else { return }
+            @inline(__always) func leetDigit(_ c: UInt8) -> Bool {
+                c == 0x30 || c == 0x31 || c == 0x33 || c == 0x34 || c == 0x35 || c == 0x37
+            }
+            i = 0
+            while i < n {
+                let b = bytes[i]
+                guard b &- 0x61 < 26 || b &- 0x30 < 10 else { i &+= 1; continue }
+                var j = i
+                var letters = 0, leet = 0, others = 0
+                while j < n {
+                    let c = bytes[j]
+                    if c &- 0x61 < 26 { letters &+= 1 } else if leetDigit(c) { leet &+= 1 } else if c &- 0x30 < 10 { others &+= 1 } else { break }
+                    j &+= 1
+                }
+                if leet > 0 && others == 0 && (letters > 0 || leet <= 3) {
+                    for k in i..<j where leetDigit(bytes[k]) { bytes[k] = leetLetter(bytes[k], oneAs: 0x69) }
+                    folded.append((i, j))
+                }
+                i = j
+            }
         }
         for (i, end) in folded { view.record(.leet, view.map[i], view.map[end - 1] + 1) }
     }
