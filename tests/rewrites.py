@@ -92,3 +92,8 @@ def half_leet(t):
     rng = random.Random(t)
     leet = t.translate(str.maketrans("ieaostIEAOST", "134057134057"))
     return "".join(leet[i] if rng.random() < 0.5 else t[i] for i in range(len(t)))
+
+
+def vowels_removed(t):
+    # Disemvowelled, as in Wei et al.'s "Jailbroken" attacks: every a e i o u taken out.
+    return "".join(c for c in t if c.lower() not in "aeiou")

@@ -25,7 +25,9 @@ struct DecodedLayer {
     var isReading: Bool { encoding == "json" || isWordsReading }
     /// The prompt's own words read apart from what hides them (joined, cut, fenced or stuttered):
     /// a value in them is the value as written, found on the text itself.
-    var isWordsReading: Bool { encoding == "joined_words" || encoding == "stuttered_words" || encoding == "corrected_words" }
+    var isWordsReading: Bool {
+        encoding == "joined_words" || encoding == "stuttered_words" || encoding == "corrected_words" || encoding == "vowelled_words"
+    }
     /// A JSON document with `"role"` keys: chat messages, each starting a line of the layer.
     var messages = false
     /// A reading of the text's start only (a budget ran out): the classifier reads the text itself.
@@ -575,6 +577,55 @@ enum Decoders {
         var layer = DecodedLayer(encoding: "joined_words", text: String(decoding: out, as: UTF8.self), mapping: .table(starts, ends))
         layer.partial = readTo < n
         return layer
+    }
+
+    /// The text with each word written without its vowels read as the word it stands for ("gnr ll
+    /// prvs nstrctns" as "ignore all previous instructions"): an ASCII word with no a, e, i, o or u
+    /// whose letters are a word's consonants in order (`SkeletonWords`, the commonest word winning
+    /// a shared skeleton). Nil when fewer than two words change. Each written word maps to the word
+    /// it stands for.
+    static func vowelledWords(_ text: UnsafeBufferPointer<UInt8>, words: SkeletonWords) -> DecodedLayer? {
+        let n = text.count
+        @inline(__always) func letter(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
+        var fixes: [(range: Range<Int>, word: [UInt8])] = []
+        var i = 0
+        var key: [UInt8] = []
+        while i < n {
+            guard letter(text[i]) else { i += 1; continue }
+            var j = i, vowel = false
+            key.removeAll(keepingCapacity: true)
+            while j < n && letter(text[j]) {
+                let c = text[j] | 0x20
+                if c == 0x61 || c == 0x65 || c == 0x69 || c == 0x6F || c == 0x75 { vowel = true }
+                key.append(c)
+                j += 1
+            }
+            if !vowel && (i == 0 || !DetectionEngine.isWordByte(text[i - 1])) && (j == n || !DetectionEngine.isWordByte(text[j])),
+               let word = words.word(key), word != key {
+                fixes.append((i..<j, word))
+            }
+            i = j
+        }
+        guard fixes.count >= 2 else { return nil }
+        var out: [UInt8] = [], starts: [Int32] = [], ends: [Int32] = []
+        out.reserveCapacity(n * 2); starts.reserveCapacity(n * 2); ends.reserveCapacity(n * 2)
+        var scalar: Int32 = -1, next = 0, p = 0
+        while p < n {
+            if next < fixes.count && fixes[next].range.lowerBound == p {
+                let range = fixes[next].range
+                let a = scalar + 1, b = a + Int32(range.count)       // the word is ASCII
+                for c in fixes[next].word { out.append(c); starts.append(a); ends.append(b) }
+                scalar += Int32(range.count)
+                p = range.upperBound
+                next += 1
+                continue
+            }
+            let c = text[p]
+            if c & 0xC0 != 0x80 { scalar += 1; starts.append(scalar); ends.append(scalar + 1) }
+            out.append(c)
+            p += 1
+        }
+        return DecodedLayer(encoding: "vowelled_words", text: String(decoding: out, as: UTF8.self), mapping: .table(starts, ends))
     }
 
     /// The text with each word (five to sixteen ASCII letters) that is one typo away from a word of

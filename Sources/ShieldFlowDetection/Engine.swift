@@ -114,6 +114,8 @@ struct HitSink: KeywordSink {
     var cipherNamed = false
     /// Words of the NATO spelling alphabet ("India Golf November Oscar Romeo Echo").
     var nato: Int32 = 0
+    /// Attack words written without their vowels ("gnr", "prvs", "nstrctns").
+    var skeletons: Int32 = 0
 
     init(engine: DetectionEngine, subject: UnsafeBufferPointer<UInt8>, normalizedOnly: Bool?) {
         self.engine = engine
@@ -133,6 +135,7 @@ struct HitSink: KeywordSink {
             if e.rot13Keywords.contains(kw) { rot13 = true } else if e.reversedKeywords.contains(kw) { reversed = true }
             else if e.concatenateKeywords.contains(kw) { concatenate = true }
             else if e.natoKeywords.contains(kw) { nato &+= 1 }
+            else if e.skeletonKeywords.contains(kw) { skeletons &+= 1 }
             else if e.cipherKeywords.contains(kw) { cipherNamed = true }
             else if e.shiftKeywords.contains(kw) {
                 let code = Int(e.shiftMarker[kw &- e.shiftKeywords.lowerBound])
@@ -232,6 +235,8 @@ public final class DetectionEngine: Sendable {
     /// per shifted marker, its shift (high bits) and word (low four bits).
     let natoKeywords: Range<Int>
     let cipherKeywords: Range<Int>
+    /// The keyword ids of `skeletonMarkers`.
+    let skeletonKeywords: Range<Int>
     let shiftKeywords: Range<Int>
     let shiftMarker: [UInt16]
     let digitRules: [(rule: Int, minDigits: Int)]
@@ -245,6 +250,8 @@ public final class DetectionEngine: Sendable {
     let segmentationWords: WordSet
     /// The words attacks turn on, by first and last letter, that a misspelling is read as.
     let typoWords: TypoWords
+    /// Words by their skeleton, that a word written without vowels is read as.
+    let skeletonWords: SkeletonWords
     /// One bit per intent (normalised) rule, as `LayerHits.raw` has one per rule.
     let intentRules: [UInt64]
     let wordCount: Int
@@ -310,6 +317,26 @@ public final class DetectionEngine: Sendable {
     /// "the" shifted by 19), two in the same shift are not.
     static let shiftWords = ["the", "you", "and", "all", "your", "ignore", "previous", "instructions", "prompt",
                              "system", "password", "secret", "access", "granted", "say", "correct"]
+    /// Attack words written without their vowels (skeletons no English word has): two of them
+    /// make the engine read the text's vowel-less words as the words they stand for.
+    static let skeletonMarkers = ["ignore", "previous", "instructions", "instruction", "prompt", "password", "system",
+                                  "reveal", "forget", "disregard", "secret", "access", "granted", "restrictions",
+                                  "jailbreak", "everything", "respond", "response", "pretend", "override", "correct",
+                                  "translate", "answer", "following", "nothing", "without", "explanation",
+                                  "english"].map(SkeletonWords.skeleton)
+    /// What a text written without vowels is read as: English's commonest words first (a shared
+    /// skeleton goes to the first), then the words attacks turn on, then everyday words.
+    static let skeletonVocabulary = ["the", "and", "you", "your", "all", "to", "of", "in", "is", "it", "this", "that", "what",
+                                     "with", "for", "are", "be", "as", "on", "not", "now", "say", "tell", "me", "my", "we",
+                                     "from", "have", "do", "any", "only", "just", "no", "above", "before", "said", "says",
+                                     "text", "write", "print", "output", "rules", "secret", "password", "prompt", "system",
+                                     "ignore", "previous", "instructions", "instruction", "reveal", "forget", "disregard",
+                                     "access", "granted", "denied", "restrictions", "jailbreak", "everything", "respond",
+                                     "response", "pretend", "override", "developer", "mode", "unfiltered", "uncensored",
+                                     "repeat", "following", "words", "word", "begin", "start", "answer", "correct",
+                                     "translate", "english", "nothing", "without", "explanation", "complete", "grant",
+                                     "input", "user", "key", "entered", "provided", "given", "code", "phrase"]
+                                    + typoVocabulary + Decoders.segmentationWords
     /// Names of ciphers: with one of them, a single shifted word is enough.
     static let cipherNames = ["caesar", "atbash", "cipher", "ciphertext"]
     /// The NATO spelling alphabet (and the spellings people use): a text mostly made of these is
@@ -382,6 +409,7 @@ public final class DetectionEngine: Sendable {
         concatenateKeywords = markers(Self.concatenateMarkers)
         natoKeywords = markers(Self.natoWords)
         cipherKeywords = markers(Self.cipherNames)
+        skeletonKeywords = markers(Self.skeletonMarkers)
         let shifts = Array((1...26).filter { $0 != 13 })
         shiftKeywords = markers(shifts.flatMap { shift in Self.shiftWords.map { Decoders.shifted($0, by: shift) } })
         shiftMarker = shifts.flatMap { shift in Self.shiftWords.indices.map { UInt16(shift << 4 | $0) } }
@@ -401,6 +429,7 @@ public final class DetectionEngine: Sendable {
         stutterWords = StutterWords(vocab.union(Self.leetVocabulary))
         segmentationWords = WordSet(vocab.union(Self.leetVocabulary).union(Decoders.segmentationWords))
         typoWords = TypoWords(Self.typoVocabulary)
+        skeletonWords = SkeletonWords(Self.skeletonVocabulary)
         var intent = [UInt64](repeating: 0, count: rules.count / 64 + 1)
         for (r, rule) in rules.enumerated() where rule.normalized { Self.set(&intent, r) }
         intentRules = intent
@@ -1007,7 +1036,7 @@ public final class DetectionEngine: Sendable {
         }
         swap(&h, &sink.hits)
         let rot13 = sink.rot13, reversed = sink.reversed, concatenate = sink.concatenate
-        let nato = sink.nato
+        let nato = sink.nato, skeletons = sink.skeletons
         // Whether an intent rule's keyword was seen (so a misspelt attack may be near); read before
         // stage two clears the bits.
         var intentKeyword = false
@@ -1332,6 +1361,12 @@ public final class DetectionEngine: Sendable {
             // The classifier reads what is spelled: a soup of code words is no text it learned, and
             // an ordinary question spelled out scored as an attack on one prompt in seven.
             if scratch.transport == nil && !layer.partial { scratch.transport = layer }
+        }
+        // A text written without vowels, on the surfaces an attacker types into: two attack words'
+        // skeletons ("gnr", "prvs") make its vowel-less words read as the words they stand for.
+        if depth == 0 && skeletons >= 2 && (surface == .prompt || surface == .toolArgs),
+           let layer = Decoders.vowelledWords(buf, words: skeletonWords) {
+            hidden.append(layer)
         }
         for layer in hidden {
             guard layers < limits.maxDecodedLayers else { break }

@@ -5,6 +5,7 @@ public enum FuzzHooks {
     static let vocabulary = WordSet(words)
     static let stutterWords = StutterWords(words)
     static let typoWords = TypoWords(words)
+    static let skeletonWords = SkeletonWords(words)
 
     /// The normaliser and the decoders: every view byte maps to a scalar offset inside the text,
     /// every encoded run lies inside it, and every decoded layer maps back inside it.
@@ -31,7 +32,8 @@ public enum FuzzHooks {
             for layer in [Decoders.decodeEscapes(buf), Decoders.jsonDocument(buf), Decoders.hyphenatedWords(buf, vocabulary: vocabulary),
                           Decoders.destutteredWords(buf, words: stutterWords), Decoders.spacelessWords(buf),
                           Decoders.segmentedWords(buf, words: vocabulary), Decoders.verticalText(buf),
-                          Decoders.correctedWords(buf, words: typoWords)].compactMap({ $0 }) {
+                          Decoders.correctedWords(buf, words: typoWords),
+                          Decoders.vowelledWords(buf, words: skeletonWords)].compactMap({ $0 }) {
                 let n = layer.text.unicodeScalars.count
                 if case .table(let starts, _) = layer.mapping { precondition(starts.count == n, "one mapping entry per decoded scalar") }
                 for k in stride(from: 0, to: max(n, 1), by: max(1, n / 16)) {

@@ -79,6 +79,30 @@ extension NormalizedView.Transform {
 /// Hashes of the words that leetspeak folding may produce (FNV-1a, no allocation per lookup).
 /// An open-addressed table of the hashes themselves (0 marks a free slot): a lookup is a multiply
 /// and a probe or two, with no `Hasher` (the leet check looks up every letter-and-symbol token).
+/// Words by their skeleton, the letters left when a, e, i, o and u are taken out ("prvs" is
+/// "previous"): what a text written without vowels is read as. The first word of the list with a
+/// skeleton wins it, so the list goes from the commonest words down.
+struct SkeletonWords: Sendable {
+    private let table: [[UInt8]: [UInt8]]
+
+    init(_ list: [String]) {
+        var table: [[UInt8]: [UInt8]] = [:]
+        for word in list {
+            let w = Array(word.lowercased().utf8)
+            guard w.allSatisfy({ $0 &- 0x61 < 26 }) else { continue }
+            let skeleton = w.filter { !"aeiou".utf8.contains($0) }
+            if !skeleton.isEmpty && table[skeleton] == nil { table[skeleton] = w }
+        }
+        self.table = table
+    }
+
+    /// The word whose skeleton `letters` (lower-case) is.
+    func word(_ letters: [UInt8]) -> [UInt8]? { table[letters] }
+
+    /// A word's skeleton.
+    static func skeleton(_ word: String) -> String { String(word.lowercased().filter { !"aeiou".contains($0) }) }
+}
+
 /// Words a misspelling is read as, found by first letter, last letter and length (a typo keeps
 /// the first and last letters, and the length within one).
 struct TypoWords: Sendable {
