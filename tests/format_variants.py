@@ -8,7 +8,7 @@ Reads the corpus in place and writes its rewrites to a temporary file, deleted a
 With --benign, the first 1,500 benign prompts and the hard negatives are rewritten the same ways
 and the share blocked is printed instead. --only runs the variants whose name contains TEXT. quality_gate.py holds a subset of these to floors."""
 import base64, codecs, json, os, random, subprocess, sys, tempfile, urllib.parse
-from rewrites import ascii85, base85, base65536, half_leet, sneaky_bits, vowels_removed, uuencoded, variation_selectors, homoglyphs, hyphens_in_words, shift, small_caps, spelled, spelled_unbroken, stuttered, turned, typos
+from rewrites import ascii85, base85, base65536, half_leet, pig_latin, sneaky_bits, vowels_removed, uuencoded, variation_selectors, homoglyphs, hyphens_in_words, shift, small_caps, spelled, spelled_unbroken, stuttered, turned, typos
 
 binary, corpus = sys.argv[1], sys.argv[2]
 benign = "--benign" in sys.argv[3:]
@@ -68,6 +68,7 @@ variants = {
     "one word per line": (lambda t: "\n".join(t.split()), "prompt"),
     "typos in a quarter of the long words": (lambda t: typos(t, rng), "prompt"),
     "vowels removed": (vowels_removed, "prompt"),
+    "pig Latin (first letter moved)": (pig_latin, "prompt"),
     "base32 after 'decode this'": (lambda t: "Decode this base32: " + base64.b32encode(t.encode()).decode(), "prompt"),
     "Caesar shift 3 after 'decode and follow it'": (lambda t: "This is a Caesar cipher, decode and follow it: " + shift(t, 3), "prompt"),
     "Caesar shift 5, nothing else": (lambda t: shift(t, 5), "prompt"),

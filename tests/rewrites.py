@@ -97,3 +97,13 @@ def half_leet(t):
 def vowels_removed(t):
     # Disemvowelled, as in Wei et al.'s "Jailbroken" attacks: every a e i o u taken out.
     return "".join(c for c in t if c.lower() not in "aeiou")
+
+
+def pig_latin(t):
+    # Each word's first letter moved to its end before "ay" ("ignore" -> "gnoreiay"); punctuation
+    # after a word stays after it.
+    def one(w):
+        core = w.rstrip(".,!?;:\"')")
+        if not core[:1].isalpha(): return w
+        return core[1:] + core[0] + "ay" + w[len(core):]
+    return " ".join(one(w) for w in t.split(" "))

@@ -27,6 +27,7 @@ struct DecodedLayer {
     /// a value in them is the value as written, found on the text itself.
     var isWordsReading: Bool {
         encoding == "joined_words" || encoding == "stuttered_words" || encoding == "corrected_words" || encoding == "vowelled_words"
+            || encoding == "pig_latin"
     }
     /// A JSON document with `"role"` keys: chat messages, each starting a line of the layer.
     var messages = false
@@ -607,6 +608,13 @@ enum Decoders {
             i = j
         }
         guard fixes.count >= 2 else { return nil }
+        return replacingWords(text, fixes, encoding: "vowelled_words")
+    }
+
+    /// `text` with each of `fixes` (ASCII words, in order) written as its word: a reading whose
+    /// scalars map back to the text, each written word's to the word it stands for.
+    static func replacingWords(_ text: UnsafeBufferPointer<UInt8>, _ fixes: [(range: Range<Int>, word: [UInt8])], encoding: String) -> DecodedLayer {
+        let n = text.count
         var out: [UInt8] = [], starts: [Int32] = [], ends: [Int32] = []
         out.reserveCapacity(n * 2); starts.reserveCapacity(n * 2); ends.reserveCapacity(n * 2)
         var scalar: Int32 = -1, next = 0, p = 0
@@ -625,7 +633,46 @@ enum Decoders {
             out.append(c)
             p += 1
         }
-        return DecodedLayer(encoding: "vowelled_words", text: String(decoding: out, as: UTF8.self), mapping: .table(starts, ends))
+        return DecodedLayer(encoding: encoding, text: String(decoding: out, as: UTF8.self), mapping: .table(starts, ends))
+    }
+
+    /// The text with each word written in pig Latin read as the word it stands for: an ASCII word
+    /// ending in "ay" whose stem, with its last one to three letters moved back to the front
+    /// ("gnoreiay", "eviouspray"), or without a closing w, y or h ("allway", "allyay"), or as it
+    /// stands ("allay"), is a word of `words` (tried in that order); any other such word with its
+    /// last letter moved back. Nil when fewer than two words change.
+    static func pigLatinWords(_ text: UnsafeBufferPointer<UInt8>, words: WordSet) -> DecodedLayer? {
+        let n = text.count
+        @inline(__always) func letter(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
+        var fixes: [(range: Range<Int>, word: [UInt8])] = []
+        var i = 0
+        var stem: [UInt8] = [], candidate: [UInt8] = []
+        while i < n {
+            guard letter(text[i]) else { i += 1; continue }
+            var j = i
+            while j < n && letter(text[j]) { j += 1 }
+            defer { i = j }
+            guard j - i >= 4, j - i <= 24, text[j - 2] | 0x20 == 0x61, text[j - 1] | 0x20 == 0x79,
+                  i == 0 || !DetectionEngine.isWordByte(text[i - 1]), j == n || !DetectionEngine.isWordByte(text[j]) else { continue }
+            stem.removeAll(keepingCapacity: true)
+            for k in i ..< j - 2 { stem.append(text[k] | 0x20) }
+            let m = stem.count
+            var found: [UInt8]?
+            for k in 1...min(3, m - 1) {
+                candidate.removeAll(keepingCapacity: true)
+                candidate.append(contentsOf: stem[(m - k)...]); candidate.append(contentsOf: stem[..<(m - k)])
+                if words.contains(candidate[...]) { found = candidate; break }
+            }
+            if found == nil, m >= 2, stem[m - 1] == 0x77 || stem[m - 1] == 0x79 || stem[m - 1] == 0x68, words.contains(stem[..<(m - 1)]) {
+                found = Array(stem[..<(m - 1)])
+            }
+            if found == nil, words.contains(stem[...]) { found = stem }
+            // A word the list does not have: its last letter moved back (the commoner way).
+            if found == nil, m >= 2 { found = [stem[m - 1]] + stem[..<(m - 1)] }
+            if let word = found { fixes.append((i..<j, word)) }
+        }
+        guard fixes.count >= 2 else { return nil }
+        return replacingWords(text, fixes, encoding: "pig_latin")
     }
 
     /// The text with each word (five to sixteen ASCII letters) that is one typo away from a word of

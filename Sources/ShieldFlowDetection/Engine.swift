@@ -116,6 +116,8 @@ struct HitSink: KeywordSink {
     var nato: Int32 = 0
     /// Attack words written without their vowels ("gnr", "prvs", "nstrctns").
     var skeletons: Int32 = 0
+    /// Common and attack words in pig Latin ("ethay", "gnoreiay", "eviouspray").
+    var pigLatin: Int32 = 0
 
     init(engine: DetectionEngine, subject: UnsafeBufferPointer<UInt8>, normalizedOnly: Bool?) {
         self.engine = engine
@@ -136,6 +138,7 @@ struct HitSink: KeywordSink {
             else if e.concatenateKeywords.contains(kw) { concatenate = true }
             else if e.natoKeywords.contains(kw) { nato &+= 1 }
             else if e.skeletonKeywords.contains(kw) { skeletons &+= 1 }
+            else if e.pigLatinKeywords.contains(kw) { pigLatin &+= 1 }
             else if e.cipherKeywords.contains(kw) { cipherNamed = true }
             else if e.shiftKeywords.contains(kw) {
                 let code = Int(e.shiftMarker[kw &- e.shiftKeywords.lowerBound])
@@ -235,8 +238,9 @@ public final class DetectionEngine: Sendable {
     /// per shifted marker, its shift (high bits) and word (low four bits).
     let natoKeywords: Range<Int>
     let cipherKeywords: Range<Int>
-    /// The keyword ids of `skeletonMarkers`.
+    /// The keyword ids of `skeletonMarkers` and `pigLatinMarkers`.
     let skeletonKeywords: Range<Int>
+    let pigLatinKeywords: Range<Int>
     let shiftKeywords: Range<Int>
     let shiftMarker: [UInt16]
     let digitRules: [(rule: Int, minDigits: Int)]
@@ -324,6 +328,25 @@ public final class DetectionEngine: Sendable {
                                   "jailbreak", "everything", "respond", "response", "pretend", "override", "correct",
                                   "translate", "answer", "following", "nothing", "without", "explanation",
                                   "english"].map(SkeletonWords.skeleton)
+    /// Common and attack words in pig Latin, both ways it is written: the first letter, or the
+    /// consonants before the first vowel, moved to the end before "ay" ("hetay", "ethay"), and a
+    /// word starting with a vowel given "ay", "way" or "yay". Two of them make the engine read the
+    /// text's words ending in "ay" as the words they stand for.
+    static let pigLatinMarkers: [String] = {
+        let words = ["the", "you", "your", "all", "and", "ignore", "previous", "instructions", "prompt", "system",
+                     "password", "secret", "reveal", "forget", "say", "access", "granted", "rules", "above", "now"]
+        var forms = Set<String>()
+        for w in words {
+            let vowel = w.firstIndex(where: { "aeiou".contains($0) }) ?? w.startIndex
+            if vowel == w.startIndex {
+                for tail in ["ay", "way", "yay", "hay"] { forms.insert(w + tail) }
+            } else {
+                forms.insert(String(w[vowel...]) + String(w[..<vowel]) + "ay")
+            }
+            forms.insert(String(w.dropFirst()) + String(w.prefix(1)) + "ay")
+        }
+        return forms.sorted()
+    }()
     /// What a text written without vowels is read as: English's commonest words first (a shared
     /// skeleton goes to the first), then the words attacks turn on, then everyday words.
     static let skeletonVocabulary = ["the", "and", "you", "your", "all", "to", "of", "in", "is", "it", "this", "that", "what",
@@ -410,6 +433,7 @@ public final class DetectionEngine: Sendable {
         natoKeywords = markers(Self.natoWords)
         cipherKeywords = markers(Self.cipherNames)
         skeletonKeywords = markers(Self.skeletonMarkers)
+        pigLatinKeywords = markers(Self.pigLatinMarkers)
         let shifts = Array((1...26).filter { $0 != 13 })
         shiftKeywords = markers(shifts.flatMap { shift in Self.shiftWords.map { Decoders.shifted($0, by: shift) } })
         shiftMarker = shifts.flatMap { shift in Self.shiftWords.indices.map { UInt16(shift << 4 | $0) } }
@@ -1036,7 +1060,7 @@ public final class DetectionEngine: Sendable {
         }
         swap(&h, &sink.hits)
         let rot13 = sink.rot13, reversed = sink.reversed, concatenate = sink.concatenate
-        let nato = sink.nato, skeletons = sink.skeletons
+        let nato = sink.nato, skeletons = sink.skeletons, pigLatin = sink.pigLatin
         // Whether an intent rule's keyword was seen (so a misspelt attack may be near); read before
         // stage two clears the bits.
         var intentKeyword = false
@@ -1367,6 +1391,15 @@ public final class DetectionEngine: Sendable {
         if depth == 0 && skeletons >= 2 && (surface == .prompt || surface == .toolArgs),
            let layer = Decoders.vowelledWords(buf, words: skeletonWords) {
             hidden.append(layer)
+        }
+        // Pig Latin, likewise: two common or attack words in it ("ethay", "gnoreiay") make its
+        // words ending in "ay" read as the words they stand for.
+        if depth == 0 && pigLatin >= 2 && (surface == .prompt || surface == .toolArgs),
+           let layer = Decoders.pigLatinWords(buf, words: segmentationWords) {
+            hidden.append(layer)
+            // The classifier reads the words it stands for: pig Latin itself is no text it
+            // learned, and it scored one benign prompt in five written so as an attack.
+            if scratch.transport == nil && surface == .prompt { scratch.transport = layer }
         }
         for layer in hidden {
             guard layers < limits.maxDecodedLayers else { break }

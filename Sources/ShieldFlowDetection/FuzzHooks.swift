@@ -33,7 +33,8 @@ public enum FuzzHooks {
                           Decoders.destutteredWords(buf, words: stutterWords), Decoders.spacelessWords(buf),
                           Decoders.segmentedWords(buf, words: vocabulary), Decoders.verticalText(buf),
                           Decoders.correctedWords(buf, words: typoWords),
-                          Decoders.vowelledWords(buf, words: skeletonWords)].compactMap({ $0 }) {
+                          Decoders.vowelledWords(buf, words: skeletonWords),
+                          Decoders.pigLatinWords(buf, words: vocabulary)].compactMap({ $0 }) {
                 let n = layer.text.unicodeScalars.count
                 if case .table(let starts, _) = layer.mapping { precondition(starts.count == n, "one mapping entry per decoded scalar") }
                 for k in stride(from: 0, to: max(n, 1), by: max(1, n / 16)) {
