@@ -28,34 +28,40 @@ extension Decoders {
     static func decodeBase85(_ run: UnsafeBufferPointer<UInt8>, ascii85: Bool) -> [UInt8]? {
         var out: [UInt8] = []
         out.reserveCapacity(run.count * 4 / 5 + 4)
+        return decodeBase85(run, ascii85: ascii85, into: &out) ? out : nil
+    }
+
+    /// `decodeBase85` appending to `out` (a buffer reused across runs); false when the run is no
+    /// base-85 (`out` then holds part of it).
+    static func decodeBase85(_ run: UnsafeBufferPointer<UInt8>, ascii85: Bool, into out: inout [UInt8]) -> Bool {
         var acc: UInt64 = 0, k = 0
         let digits = base85Digits
         for b in run {
             let v: Int
             if ascii85 {
                 if b == UInt8(ascii: "z") && k == 0 { out.append(contentsOf: [0, 0, 0, 0]); continue }
-                guard b >= 0x21 && b <= 0x75 else { return nil }
+                guard b >= 0x21 && b <= 0x75 else { return false }
                 v = Int(b) - 0x21
             } else {
                 let d = digits[Int(b)]
-                guard d >= 0 else { return nil }
+                guard d >= 0 else { return false }
                 v = Int(d)
             }
             acc = acc * 85 + UInt64(v); k += 1
             if k == 5 {
-                guard acc <= 0xFFFF_FFFF else { return nil }
+                guard acc <= 0xFFFF_FFFF else { return false }
                 out.append(UInt8(truncatingIfNeeded: acc >> 24)); out.append(UInt8(truncatingIfNeeded: acc >> 16))
                 out.append(UInt8(truncatingIfNeeded: acc >> 8)); out.append(UInt8(truncatingIfNeeded: acc))
                 acc = 0; k = 0
             }
         }
         if k > 0 {
-            guard k >= 2 else { return nil }
+            guard k >= 2 else { return false }
             for _ in k..<5 { acc = acc * 85 + 84 }
-            guard acc <= 0xFFFF_FFFF else { return nil }
+            guard acc <= 0xFFFF_FFFF else { return false }
             for i in 0..<(k - 1) { out.append(UInt8(truncatingIfNeeded: acc >> UInt64(24 - 8 * i))) }
         }
-        return out
+        return true
     }
 
     /// Maximal runs of printable ASCII without a space (`!` to `~`) at least `minimum` long, as
@@ -95,23 +101,28 @@ extension Decoders {
 
     /// Runs of Ascii85 or base85 that decode to text: maximal runs of printable ASCII without a
     /// space, at least 20 long (16 bytes), with at least two characters that base64 does not use
-    /// (a run of letters and digits alone is base64's, hex or a word). Adobe's `<~ … ~>` frame is
+    /// (a run of letters and digits alone is base64's, hex or a word) and two lower-case letters. Adobe's `<~ … ~>` frame is
     /// dropped. A run's first 40 characters must decode to the start of text before the whole run
     /// is decoded, so long blobs of other data are turned away cheaply. At most `limit` layers.
     static func base85Layers(_ text: UnsafeBufferPointer<UInt8>, limit: Int) -> [(range: Range<Int>, encoding: String, text: String)] {
         var out: [(range: Range<Int>, encoding: String, text: String)] = []
         let digits = base85Digits, classes = runClasses
+        var head: [UInt8] = []
+        head.reserveCapacity(32)
         for token in longTokens(text, minimum: 20) {
             guard out.count < limit else { break }
             let (i, j) = (token.lowerBound, token.upperBound)
-            var foreign = 0, ascii85 = true, base85 = true
+            var foreign = 0, lower = 0, ascii85 = true, base85 = true
             for k in i ..< j {
                 let b = text[k]
                 if classes[Int(b)] & RunClass.inRun == 0 { foreign &+= 1 }
+                if b &- 0x61 < 26 { lower &+= 1 }
                 if b > 0x75 && b != UInt8(ascii: "z") && b != UInt8(ascii: "~") { ascii85 = false }
                 if digits[Int(b)] < 0 { base85 = false }
             }
-            guard foreign >= 2, ascii85 || base85 else { continue }
+            // Both alphabets give a quarter of their digits to lower-case letters: a run with none
+            // (a uuencoded line, a constant's name) is neither.
+            guard foreign >= 2, lower >= 2, ascii85 || base85 else { continue }
             var body = i ..< j
             if ascii85 && j &- i >= 4 && text[i] == UInt8(ascii: "<") && text[i &+ 1] == UInt8(ascii: "~") { body = body.lowerBound + 2 ..< body.upperBound }
             if ascii85 && body.count >= 2 && text[body.upperBound &- 2] == UInt8(ascii: "~") && text[body.upperBound &- 1] == UInt8(ascii: ">") {
@@ -120,7 +131,8 @@ extension Decoders {
             for (flag, encoding) in [(ascii85, "ascii85"), (base85, "base85")] where flag {
                 let whole = UnsafeBufferPointer(rebasing: text[body])
                 if whole.count > 40 {
-                    guard let head = decodeBase85(UnsafeBufferPointer(rebasing: whole[0 ..< 40]), ascii85: encoding == "ascii85"),
+                    head.removeAll(keepingCapacity: true)
+                    guard decodeBase85(UnsafeBufferPointer(rebasing: whole[0 ..< 40]), ascii85: encoding == "ascii85", into: &head),
                           mayBeText(head) else { continue }
                 }
                 if let bytes = decodeBase85(whole, ascii85: encoding == "ascii85"), let decoded = readableText(bytes) {
@@ -133,26 +145,24 @@ extension Decoders {
     }
 
     /// One uuencoded line from `start` to `end`: a length character (space + n, n from 1 to 45)
-    /// and ⌈n/3⌉ groups of four characters from space to backquote. Its n bytes, or nil.
-    static func uuencodedLine(_ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> [UInt8]? {
+    /// and ⌈n/3⌉ groups of four characters from space to backquote. Its n bytes are appended to
+    /// `out`; the count, or nil (and `out` as it was) when the line is not one.
+    static func uuencodedLine(_ text: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into out: inout [UInt8]) -> Int? {
         let c = text[start]
         guard c >= 0x21 && c <= 0x4D else { return nil }
         let count = Int(c) - 0x20
         guard end &- start &- 1 == (count + 2) / 3 * 4 else { return nil }
-        var out: [UInt8] = []
-        out.reserveCapacity(count + 2)
+        for k in start + 1 ..< end where text[k] &- 0x20 > 0x40 { return nil }
+        let mark = out.count
         var k = start + 1
         while k < end {
             var acc: UInt32 = 0
-            for m in 0..<4 {
-                let b = text[k + m]
-                guard b >= 0x20 && b <= 0x60 else { return nil }
-                acc = acc << 6 | UInt32((b &- 0x20) & 0x3F)
-            }
+            for m in 0..<4 { acc = acc << 6 | UInt32((text[k + m] &- 0x20) & 0x3F) }
             out.append(UInt8(truncatingIfNeeded: acc >> 16)); out.append(UInt8(truncatingIfNeeded: acc >> 8)); out.append(UInt8(truncatingIfNeeded: acc))
             k += 4
         }
-        return Array(out.prefix(count))
+        out.removeLast(out.count - mark - count)
+        return count
     }
 
     /// Uuencoded text (`binascii.b2a_uu` line by line, the body of `uuencode`): a block of
@@ -174,9 +184,8 @@ extension Decoders {
             while t > lineStart && text[t &- 1] &- 0x20 <= 0x40 { t &-= 1 }
             defer { lineStart = lineEnd &+ 1 }
             guard e &- t >= 5 else { UUBlock.finish(&block, into: &out); continue }
-            if block?.open == true, t == lineStart, let bytes = uuencodedLine(text, lineStart, e) {
-                block!.bytes.append(contentsOf: bytes)
-                block!.end = e; block!.open = bytes.count == 45
+            if block?.open == true, t == lineStart, let count = uuencodedLine(text, lineStart, e, into: &block!.bytes) {
+                block!.end = e; block!.open = count == 45
                 continue
             }
             UUBlock.finish(&block, into: &out)
@@ -187,8 +196,9 @@ extension Decoders {
                 s &+= 1
             }
             while e &- s >= 5 {
-                if let bytes = uuencodedLine(text, s, e) {
-                    block = UUBlock(start: s, end: e, bytes: bytes, open: bytes.count == 45)
+                var bytes: [UInt8] = []
+                if let count = uuencodedLine(text, s, e, into: &bytes) {
+                    block = UUBlock(start: s, end: e, bytes: bytes, open: count == 45)
                     break
                 }
                 while s < e && text[s] != 0x20 { s &+= 1 }

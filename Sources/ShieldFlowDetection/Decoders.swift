@@ -128,9 +128,13 @@ enum Decoders {
     /// Whether the decoded start of a run can be the start of text: valid UTF-8 up to a character
     /// cut at the end, with few control characters. `readableText` decides on the whole.
     static func mayBeText(_ bytes: [UInt8]) -> Bool {
-        var controls = 0
-        for b in bytes where (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D) || b == 0x7F { controls += 1 }
+        var controls = 0, high = false
+        for b in bytes {
+            if (b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D) || b == 0x7F { controls += 1 }
+            if b >= 0x80 { high = true }
+        }
         guard controls * 10 <= bytes.count else { return false }
+        guard high else { return true }   // ASCII is valid UTF-8 (no string to build)
         for cut in 0...min(3, bytes.count) where String(validating: bytes.dropLast(cut), as: UTF8.self) != nil { return true }
         return false
     }
