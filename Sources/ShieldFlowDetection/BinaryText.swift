@@ -4,10 +4,11 @@ import Glibc
 import Darwin
 #endif
 
-// Binary-to-text encodings that attack kits use besides base64, base32 and hex (garak's encoding
-// probes among them): Ascii85 and base85, uuencode, and two written in Unicode, base2048 and ecoji.
-// The first three are decoded and their text is scanned as any decoded layer; the Unicode ones are
-// recognised by their shape (their alphabets are tables of 2,048 letters and 1,024 emoji).
+// Binary-to-text encodings and smuggling schemes that attack kits use besides base64, base32 and
+// hex (garak's encoding probes among them). Ascii85, base85 and uuencode are decoded and their text
+// is scanned as any decoded layer; so is text smuggled in variation selectors or invisible
+// operators ("sneaky bits"). Base2048, ecoji, base65536 and hexagrams are recognised by their shape:
+// their alphabets are tables of thousands of characters, which the project does not ship.
 
 extension Decoders {
     /// RFC 1924's base85 digits (Python's `b85encode`, git's binary patches); -1 outside. A raw
