@@ -620,7 +620,9 @@ enum Decoders {
     static func replacingWords(_ text: UnsafeBufferPointer<UInt8>, _ fixes: [(range: Range<Int>, word: [UInt8])], encoding: String) -> DecodedLayer {
         let n = text.count
         var out: [UInt8] = [], starts: [Int32] = [], ends: [Int32] = []
-        out.reserveCapacity(n * 2); starts.reserveCapacity(n * 2); ends.reserveCapacity(n * 2)
+        // A word read with its vowels grows by half at most; the others keep or lose length.
+        let capacity = n + n / 2
+        out.reserveCapacity(capacity); starts.reserveCapacity(capacity); ends.reserveCapacity(capacity)
         var scalar: Int32 = -1, next = 0, p = 0
         while p < n {
             if next < fixes.count && fixes[next].range.lowerBound == p {
@@ -713,25 +715,7 @@ enum Decoders {
             i = j
         }
         guard !fixes.isEmpty else { return nil }
-        var out: [UInt8] = [], starts: [Int32] = [], ends: [Int32] = []
-        out.reserveCapacity(n + fixes.count); starts.reserveCapacity(n + fixes.count); ends.reserveCapacity(n + fixes.count)
-        var scalar: Int32 = -1, next = 0, p = 0
-        while p < n {
-            if next < fixes.count && fixes[next].range.lowerBound == p {
-                let range = fixes[next].range
-                let a = scalar + 1, b = a + Int32(range.count)       // the word is ASCII
-                for c in words.words[fixes[next].word] { out.append(c); starts.append(a); ends.append(b) }
-                scalar += Int32(range.count)
-                p = range.upperBound
-                next += 1
-                continue
-            }
-            let c = text[p]
-            if c & 0xC0 != 0x80 { scalar += 1; starts.append(scalar); ends.append(scalar + 1) }
-            out.append(c)
-            p += 1
-        }
-        return DecodedLayer(encoding: "corrected_words", text: String(decoding: out, as: UTF8.self), mapping: .table(starts, ends))
+        return replacingWords(text, fixes.map { ($0.range, words.words[$0.word]) }, encoding: "corrected_words")
     }
 
     /// Text written one character per line ("I\ng\nn\no\nr\ne\n \na\nl\nl"), read across: the
