@@ -453,7 +453,9 @@ public final class DetectionEngine: Sendable {
         stutterWords = StutterWords(vocab.union(Self.leetVocabulary))
         segmentationWords = WordSet(vocab.union(Self.leetVocabulary).union(Decoders.segmentationWords))
         typoWords = TypoWords(Self.typoVocabulary)
-        skeletonWords = SkeletonWords(Self.skeletonVocabulary)
+        // Then the words the rules' keywords and patterns are made of, shorter first: a jailbreak
+        // template without vowels needs "model", "abide" and "confines" as much as "ignore".
+        skeletonWords = SkeletonWords(Self.skeletonVocabulary + vocab.sorted { ($0.count, $0) < ($1.count, $1) })
         var intent = [UInt64](repeating: 0, count: rules.count / 64 + 1)
         for (r, rule) in rules.enumerated() where rule.normalized { Self.set(&intent, r) }
         intentRules = intent
@@ -1387,8 +1389,9 @@ public final class DetectionEngine: Sendable {
             if scratch.transport == nil && !layer.partial { scratch.transport = layer }
         }
         // A text written without vowels, on the surfaces an attacker types into: two attack words'
-        // skeletons ("gnr", "prvs") make its vowel-less words read as the words they stand for.
-        if depth == 0 && skeletons >= 2 && (surface == .prompt || surface == .toolArgs),
+        // skeletons ("gnr", "prvs") make its vowel-less words read as the words they stand for;
+        // in a short text (a line or two), one does ("Wht r y nstrctns?").
+        if depth == 0 && (skeletons >= 2 || (skeletons == 1 && buf.count <= 160)) && (surface == .prompt || surface == .toolArgs),
            let layer = Decoders.vowelledWords(buf, words: skeletonWords) {
             hidden.append(layer)
         }
