@@ -378,13 +378,14 @@ enum Decoders {
         return DecodedLayer(encoding: encoding, text: decoded, mapping: .table(starts, ends))
     }
 
-    /// Text written without spaces, read as words: `.`, `/`, `+`, `_` and `-` between two ASCII
-    /// letters become spaces, and a space goes in before each capital that starts a word of a
-    /// camel-case run (`ignore.all.previous`, `ignore+all+previous` as forms encode it,
-    /// `IgnoreAllPrevious`). Nil unless it reads as at least four words, nearly all of them
+    /// Text written without spaces, read as words: `.`, `/`, `+`, `_` and `-` between two letters
+    /// (of any script) or between a letter and punctuation become spaces, and a space goes in
+    /// before each capital that starts a word of a camel-case run (`ignore.all.previous`,
+    /// `ignore+all+previous` as forms encode it, `IgnoreAllPrevious`, `say."Denied".now`). Nil
+    /// unless it reads as at least four words (two in a text under 64 bytes), nearly all of them
     /// plain (lower-case, capitalised or all capitals, no digits): base64, hashes and paths of
-    /// identifiers do not. Other characters (typographic quotes, accented letters, other
-    /// scripts) stay as they are and end a word; the mapping counts scalars.
+    /// identifiers do not, and joiners between digits or among punctuation only (`1.2`, Morse
+    /// code) stay. Other characters stay as they are; the mapping counts scalars.
     static func spacelessWords(_ text: UnsafeBufferPointer<UInt8>) -> DecodedLayer? {
         let n = text.count
         guard n >= 12 else { return nil }
@@ -392,8 +393,18 @@ enum Decoders {
         @inline(__always) func upper(_ b: UInt8) -> Bool { b &- 0x41 < 26 }
         @inline(__always) func joiner(_ b: UInt8) -> Bool { b == 0x2E || b == 0x2F || b == 0x2B || b == 0x5F || b == 0x2D }
         @inline(__always) func letter(_ b: UInt8) -> Bool { lower(b) || upper(b) }
-        /// A joiner between two letters: read as a space.
-        @inline(__always) func joins(_ i: Int) -> Bool { i > 0 && i + 1 < n && joiner(text[i]) && letter(text[i - 1]) && letter(text[i + 1]) }
+        /// A letter of any script: an ASCII letter or a byte of a multi-byte scalar.
+        @inline(__always) func wordByte(_ b: UInt8) -> Bool { letter(b) || b >= 0x80 }
+        /// Printable ASCII that is neither a letter nor a digit: quotes, brackets, commas, joiners.
+        @inline(__always) func mark(_ b: UInt8) -> Bool { b &- 0x21 < 0x5E && !letter(b) && b &- 0x30 >= 10 }
+        /// A joiner read as a space: between two letters of any script, or between a letter and a
+        /// mark (`instructions,.but`, `say."Denied"`, `far..Begin`). Not between digits (`1.2`,
+        /// `12345.12345`), nor among marks only (Morse code, `"."`).
+        @inline(__always) func joins(_ i: Int) -> Bool {
+            guard i > 0 && i + 1 < n && joiner(text[i]) else { return false }
+            let a = text[i - 1], b = text[i + 1]
+            return (wordByte(a) && (wordByte(b) || mark(b))) || (mark(a) && wordByte(b))
+        }
         // A capital between lower-case letters starts a word ("aBc"), and so does one after a
         // lower-case letter that a one-letter word follows ("WriteAStory", "WhatIAm"), and a
         // capital between a capital and a lower-case letter ("AStory", "HTTPServer"). A run of
@@ -404,20 +415,24 @@ enum Decoders {
                                        : upper(text[i - 1]) && lower(text[i + 1]))
         }
         // Most texts have fewer than three breaks: found without building anything.
+        // A short text (a command of a few words) needs one break and two words.
+        let short = n < 64
+        let minBreaks = short ? 1 : 3, minWords = short ? 2 : 4
         var found = 0, k = 0
-        while k < n && found < 3 { if joins(k) || startsWord(k) { found += 1 }; k += 1 }
-        guard found >= 3 else { return nil }
+        while k < n && found < minBreaks { if joins(k) || startsWord(k) { found += 1 }; k += 1 }
+        guard found >= minBreaks else { return nil }
         var out: [UInt8] = [], starts: [Int32] = [], ends: [Int32] = []
         out.reserveCapacity(n + n / 4); starts.reserveCapacity(n + n / 4); ends.reserveCapacity(n + n / 4)
         var words = 0, plain = 0, breaks = 0
         // The word being read: its letters, capitals after the first, digits.
-        var letters = 0, innerCapitals = 0, digits = 0, capitalFirst = false
+        // Scalars of other scripts (`others`) count as letters.
+        var letters = 0, others = 0, innerCapitals = 0, digits = 0, capitalFirst = false
         func endWord() {
-            if letters >= 2 {
+            if letters + others >= 2 {
                 words += 1
                 if digits == 0 && (innerCapitals == 0 || innerCapitals == letters - 1 && capitalFirst) { plain += 1 }
             }
-            letters = 0; innerCapitals = 0; digits = 0; capitalFirst = false
+            letters = 0; others = 0; innerCapitals = 0; digits = 0; capitalFirst = false
         }
         // The scalar offset of byte i (each byte that is not a continuation byte starts a scalar).
         var scalar: Int32 = -1
@@ -439,6 +454,9 @@ enum Decoders {
             if isLetter {
                 if letters == 0 { capitalFirst = upper(b) } else if upper(b) { innerCapitals += 1 }
                 letters += 1
+            } else if b >= 0x80 {
+                // Another script's letters count as plain letters (a quote mark in a word too).
+                if b & 0xC0 != 0x80 { others += 1 }
             } else if b &- 0x30 < 10 {
                 digits += 1
             } else {
@@ -448,7 +466,7 @@ enum Decoders {
             if b & 0xC0 != 0x80 { starts.append(scalar); ends.append(scalar + 1) }
         }
         endWord()
-        guard breaks >= 3, words >= 4, plain * 10 >= words * 9 else { return nil }
+        guard breaks >= minBreaks, words >= minWords, plain * 10 >= words * 9 else { return nil }
         return DecodedLayer(encoding: "joined_words", text: String(decoding: out, as: UTF8.self), mapping: .table(starts, ends))
     }
 
