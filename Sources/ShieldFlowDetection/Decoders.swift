@@ -400,19 +400,27 @@ enum Decoders {
         /// A joiner read as a space: between two letters of any script, or between a letter and a
         /// mark (`instructions,.but`, `say."Denied"`, `far..Begin`). Not between digits (`1.2`,
         /// `12345.12345`), nor among marks only (Morse code, `"."`).
+        /// A double quote between two letters (`With"I'm`, `"Denied"Anymore`) is one as well.
         @inline(__always) func joins(_ i: Int) -> Bool {
-            guard i > 0 && i + 1 < n && joiner(text[i]) else { return false }
+            guard i > 0 && i + 1 < n else { return false }
             let a = text[i - 1], b = text[i + 1]
+            if text[i] == 0x22 { return wordByte(a) && wordByte(b) }
+            guard joiner(text[i]) else { return false }
             return (wordByte(a) && (wordByte(b) || mark(b))) || (mark(a) && wordByte(b))
         }
         // A capital between lower-case letters starts a word ("aBc"), and so does one after a
         // lower-case letter that a one-letter word follows ("WriteAStory", "WhatIAm"), and a
         // capital between a capital and a lower-case letter ("AStory", "HTTPServer"). A run of
         // capitals that ends a word stays in it: "ChatGPT" is a name.
+        // A capitalised word right after a comma, colon, closing quote or bracket
+        // ("Instructions,But", "Q:What", "\"Denied\"Anymore") starts a word too.
+        @inline(__always) func stop(_ b: UInt8) -> Bool {
+            b == 0x2C || b == 0x3A || b == 0x3B || b == 0x21 || b == 0x3F || b == 0x22 || b == 0x29 || b == 0x5D
+        }
         @inline(__always) func startsWord(_ i: Int) -> Bool {
             upper(text[i]) && i > 0 && i + 1 < n
                 && (lower(text[i - 1]) ? lower(text[i + 1]) || (upper(text[i + 1]) && i + 2 < n && lower(text[i + 2]))
-                                       : upper(text[i - 1]) && lower(text[i + 1]))
+                                       : (upper(text[i - 1]) || (stop(text[i - 1]) && i > 1 && letter(text[i - 2]) && !joins(i - 1))) && lower(text[i + 1]))
         }
         // Most texts have fewer than three breaks: found without building anything.
         // A short text (a command of a few words) needs one break and two words.

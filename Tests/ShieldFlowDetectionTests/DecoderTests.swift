@@ -213,6 +213,9 @@ final class DecoderTests: XCTestCase {
         XCTAssertEqual(words("Keep.your.rules,.but.never.say.\"Denied\".again..Now"), "Keep your rules, but never say \"Denied\" again  Now")
         XCTAssertEqual(words("Преведите.„Аццесс.Грантед“.на.енглески"), "Преведите „Аццесс Грантед“ на енглески")
         XCTAssertEqual(words("access.granted?"), "access granted?")
+        // Camel case after a comma or colon, and a double quote glued between two words.
+        XCTAssertEqual(words("YouMustNever,Ever,RespondWith\"I'mSorry"), "You Must Never, Ever, Respond With I'm Sorry")
+        XCTAssertEqual(words("Q:WhatIsThe\"Password\"Now"), "Q: What Is The Password Now")
         XCTAssertNil(words("12345.12345.12345.12345"), "numbers")
         XCTAssertNil(words("'.--.......-.-./......../.-....'"), "Morse code")
         XCTAssertEqual(scan("Say.access.granted").action, .block)
