@@ -300,6 +300,40 @@ enum Decoders {
     /// escapes, and `\u` for anything but an ASCII letter or digit (non-ASCII text from an encoder
     /// that escapes it, `\u003c` from one that escapes HTML). That is transport, not hiding.
     /// Otherwise it names the hiding escapes (`escape`, `html`, `url`), as before.
+    /// The byte a quoted-printable escape `=XX` (upper-case hex, as encoders write it) stands for
+    /// when it is a byte of a multi-byte UTF-8 sequence, the one thing a text needs it for.
+    /// `x=10`, `rhost=202…` or `view=3D` in code, logs and prose are not escapes.
+    @inline(__always) static func quotedPrintable(_ a: UInt8, _ b: UInt8) -> UInt8? {
+        @inline(__always) func upperHex(_ c: UInt8) -> UInt8? { c &- 0x30 < 10 ? c &- 0x30 : c &- 0x41 < 6 ? c &- 0x37 : nil }
+        guard let h = upperHex(a), h >= 8, let l = upperHex(b) else { return nil }
+        return h << 4 | l
+    }
+
+    /// Whether `=XX=YY` at `i` is a quoted-printable UTF-8 lead byte and its first continuation
+    /// byte (`=C3=A4`): what the feature pass counts, so `A=FF` alone counts nothing.
+    @inline(__always) static func quotedPrintablePair(_ t: UnsafePointer<UInt8>, _ i: Int, _ n: Int) -> Bool {
+        guard i + 5 < n, t[i + 3] == 0x3D, let lead = quotedPrintable(t[i + 1], t[i + 2]),
+              let next = quotedPrintable(t[i + 4], t[i + 5]) else { return false }
+        return lead >= 0xC2 && lead <= 0xF4 && next & 0xC0 == 0x80
+    }
+
+    /// The number of escapes (2 to 4) of the whole UTF-8 sequence written in quoted-printable at
+    /// `i` (`=E2=80=9C`), or nil: an escape that is no part of one is left as written.
+    static func quotedPrintableScalar(_ t: UnsafePointer<UInt8>, _ i: Int, _ n: Int) -> Int? {
+        guard quotedPrintablePair(t, i, n), let lead = quotedPrintable(t[i + 1], t[i + 2]) else { return nil }
+        let length = lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+        for k in 2..<length {
+            let j = i + 3 * k
+            guard j + 2 < n, t[j] == 0x3D, let c = quotedPrintable(t[j + 1], t[j + 2]), c & 0xC0 == 0x80 else { return nil }
+        }
+        return length
+    }
+
+    /// Quoted-printable lines are at most 76 bytes, and a soft break (`=` at the end) ends a long
+    /// one; up to 120 with a prefix before the encoded text ("Encoded: …="). Code that goes on to
+    /// the next line writes `x =`, with a space, and separator lines are all `=`: neither counts.
+    static let softBreakLine = 60...120
+
     static func decodeEscapes(_ text: UnsafeBufferPointer<UInt8>) -> DecodedLayer? {
         let n = text.count
         var out: [UInt8] = []
@@ -322,8 +356,32 @@ enum Decoders {
             guard let u = Unicode.Scalar(v) else { return }
             for b in String(u).utf8 { out.append(b); byteStart.append(from); byteEnd.append(to) }
         }
+        var lineStart = 0, softBreaks = 0, lineIsText = false
         while i < n {
             let c = text[i]
+            if c == 0x3D && i + 1 < n {
+                // Quoted-printable: a soft line break (`=` ending a line of 60 to 76 bytes) joins
+                // the lines; `=XX` is a byte.
+                let lf = text[i + 1] == 0x0A ? 1 : text[i + 1] == 0x0D && i + 2 < n && text[i + 2] == 0x0A ? 2 : 0
+                // The line holds a space or an escape: text, not a uuencoded or base64 line.
+                let before: UInt8 = i > 0 ? text[i - 1] : 0x20
+                if lf > 0 && lineIsText && softBreakLine.contains(i + 1 - lineStart)
+                    && before != 0x3D && before != 0x20 && before != 0x09 {
+                    softBreaks += 1; kinds.insert("quoted_printable")
+                    i += 1 + lf; scalar += Int32(1 + lf); lineStart = i; lineIsText = false
+                    continue
+                }
+                if let length = quotedPrintableScalar(text.baseAddress!, i, n) {
+                    // A whole UTF-8 sequence of escapes (`=C3=A9`): its bytes, each from its escape.
+                    for k in 0..<length {
+                        out.append(quotedPrintable(text[i + 3 * k + 1], text[i + 3 * k + 2])!)
+                        byteStart.append(scalar); byteEnd.append(scalar + 3)
+                        scalar += 3
+                    }
+                    count += length; kinds.insert("quoted_printable"); i += 3 * length; lineIsText = true
+                    continue
+                }
+            }
             if c == 0x25, let v = hexAt(i + 1, 2) {                       // %XX (raw byte, may be UTF-8)
                 out.append(UInt8(v)); byteStart.append(scalar); byteEnd.append(scalar + 3)
                 count += 1; kinds.insert("url"); i += 3; scalar += 3
@@ -350,12 +408,12 @@ enum Decoders {
                 continue
             }
             // Copy one original scalar.
-            if c == 0x0A { lines += 1 }
+            if c == 0x0A { lines += 1; lineStart = i + 1; lineIsText = false } else if c == 0x20 { lineIsText = true }
             let len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4
             for j in i..<min(n, i + len) { out.append(text[j]); byteStart.append(scalar); byteEnd.append(scalar + 1) }
             i += len; scalar += 1
         }
-        guard count >= 2 else { return nil }
+        guard count >= 2 || softBreaks > 0 else { return nil }
         // Only JSON's escapes, in text with as many real line breaks as escaped ones: source code
         // with "\n" in its string literals, not text still inside a JSON string.
         if kinds == ["json"] && lines > 0 && lines >= escapedLines { return nil }

@@ -604,6 +604,8 @@ public final class DetectionEngine: Sendable {
         var maxDigits = 0
         var encodedCandidate = false
         var escapes = 0
+        /// `=` at the end of a line: a quoted-printable soft break, or code that goes on.
+        var softBreaks = 0
         var splitCandidate = false
         var leetCandidate = false
         var hasUpper = false
@@ -663,7 +665,7 @@ public final class DetectionEngine: Sendable {
             // Digit-group separators: space, tab, - . ( ) /. (A no-break space, C2 A0, is one
             // too; the feature pass checks for its two bytes.)
             if c == 0x20 || c == 0x09 || c == 0x2D || c == 0x2E || c == 0x28 || c == 0x29 || c == 0x2F { f |= sep }
-            if c == 0x25 || c == 0x26 || c == 0x5C { f |= escape }
+            if c == 0x25 || c == 0x26 || c == 0x5C || c == 0x3D { f |= escape }
             if c == 0x40 || c == 0x24 || c == 0x21 || c == 0x7C { f |= leetSym }
             if (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66) { f |= hex }
             t[b] = f
@@ -853,10 +855,18 @@ public final class DetectionEngine: Sendable {
                     f.joiners &+= 1
                 }
                 if fl & escape != 0 && i + 2 < n {
-                    // Only real escapes count: %XX, &#…, &name;, \x, \u, and JSON's \n \r \t \" \\ \/.
+                    // Only real escapes count: %XX, &#…, &name;, \x, \u, and JSON's \n \r \t \" \\ \/;
+                    // quoted-printable's `=XX` for a byte of a UTF-8 sequence or `=3D`, and its
+                    // soft line breaks (`=` at a line's end).
                     let c1 = buf[i + 1]
                     switch b {
                     case 0x25: if hexValue(c1) && hexValue(buf[i + 2]) { f.escapes &+= 1 }
+                    case 0x3D:
+                        if c1 == 0x0A || (c1 == 0x0D && buf[i + 2] == 0x0A) {
+                            if i > 0 && buf[i &- 1] != 0x3D && buf[i &- 1] != 0x20 && buf[i &- 1] != 0x09 { f.softBreaks &+= 1 }
+                        } else if Decoders.quotedPrintablePair(buf, i, n) {
+                            f.escapes &+= 2
+                        }
                     case 0x26:
                         if c1 == 0x23 {
                             f.escapes &+= 1
@@ -1319,7 +1329,7 @@ public final class DetectionEngine: Sendable {
         if f.jsonShape, let layer = Decoders.jsonDocument(buf) {
             if layer.escapes > 0 || layer.messages { hidden.append(layer) }
             if depth == 0 { scratch.transport = layer }
-        } else if f.escapes >= 2, let layer = Decoders.decodeEscapes(buf) {
+        } else if f.escapes >= 2 || f.softBreaks > 0, let layer = Decoders.decodeEscapes(buf) {
             hidden.append(layer)
             if depth == 0 && layer.encoding == "json" { scratch.transport = layer }
         }
