@@ -99,7 +99,9 @@ struct FoldTable: Sendable {
                 if Self.isDiacriticBlock(v) { return 1 }
             default: break
             }
-            if v == Self.brailleCapital { return 1 }
+            // Variation selectors (emoji or text presentation, "🅰️" is 🅰 and VS16) are invisible, as
+            // their supplement's are (`entry`).
+            if v == Self.brailleCapital || (0xFE00...0xFE0F).contains(v) { return 1 }
             var folded: String
             if let p = punct[v] {
                 folded = p
