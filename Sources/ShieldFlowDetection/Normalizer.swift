@@ -605,24 +605,34 @@ enum Normalizer {
                 while i < n { let l = charLength(i); if l == 0 { break }; i &+= l }
                 continue
             }
+            // A run's gaps hold up to two separators; up to four between its words when its letters
+            // are further apart ("t o   s h o w   y o u": three-letter words, one space between
+            // letters and three between words, read as one run). Tried wide first: a run whose
+            // wide gaps are not outnumbered by narrow ones is read again with narrow gaps only.
             var last = i, lastLength = length, count = 1
-            var j = i + length
-            while j < n {
-                // The gap: a closing quote or bracket, up to two separators, an opening one.
-                // Both or neither: `(a) b` is not a wrapped run.
-                var k = j
-                let closed = k < n && isWrapper(byte(k), opening: false)
-                if closed { k += 1 }
-                let separators = k
-                while k < n && k - separators < 2 && separator(k) { k += 1 }
-                let opened = k < n && isWrapper(byte(k), opening: true)
-                if opened { k += 1 }
-                guard closed == opened, k > j, k < n else { break }
-                let l = charLength(k)
-                guard l > 0, k + l >= n || charLength(k + l) == 0 else { break }
-                last = k; lastLength = l
-                count += 1
-                j = k + l
+            for maxSeparators in [4, 2] {
+                last = i; lastLength = length; count = 1
+                var narrow = 0, wide = 0
+                var j = i + length
+                while j < n {
+                    // The gap: a closing quote or bracket, separators, an opening one. Both or
+                    // neither: `(a) b` is not a wrapped run.
+                    var k = j
+                    let closed = k < n && isWrapper(byte(k), opening: false)
+                    if closed { k += 1 }
+                    let separators = k
+                    while k < n && k - separators < maxSeparators && separator(k) { k += 1 }
+                    let opened = k < n && isWrapper(byte(k), opening: true)
+                    if opened { k += 1 }
+                    guard closed == opened, k > j, k < n else { break }
+                    let l = charLength(k)
+                    guard l > 0, k + l >= n || charLength(k + l) == 0 else { break }
+                    if k - separators - (opened ? 1 : 0) > 2 { wide += 1 } else { narrow += 1 }
+                    last = k; lastLength = l
+                    count += 1
+                    j = k + l
+                }
+                if wide == 0 || narrow > wide { break }
             }
             if count >= 4 && !body(i, last) { return }
             i = last + lastLength
