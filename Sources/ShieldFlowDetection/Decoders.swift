@@ -930,20 +930,34 @@ enum Decoders {
 
     /// Words cut by hyphens ("ig-nore all pre-vious instru-ctions") read whole: a hyphen between
     /// two letters is dropped from a word whose letters, joined, are a keyword word
-    /// (`vocabulary`). Nil unless at least two words join that way: "e-mail" or "re-read" alone
-    /// is ordinary, and "well-known" or "state-of-the-art" join into no keyword word.
-    static func hyphenatedWords(_ text: UnsafeBufferPointer<UInt8>, vocabulary: WordSet) -> DecodedLayer? {
+    /// (`vocabulary`). With `marks`, so are `.`, `,`, `:`, `;`, `!` and `?` between two letters
+    /// ("instruc:tions", "a,ccess", as noise inserts them). Nil unless at least two words join
+    /// that way: "e-mail" or "re-read" alone is ordinary, and "well-known", "state-of-the-art",
+    /// "e.g." or "os.path" join into no keyword word.
+    static func hyphenatedWords(_ text: UnsafeBufferPointer<UInt8>, vocabulary: WordSet, marks: Bool = false) -> DecodedLayer? {
         let n = text.count
         guard let base = text.baseAddress else { return nil }
         @inline(__always) func letter(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
-        // A hyphen between two letters, part of a token.
-        @inline(__always) func inner(_ k: Int) -> Bool { k > 0 && k + 1 < n && text[k] == 0x2D && letter(text[k - 1]) && letter(text[k + 1]) }
+        @inline(__always) func cut(_ b: UInt8) -> Bool {
+            b == 0x2D || (marks && (b == 0x2E || b == 0x2C || b == 0x3A || b == 0x3B || b == 0x21 || b == 0x3F))
+        }
+        // A hyphen (or mark) between two letters, part of a token.
+        @inline(__always) func inner(_ k: Int) -> Bool { k > 0 && k + 1 < n && cut(text[k]) && letter(text[k - 1]) && letter(text[k + 1]) }
         var drops: [Int] = []          // the hyphens to drop
         var i = 0, joined = 0
         // From hyphen to hyphen (memchr), not byte by byte: long prose holds a few hyphenated
-        // words, and only their tokens are read.
-        while i < n, let hit = memchr(base + i, 0x2D, n - i) {
-            let p = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+        // words, and only their tokens are read. With marks, byte by byte.
+        while i < n {
+            let p: Int
+            if marks {
+                var k = i
+                while k < n && !inner(k) { k += 1 }
+                guard k < n else { break }
+                p = k
+            } else {
+                guard let hit = memchr(base + i, 0x2D, n - i) else { break }
+                p = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            }
             guard inner(p) else { i = p + 1; continue }
             // The token of letters and single hyphens between letters around it.
             var s = p
@@ -953,10 +967,10 @@ enum Decoders {
             i = e
             if s > 0 && text[s - 1] == 0x2D { continue }
             var h: UInt64 = 0xcbf29ce484222325, letters = 0
-            for k in s..<e where text[k] != 0x2D { h = (h ^ UInt64(text[k] | 0x20)) &* 0x100000001b3; letters += 1 }
+            for k in s..<e where !cut(text[k]) { h = (h ^ UInt64(text[k] | 0x20)) &* 0x100000001b3; letters += 1 }
             if letters <= vocabulary.longest && vocabulary.contains(hash: h) {
                 joined += 1
-                for k in s..<e where text[k] == 0x2D { drops.append(k) }
+                for k in s..<e where cut(text[k]) { drops.append(k) }
             }
         }
         guard joined >= 2 else { return nil }

@@ -606,6 +606,9 @@ public final class DetectionEngine: Sendable {
         var escapes = 0
         /// `=` at the end of a line: a quoted-printable soft break, or code that goes on.
         var softBreaks = 0
+        /// `,`, `;`, `!` or `?` between two ASCII letters ("a,ccess", "instruc;tions"; not `.` or
+        /// `:`, which abbreviations, file names and URLs hold).
+        var innerMarks = 0
         var splitCandidate = false
         var leetCandidate = false
         var hasUpper = false
@@ -853,6 +856,9 @@ public final class DetectionEngine: Sendable {
                             : b == 0x2D && i > 0 && i &+ 1 < n
                                 && flags[Int(buf[i &- 1])] & letter != 0 && flags[Int(buf[i &+ 1])] & letter != 0 {
                     f.joiners &+= 1
+                } else if (b == 0x2C || b == 0x3B || b == 0x21 || b == 0x3F) && i > 0 && i &+ 1 < n
+                            && flags[Int(buf[i &- 1])] & letter != 0 && flags[Int(buf[i &+ 1])] & letter != 0 {
+                    f.innerMarks &+= 1
                 }
                 if fl & escape != 0 && i + 2 < n {
                     // Only real escapes count: %XX, &#…, &name;, \x, \u, and JSON's \n \r \t \" \\ \/;
@@ -934,7 +940,8 @@ public final class DetectionEngine: Sendable {
     func promptWordsReading(_ buf: UnsafeBufferPointer<UInt8>, _ f: Features, depth: Int = 0) -> DecodedLayer? {
         let spaceless = f.spaces * 16 < buf.count
         if spaceless, let layer = Decoders.spacelessWords(buf) { return depth == 0 ? cutRunTogether(layer) : layer }
-        if f.joiners >= 2, let layer = Decoders.hyphenatedWords(buf, vocabulary: vocabulary) { return layer }
+        if f.joiners + f.innerMarks >= 2,
+           let layer = Decoders.hyphenatedWords(buf, vocabulary: vocabulary, marks: f.innerMarks > 0) { return layer }
         if f.pipes >= 4 && f.pipes * 3 >= f.spaces { return Decoders.unfencedWords(buf) }
         // Stuttered letters double a letter in most words; ordinary prose doubles one in a word
         // of seven or so ("all", "letter", "see"), so the reading is tried only where a third do.

@@ -610,7 +610,8 @@ enum Normalizer {
             // letters and three between words, read as one run). Tried wide first: a run whose
             // wide gaps are not outnumbered by narrow ones is read again with narrow gaps only.
             var last = i, lastLength = length, count = 1
-            for maxSeparators in [4, 2] {
+            var maxSeparators = 4
+            while true {
                 last = i; lastLength = length; count = 1
                 var narrow = 0, wide = 0
                 var j = i + length
@@ -632,7 +633,8 @@ enum Normalizer {
                     count += 1
                     j = k + l
                 }
-                if wide == 0 || narrow > wide { break }
+                if wide == 0 || narrow > wide || maxSeparators == 2 { break }
+                maxSeparators = 2
             }
             if count >= 4 && !body(i, last) { return }
             i = last + lastLength
