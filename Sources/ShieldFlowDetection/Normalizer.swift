@@ -104,7 +104,8 @@ struct SkeletonWords: Sendable {
 }
 
 /// Words a misspelling is read as, found by first letter, last letter and length (a typo keeps
-/// the first and last letters, and the length within one).
+/// the first and last letters, and the length within one), or by the first letter and the rest
+/// shuffled.
 struct TypoWords: Sendable {
     /// Lower-case ASCII words.
     let words: [[UInt8]]
@@ -113,6 +114,9 @@ struct TypoWords: Sendable {
     /// Per (first, last) letter pair, one bit per token length that can be a typo of one of those
     /// words (the word's length and one either side): most tokens are turned away by it alone.
     private let lengths: [UInt32]
+    /// Per word, the order-free hash of its letters after the first (`scrambledKey`): a word
+    /// whose inner letters were shuffled ("isntrcutoins", "typoglycemia") is read by it.
+    private let scrambled: [UInt64: Int32]
 
     init(_ list: [String]) {
         let unique = Array(Set(list.map { $0.lowercased() })).sorted().filter { $0.utf8.count >= 5 && $0.utf8.allSatisfy { $0 &- 0x61 < 26 } }
@@ -125,6 +129,45 @@ struct TypoWords: Sendable {
             let l = words[Int(k)].count
             return mask | (7 << UInt32(min(l - 1, 29)))
         } }
+        var keys: [UInt64: Int32] = [:]
+        for (k, w) in words.enumerated() {
+            let key = w.withUnsafeBufferPointer { Self.scrambledKey($0) }!
+            keys[key] = keys[key] == nil ? Int32(k) : -1     // two words, one key: neither
+        }
+        scrambled = keys.filter { $0.value >= 0 }
+    }
+
+    /// One random 64-bit number per letter: a sum of them is the same in any order.
+    private static let letterKeys: [UInt64] = (0..<26).map { (i: Int) -> UInt64 in
+        var z = UInt64(i + 1) &* 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// The token's first letter and length, and its other letters in any order (nil when a byte
+    /// is not an ASCII letter).
+    static func scrambledKey(_ token: UnsafeBufferPointer<UInt8>) -> UInt64? {
+        let first = token[0] | 0x20
+        guard first &- 0x61 < 26 else { return nil }
+        var key = (UInt64(first) << 8 | UInt64(token.count)) &* 0xD6E8_FEB8_6659_FD93
+        for i in 1..<token.count {
+            let c = token[i] | 0x20
+            guard c &- 0x61 < 26 else { return nil }
+            key &+= letterKeys[Int(c &- 0x61)]
+        }
+        return key
+    }
+
+    /// The word whose letters `token` holds with the first one in place and the rest shuffled
+    /// (checked letter by letter, not only by the key), or nil.
+    func unscrambled(_ token: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let key = Self.scrambledKey(token), let k = scrambled[key] else { return nil }
+        let w = words[Int(k)]
+        guard w.count == token.count else { return nil }
+        var counts = [Int](repeating: 0, count: 26)
+        for i in 1..<w.count { counts[Int(w[i] &- 0x61)] += 1; counts[Int((token[i] | 0x20) &- 0x61)] -= 1 }
+        return counts.allSatisfy { $0 == 0 } ? Int(k) : nil
     }
 
     /// The word that `token` (ASCII letters, any case) is a typo of, or nil: nil too when the token
@@ -134,19 +177,21 @@ struct TypoWords: Sendable {
         let first = token[0] | 0x20, last = token[m - 1] | 0x20
         guard first &- 0x61 < 26, last &- 0x61 < 26 else { return nil }
         let pair = Int(first - 0x61) * 26 + Int(last - 0x61)
-        guard m < 32, lengths.withUnsafeBufferPointer({ $0[pair] }) & (1 << UInt32(m)) != 0 else { return nil }
-        let candidates = byEnds[pair]
-        var found: Int?
-        for k in candidates {
-            let w = words[Int(k)]
-            guard abs(w.count - m) <= 1 else { continue }
-            switch Self.distance(token, w) {
-            case 0: return nil                                  // spelt right
-            case 1: if found == nil { found = Int(k) }
-            default: break
+        guard m < 32 else { return nil }
+        if lengths.withUnsafeBufferPointer({ $0[pair] }) & (1 << UInt32(m)) != 0 {
+            var found: Int?
+            for k in byEnds[pair] {
+                let w = words[Int(k)]
+                guard abs(w.count - m) <= 1 else { continue }
+                switch Self.distance(token, w) {
+                case 0: return nil                                  // spelt right
+                case 1: if found == nil { found = Int(k) }
+                default: break
+                }
             }
+            if let found { return found }
         }
-        return found
+        return unscrambled(token)
     }
 
     /// 0 when equal (case aside), 1 when one typo apart (two neighbours swapped; in words of seven
