@@ -25,11 +25,15 @@ struct FoldTable: Sendable {
     private let astral: [UInt32: UInt32]
     /// Latin letter for each BMP confusable scalar (0: not a confusable).
     let confusable: [UInt8]
+    /// The confusables beyond the BMP (Old Italic, Warang Citi, mathematical Greek…).
+    let astralConfusable: [UInt32: UInt8] = FoldTable.confusables.filter { $0.key >= 0x10000 }
 
     static let shared = FoldTable()
 
-    /// Confusable letters (after lower-casing) from Cyrillic, Greek and IPA to the Latin letter
-    /// they imitate. Applied only within words that mix scripts (see `Normalizer`).
+    /// Confusable letters (after lower-casing) to the Latin letter they imitate: hand-picked ones
+    /// from Cyrillic, Greek and IPA, then the rest of Unicode's list (`unicodeConfusables`:
+    /// Armenian, Cherokee, Coptic, Lisu, digits of other scripts that look like o…). Applied only
+    /// within words that mix scripts (see `Normalizer`).
     static let confusables: [UInt32: UInt8] = {
         let pairs: [(String, Character)] = [
             ("аɑα", "a"), ("вʙ", "b"), ("сϲ", "c"), ("ԁ", "d"), ("еёєε", "e"), ("ɡ", "g"), ("һн", "h"),
@@ -39,7 +43,7 @@ struct FoldTable: Sendable {
         ]
         var m: [UInt32: UInt8] = [:]
         for (chars, latin) in pairs { for s in chars.unicodeScalars { m[s.value] = latin.asciiValue! } }
-        return m
+        return unicodeConfusables.merging(m) { _, picked in picked }
     }()
 
     /// Letters that fancy-text generators use and NFKC leaves alone, read as the Latin letter they

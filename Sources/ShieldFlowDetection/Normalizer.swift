@@ -449,7 +449,11 @@ enum Normalizer {
                 for j in start..<i { view.bytes.append(text[j]); view.map.append(idx) }
                 if isWord {
                     word.letters &+= 1
-                    if v < 0x10000 && fold.confusable[Int(v)] != 0 { word.pending.append((at, len, fold.confusable[Int(v)])) }
+                    if v < 0x10000 {
+                        if fold.confusable[Int(v)] != 0 { word.pending.append((at, len, fold.confusable[Int(v)])) }
+                    } else if let latin = fold.astralConfusable[v] {
+                        word.pending.append((at, len, latin))
+                    }
                 } else {
                     word.start = view.bytes.count
                 }
