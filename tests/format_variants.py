@@ -8,7 +8,7 @@ Reads the corpus in place and writes its rewrites to a temporary file, deleted a
 With --benign, the first 1,500 benign prompts and the hard negatives are rewritten the same ways
 and the share blocked is printed instead. --only runs the variants whose name contains TEXT. quality_gate.py holds a subset of these to floors."""
 import base64, binascii, codecs, quopri, json, os, random, subprocess, sys, tempfile, urllib.parse
-from rewrites import ascii85, base85, base65536, half_leet, pig_latin, sneaky_bits, vowels_removed, uuencoded, variation_selectors, homoglyphs, hyphens_in_words, shift, small_caps, spelled, spelled_unbroken, stuttered, turned, typos
+from rewrites import character_spaced, punctuation_inserted, characters_swapped, emoji_letters, ascii85, base85, base65536, half_leet, pig_latin, sneaky_bits, vowels_removed, uuencoded, variation_selectors, homoglyphs, hyphens_in_words, shift, small_caps, spelled, spelled_unbroken, stuttered, turned, typos
 
 binary, corpus = sys.argv[1], sys.argv[2]
 benign = "--benign" in sys.argv[3:]
@@ -94,6 +94,10 @@ variants = {
     "in a markdown table": (lambda t: "| id | note |\n|---|---|\n| 1 | " + t.replace("\n", " ") + " |", "prompt"),
     "in a JSON tool call": (lambda t: json.dumps({"tool": "search", "arguments": {"query": t}}), "prompt"),
     "in the middle of 2-4 KB of other prompts": (middle, "prompt"),
+    "PyRIT character spacing (three spaces between words)": (character_spaced, "prompt"),
+    "PyRIT punctuation inserted inside words": (punctuation_inserted, "prompt"),
+    "PyRIT characters swapped in a fifth of the words": (characters_swapped, "prompt"),
+    "PyRIT letters as emoji (🅐, 🅰️, 🄰)": (emoji_letters, "prompt"),
     "reversed": (lambda t: t[::-1], "prompt"),
     "each word reversed, in order": (lambda t: " ".join(w[::-1] for w in t.split(" ")), "prompt"),
     "as a tool's output": (lambda t: t, "tool_output"),

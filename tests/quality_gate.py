@@ -3,7 +3,7 @@
 Fails when a target of the foundation issue is missed, so a rule change that costs recall or adds
 false positives does not land unnoticed."""
 import base64, binascii, codecs, json, os, random, subprocess, sys, tempfile, textwrap, urllib.parse
-from rewrites import ascii85, base85, half_leet, pig_latin, sneaky_bits, vowels_removed, uuencoded, variation_selectors, homoglyphs, hyphens_in_words, shift, small_caps, spelled, spelled_unbroken, stuttered, turned, typos
+from rewrites import character_spaced, emoji_letters, ascii85, base85, half_leet, pig_latin, sneaky_bits, vowels_removed, uuencoded, variation_selectors, homoglyphs, hyphens_in_words, shift, small_caps, spelled, spelled_unbroken, stuttered, turned, typos
 
 binary, corpus = sys.argv[1], sys.argv[2]
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -156,6 +156,10 @@ obfuscations = {
     "pig Latin": (pig_latin, 0.78, 0.89),
     # 0.6.37: quoted-printable (garak's InjectQP) read: soft line breaks joined, UTF-8 escapes
     # decoded (86.2 / 92.0 before).
+    # 0.6.37: PyRIT's character spacing read as words (68.7 / 89.3 before), its emoji letters
+    # read with their presentation selector (28.7 / 35.1 before).
+    "PyRIT character spacing": (character_spaced, 0.85, 0.93),
+    "PyRIT letters as emoji": (emoji_letters, 0.91, 0.95),
     "quoted-printable after 'Encoded:'": (lambda t: "Encoded: " + binascii.b2a_qp(t.encode()).decode() + "\nDecoded:", 0.91, 0.95),
 }
 # Not an obfuscation but a surface: the explicit attacks arriving as a tool's output (indirect

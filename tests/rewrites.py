@@ -107,3 +107,46 @@ def pig_latin(t):
         if not core[:1].isalpha(): return w
         return core[1:] + core[0] + "ay" + w[len(core):]
     return " ".join(one(w) for w in t.split(" "))
+
+
+# PyRIT's deterministic and seeded converters, written from how they behave (0.6.37). Each random
+# one is seeded by the text, so a rewrite is the same on every run.
+def character_spaced(t):
+    # CharacterSpaceConverter: a space between every character, ASCII punctuation removed (so
+    # three spaces between words).
+    return "".join(c for c in " ".join(t) if c not in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+
+
+def punctuation_inserted(t):
+    # InsertPunctuationConverter, within words: a fifth as many marks as words, anywhere.
+    rng = random.Random(t)
+    chars = list(t)
+    for _ in range(max(1, round(len(t.split()) * 0.2))):
+        chars.insert(rng.randrange(len(chars) + 1), rng.choice(",.!?:;-"))
+    return "".join(chars)
+
+
+def characters_swapped(t):
+    # CharSwapAttackConverter: in a fifth of the words longer than three letters, ten swaps of
+    # neighbours after the first letter.
+    rng = random.Random(t)
+    out = []
+    for w in t.split(" "):
+        if len(w) > 3 and rng.random() < 0.2:
+            c = list(w)
+            for _ in range(10):
+                k = rng.randint(1, len(w) - 2)
+                c[k], c[k + 1] = c[k + 1], c[k]
+            w = "".join(c)
+        out.append(w)
+    return " ".join(out)
+
+
+def emoji_letters(t):
+    # EmojiConverter: each letter as a negative circled (🅐), negative squared with the emoji
+    # presentation selector (🅰️) or squared (🄰) capital.
+    rng = random.Random(t)
+    def one(c):
+        k = ord(c.lower()) - 97
+        return rng.choice([chr(0x1F150 + k), chr(0x1F170 + k) + "\ufe0f", chr(0x1F130 + k)])
+    return "".join(one(c) if c.isascii() and c.isalpha() else c for c in t)

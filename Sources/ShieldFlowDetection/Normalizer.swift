@@ -115,8 +115,12 @@ struct TypoWords: Sendable {
     /// words (the word's length and one either side): most tokens are turned away by it alone.
     private let lengths: [UInt32]
     /// Per word, the order-free hash of its letters after the first (`scrambledKey`): a word
-    /// whose inner letters were shuffled ("isntrcutoins", "typoglycemia") is read by it.
-    private let scrambled: [UInt64: Int32]
+    /// whose inner letters were shuffled ("isntrcutoins", "typoglycemia") is read by it. Open
+    /// addressing (keys, then the word's index), looked up only for a token whose first letter
+    /// and length some word has (`firstLengths`): most tokens are turned away by that bit alone.
+    private let scrambledKeys: [UInt64]
+    private let scrambledWords: [Int32]
+    private let firstLengths: [UInt32]
 
     init(_ list: [String]) {
         let unique = Array(Set(list.map { $0.lowercased() })).sorted().filter { $0.utf8.count >= 5 && $0.utf8.allSatisfy { $0 &- 0x61 < 26 } }
@@ -130,11 +134,23 @@ struct TypoWords: Sendable {
             return mask | (7 << UInt32(min(l - 1, 29)))
         } }
         var keys: [UInt64: Int32] = [:]
+        var first = [UInt32](repeating: 0, count: 26)
         for (k, w) in words.enumerated() {
             let key = w.withUnsafeBufferPointer { Self.scrambledKey($0) }!
             keys[key] = keys[key] == nil ? Int32(k) : -1     // two words, one key: neither
+            first[Int(w[0] - 0x61)] |= 1 << UInt32(min(w.count, 31))
         }
-        scrambled = keys.filter { $0.value >= 0 }
+        firstLengths = first
+        var size = 16
+        while size < keys.count * 4 { size <<= 1 }
+        var slots = [UInt64](repeating: 0, count: size), ids = [Int32](repeating: -1, count: size)
+        for (key, k) in keys where k >= 0 && key != 0 {
+            var i = Int(truncatingIfNeeded: key >> 40) & (size - 1)
+            while slots[i] != 0 { i = (i + 1) & (size - 1) }
+            slots[i] = key; ids[i] = k
+        }
+        scrambledKeys = slots
+        scrambledWords = ids
     }
 
     /// One random 64-bit number per letter: a sum of them is the same in any order.
@@ -162,7 +178,17 @@ struct TypoWords: Sendable {
     /// The word whose letters `token` holds with the first one in place and the rest shuffled
     /// (checked letter by letter, not only by the key), or nil.
     func unscrambled(_ token: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard let key = Self.scrambledKey(token), let k = scrambled[key] else { return nil }
+        let first = token[0] | 0x20
+        guard first &- 0x61 < 26, token.count < 32,
+              firstLengths[Int(first &- 0x61)] & (1 << UInt32(token.count)) != 0,
+              let key = Self.scrambledKey(token) else { return nil }
+        let mask = scrambledKeys.count - 1
+        var i = Int(truncatingIfNeeded: key >> 40) & mask
+        while scrambledKeys[i] != key {
+            if scrambledKeys[i] == 0 { return nil }
+            i = (i + 1) & mask
+        }
+        let k = scrambledWords[i]
         let w = words[Int(k)]
         guard w.count == token.count else { return nil }
         var counts = [Int](repeating: 0, count: 26)
