@@ -30,6 +30,7 @@ public enum FuzzHooks {
                 }
             }
             for layer in [Decoders.decodeEscapes(buf), Decoders.jsonDocument(buf), Decoders.hyphenatedWords(buf, vocabulary: vocabulary),
+                          Decoders.hyphenatedWords(buf, vocabulary: vocabulary, marks: true),
                           Decoders.destutteredWords(buf, words: stutterWords), Decoders.spacelessWords(buf),
                           Decoders.segmentedWords(buf, words: vocabulary), Decoders.verticalText(buf),
                           Decoders.correctedWords(buf, words: typoWords),
