@@ -292,14 +292,6 @@ enum Decoders {
         (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A)
     }
 
-    /// Decodes URL (%XX), HTML (&#NN; &#xHH; &name;), \xHH, \uHHHH (surrogate pairs joined) and
-    /// JSON's `\n \r \t \" \\ \/ \b \f` in one pass over the UTF-8 bytes, keeping for every decoded
-    /// scalar the range of original scalars it came from. Nil when fewer than two escapes.
-    ///
-    /// The layer's encoding is `json` when every escape is one a JSON encoder writes: the simple
-    /// escapes, and `\u` for anything but an ASCII letter or digit (non-ASCII text from an encoder
-    /// that escapes it, `\u003c` from one that escapes HTML). That is transport, not hiding.
-    /// Otherwise it names the hiding escapes (`escape`, `html`, `url`), as before.
     /// The byte a quoted-printable escape `=XX` (upper-case hex, as encoders write it) stands for
     /// when it is a byte of a multi-byte UTF-8 sequence, the one thing a text needs it for.
     /// `x=10`, `rhost=202…` or `view=3D` in code, logs and prose are not escapes.
@@ -334,6 +326,19 @@ enum Decoders {
     /// the next line writes `x =`, with a space, and separator lines are all `=`: neither counts.
     static let softBreakLine = 60...120
 
+    /// Decodes URL (%XX), HTML (&#NN; &#xHH; &name;), \xHH, \uHHHH (surrogate pairs joined) and
+    /// JSON's `\n \r \t \" \\ \/ \b \f` in one pass over the UTF-8 bytes, keeping for every decoded
+    /// scalar the range of original scalars it came from. Nil when fewer than two escapes and no
+    /// quoted-printable soft break.
+    ///
+    /// The layer's encoding is `json` when every escape is one a JSON encoder writes: the simple
+    /// escapes, and `\u` for anything but an ASCII letter or digit (non-ASCII text from an encoder
+    /// that escapes it, `\u003c` from one that escapes HTML). That is transport, not hiding.
+    /// Otherwise it names the hiding escapes (`escape`, `html`, `url`), as before.
+    ///
+    /// Quoted-printable (`quoted_printable`): a soft line break (`=` ending a line of
+    /// `softBreakLine` bytes that holds a space or an escape) joins the lines, and `=XX` is
+    /// decoded only as a whole UTF-8 sequence (`quotedPrintableScalar`).
     static func decodeEscapes(_ text: UnsafeBufferPointer<UInt8>) -> DecodedLayer? {
         let n = text.count
         var out: [UInt8] = []
@@ -360,8 +365,8 @@ enum Decoders {
         while i < n {
             let c = text[i]
             if c == 0x3D && i + 1 < n {
-                // Quoted-printable: a soft line break (`=` ending a line of 60 to 76 bytes) joins
-                // the lines; `=XX` is a byte.
+                // Quoted-printable: a soft line break joins the lines; `=XX` is a byte of a whole
+                // UTF-8 sequence.
                 let lf = text[i + 1] == 0x0A ? 1 : text[i + 1] == 0x0D && i + 2 < n && text[i + 2] == 0x0A ? 2 : 0
                 // The line holds a space or an escape: text, not a uuencoded or base64 line.
                 let before: UInt8 = i > 0 ? text[i - 1] : 0x20

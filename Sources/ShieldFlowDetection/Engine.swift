@@ -862,8 +862,8 @@ public final class DetectionEngine: Sendable {
                 }
                 if fl & escape != 0 && i + 2 < n {
                     // Only real escapes count: %XX, &#…, &name;, \x, \u, and JSON's \n \r \t \" \\ \/;
-                    // quoted-printable's `=XX` for a byte of a UTF-8 sequence or `=3D`, and its
-                    // soft line breaks (`=` at a line's end).
+                    // quoted-printable's `=XX=YY` for a UTF-8 lead and continuation byte, and its
+                    // soft line breaks (`=` at a line's end, not after a space or another `=`).
                     let c1 = buf[i + 1]
                     switch b {
                     case 0x25: if hexValue(c1) && hexValue(buf[i + 2]) { f.escapes &+= 1 }
