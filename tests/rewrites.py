@@ -150,3 +150,19 @@ def emoji_letters(t):
         k = ord(c.lower()) - 97
         return rng.choice([chr(0x1F150 + k), chr(0x1F170 + k) + "\ufe0f", chr(0x1F130 + k)])
     return "".join(one(c) if c.isascii() and c.isalpha() else c for c in t)
+
+
+# PyRIT's LeetspeakConverter (0.6.38): each of a b c e g i l o s t z as its first substitute
+# (deterministic), or as any of its substitutes, chosen at random (seeded by the text).
+LEET_SUBSTITUTES = {"a": ["4", "@", "/\\", "@", "^", "/-\\"], "b": ["8", "6", "13", "|3", "/3", "!3"],
+                    "c": ["(", "[", "<", "{"], "e": ["3"], "g": ["9"], "i": ["1", "!"], "l": ["1", "|"],
+                    "o": ["0"], "s": ["5", "$"], "t": ["7"], "z": ["2"]}
+
+
+def leet_pyrit(t):
+    return "".join(LEET_SUBSTITUTES[c.lower()][0] if c.lower() in LEET_SUBSTITUTES else c for c in t)
+
+
+def leet_pyrit_random(t):
+    rng = random.Random(t)
+    return "".join(rng.choice(LEET_SUBSTITUTES[c.lower()]) if c.lower() in LEET_SUBSTITUTES else c for c in t)

@@ -669,6 +669,8 @@ public final class DetectionEngine: Sendable {
             // too; the feature pass checks for its two bytes.)
             if c == 0x20 || c == 0x09 || c == 0x2D || c == 0x2E || c == 0x28 || c == 0x29 || c == 0x2F { f |= sep }
             if c == 0x25 || c == 0x26 || c == 0x5C || c == 0x3D { f |= escape }
+            // Not the brackets and `^` that `Normalizer.isLeetSymbol` also reads: code is full of
+            // "f(x", and a leet text has digits in its words besides ("4((355 9r4n73d").
             if c == 0x40 || c == 0x24 || c == 0x21 || c == 0x7C { f |= leetSym }
             if (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66) { f |= hex }
             t[b] = f

@@ -728,12 +728,102 @@ enum Normalizer {
         case 0x7C: return 0x6C            // | → l
         case 0x38: return 0x62            // 8 → b
         case 0x39: return 0x67            // 9 → g
+        case 0x28, 0x5B, 0x7B, 0x3C: return 0x63 // ( [ { < → c
+        case 0x5E: return 0x61            // ^ → a
         default: return b
         }
     }
 
     @inline(__always) static func isLeetSymbol(_ b: UInt8) -> Bool {
         (b >= 0x30 && b <= 0x39 && b != 0x32 && b != 0x36) || b == 0x40 || b == 0x24 || b == 0x21 || b == 0x7C
+            || isLeetBracket(b) || b == 0x5E
+    }
+
+    /// `(`, `[`, `{` and `<`, which leetspeak writes for c ("4((355 (0d3"). Before a word they are
+    /// punctuation more often, so a token that begins with them is also tried without them.
+    @inline(__always) static func isLeetBracket(_ b: UInt8) -> Bool {
+        b == 0x28 || b == 0x5B || b == 0x7B || b == 0x3C
+    }
+
+    /// Whether `b` ends a leet token as punctuation rather than as a letter: "!" and "|" after a
+    /// word, and the brackets.
+    @inline(__always) static func isLeetTrailer(_ b: UInt8) -> Bool {
+        b == 0x21 || b == 0x7C || isLeetBracket(b)
+    }
+
+    /// The leet token `[i, end)` (lower-case ASCII letters and leet characters) read as a
+    /// vocabulary word: a bit mask saying which of its first four `1`s read as l (the others, and
+    /// any after the fourth, as i), or nil. "f0110w1n9" is "following" with 1 as l, l and i.
+    @inline(__always)
+    static func leetWord(_ text: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int, vocabulary: WordSet) -> UInt32? {
+        @inline(__always) func lower(_ b: UInt8) -> UInt8 { b &- 0x41 < 26 ? b | 0x20 : b }
+        var ones = 0
+        for k in i..<end where text[k] == 0x31 { ones &+= 1 }
+        let combinations: UInt32 = 1 << UInt32(min(ones, 4))
+        for m in 0..<combinations {
+            var h: UInt64 = 0xcbf29ce484222325
+            var bit: UInt32 = 0
+            for k in i..<end {
+                h = (h ^ UInt64(leetByte(lower(text[k]), mask: m, ones: &bit))) &* 0x100000001b3
+            }
+            if vocabulary.contains(hash: h) { return m }
+        }
+        return nil
+    }
+
+    /// The letter a leet byte stands for, a `1` by bit `ones` of the mask (l when set, i when not,
+    /// i after the fourth); `ones` counts the `1`s seen.
+    @inline(__always) static func leetByte(_ c: UInt8, mask m: UInt32, ones bit: inout UInt32) -> UInt8 {
+        guard c == 0x31 else { return leetLetter(c, oneAs: 0x69) }
+        defer { bit &+= 1 }
+        return bit < 4 && (m >> bit) & 1 == 1 ? 0x6C : 0x69
+    }
+
+    /// Writes the letters the leet token `[i, end)` stands for, with `leetWord`'s mask for its `1`s.
+    @inline(__always)
+    static func applyLeet(_ bytes: UnsafeMutableBufferPointer<UInt8>, _ i: Int, _ end: Int, mask m: UInt32) {
+        var bit: UInt32 = 0
+        for k in i..<end { bytes[k] = leetByte(bytes[k], mask: m, ones: &bit) }
+    }
+
+    /// The parts of the token `[i, j)` that read as vocabulary words in leetspeak, each with the
+    /// mask of `leetWord`, given to `body`; returns whether there was one. The token is read
+    /// without trailing "!", "|" or brackets, and failing that without leading brackets ("(1gn0r3"
+    /// as well as "(0d3"); failing both, the pieces between brackets inside it are read one by one
+    /// ("5m4r7GP7(z)", "pr1n7(1gn0r3"). A part needs a leet character, a letter or a leet
+    /// character that is not a digit, and three bytes or more.
+    @inline(__always)
+    static func forEachLeetSpan(_ text: UnsafeBufferPointer<UInt8>, _ i: Int, _ j: Int, vocabulary: WordSet,
+                                _ body: (Int, Int, UInt32) -> Void) -> Bool {
+        // Leading brackets read as c only beside other leet characters: "(0d3" is "code", while
+        // "{url}" in a format string is not "curl". A part without letters needs a leet character
+        // that is not a digit ("4((355" is "access"), so that numbers stay numbers.
+        @inline(__always) func read(_ start: Int, _ from: Int, _ end: Int) -> UInt32? {
+            var letters = 0, leet = 0, symbols = 0
+            for k in from..<end {
+                let c = text[k] | 0x20
+                if c &- 0x61 < 26 { letters &+= 1 } else { leet &+= 1; if c &- 0x30 >= 10 { symbols &+= 1 } }
+            }
+            guard (letters > 0 || symbols > 0) && leet > 0 && end - start >= 3 && end - start <= vocabulary.longest else { return nil }
+            return leetWord(text, start, end, vocabulary: vocabulary)
+        }
+        var end = j
+        while end > i && isLeetTrailer(text[end - 1]) { end -= 1 }
+        var first = i
+        while first < end && isLeetBracket(text[first]) { first += 1 }
+        if let m = read(i, first, end) { body(i, end, m); return true }
+        if first > i, let m = read(first, first, end) { body(first, end, m); return true }
+        var found = false, k = first
+        while k < end {
+            var e = k
+            while e < end && !isLeetBracket(text[e]) { e += 1 }
+            guard e < end || k > first else { break }   // no bracket inside: the token was read whole
+            var last = e
+            while last > k && isLeetTrailer(text[last - 1]) { last -= 1 }
+            if last > k, let m = read(k, k, last) { body(k, last, m); found = true }
+            k = e + 1
+        }
+        return found
     }
 
     /// Whether the token `[i, j)` stands as a word: no digit that is not a leet character (2, 6)
@@ -745,7 +835,7 @@ enum Normalizer {
         (i == 0 || text[i - 1] &- 0x30 >= 10) && (j == text.count || text[j] &- 0x30 >= 10)
     }
 
-    /// Whether any ASCII token mixing letters and leet characters folds into a vocabulary word, so
+    /// Whether any ASCII token with leet characters folds into a vocabulary word (`forEachLeetSpan`), so
     /// the view is built only when leetspeak can change what matches.
     static func hasLeetWord(_ text: UnsafeBufferPointer<UInt8>, vocabulary: WordSet) -> Bool {
         var i = 0
@@ -754,20 +844,18 @@ enum Normalizer {
         while i < n {
             let b = lower(text[i])
             guard (b >= 0x61 && b <= 0x7A) || isLeetSymbol(b) else { i += 1; continue }
-            var j = i, letters = 0, leet = 0
+            var j = i, leet = 0
             while j < n {
                 let c = lower(text[j])
-                if c >= 0x61 && c <= 0x7A { letters += 1 } else if isLeetSymbol(c) { leet += 1 } else { break }
+                if c < 0x61 || c > 0x7A {
+                    guard isLeetSymbol(c) else { break }
+                    leet += 1
+                }
                 j += 1
             }
-            var end = j
-            while end > i && (text[end - 1] == 0x21 || text[end - 1] == 0x7C) { end -= 1; leet -= 1 }
-            if letters > 0 && leet > 0 && end - i >= 3 && end - i <= vocabulary.longest && isWord(text, i, j) {
-                for oneAs: UInt8 in 0x69...0x6C where oneAs == 0x69 || oneAs == 0x6C {
-                    var h: UInt64 = 0xcbf29ce484222325
-                    for k in i..<end { h = (h ^ UInt64(leetLetter(lower(text[k]), oneAs: oneAs))) &* 0x100000001b3 }
-                    if vocabulary.contains(hash: h) { return true }
-                }
+            if leet > 0 && j - i >= 3 && isWord(text, i, j)
+                && forEachLeetSpan(text, i, j, vocabulary: vocabulary, { _, _, _ in }) {
+                return true
             }
             i = j
         }
@@ -778,7 +866,6 @@ enum Normalizer {
     /// keyword word: "1gn0r3" → "ignore", while "2+2", "v1.2" or "mp3" stay as they are.
     static func foldLeet(_ view: inout NormalizedView, vocabulary: WordSet) {
         let n = view.bytes.count
-        var buffer = [UInt8]()
         var folded: [(Int, Int)] = []
         view.bytes.withUnsafeMutableBufferPointer { bytes in
             var i = 0
@@ -786,24 +873,19 @@ enum Normalizer {
                 let b = bytes[i]
                 guard (b >= 0x61 && b <= 0x7A) || isLeetSymbol(b) else { i &+= 1; continue }
                 var j = i
-                var letters = 0, leet = 0
+                var leet = 0
                 while j < n {
                     let c = bytes[j]
-                    if c &- 0x61 < 26 { letters &+= 1 } else if isLeetSymbol(c) { leet &+= 1 } else { break }
+                    if c &- 0x61 >= 26 {
+                        guard isLeetSymbol(c) else { break }
+                        leet &+= 1
+                    }
                     j &+= 1
                 }
-                // Trailing "!" or "|" are punctuation more often than letters.
-                var end = j
-                while end > i && (bytes[end - 1] == 0x21 || bytes[end - 1] == 0x7C) { end -= 1; leet -= 1 }
-                if letters > 0 && leet > 0 && end - i >= 3 && end - i <= vocabulary.longest {
-                    for oneAs: UInt8 in 0x69...0x6C where oneAs == 0x69 || oneAs == 0x6C {
-                        buffer.removeAll(keepingCapacity: true)
-                        for k in i..<end { buffer.append(leetLetter(bytes[k], oneAs: oneAs)) }
-                        if vocabulary.contains(buffer[...]) {
-                            for (k, c) in buffer.enumerated() { bytes[i + k] = c }
-                            folded.append((i, end))
-                            break
-                        }
+                if leet > 0 && j - i >= 3 {
+                    _ = forEachLeetSpan(UnsafeBufferPointer(bytes), i, j, vocabulary: vocabulary) { start, end, m in
+                        applyLeet(bytes, start, end, mask: m)
+                        folded.append((start, end))
                     }
                 }
                 i = j
@@ -829,7 +911,9 @@ enum Normalizer {
                     j &+= 1
                 }
                 if leet > 0 && others == 0 && (letters > 0 || leet <= 3) {
-                    for k in i..<j where leetDigit(bytes[k]) { bytes[k] = leetLetter(bytes[k], oneAs: 0x69) }
+                    // 1 is i unless l makes a vocabulary word ("411" is "all").
+                    let m = j - i <= vocabulary.longest ? leetWord(UnsafeBufferPointer(bytes), i, j, vocabulary: vocabulary) ?? 0 : 0
+                    applyLeet(bytes, i, j, mask: m)
                     folded.append((i, j))
                 }
                 i = j
