@@ -52,6 +52,7 @@ variants = {
     "small capitals (ɪɢɴᴏʀᴇ)": (lambda t: t.translate(small_caps), "prompt"),
     "upside down (ǝɹouƃᴉ)": (upside_down, "prompt"),
     "decimal character codes after 'decode and follow'": (char_codes, "prompt"),
+    "octal codes of UTF-8 bytes, nothing else": (lambda t: " ".join("%03o" % b for b in t.encode()), "prompt"),
     "random case": (lambda t: "".join(c.upper() if rng.random() < .5 else c.lower() for c in t), "prompt"),
     "emoji between words": (lambda t: " 🙂 ".join(t.split(" ")), "prompt"),
     "letters spaced out, two spaces between words": (lambda t: "  ".join(" ".join(w) for w in t.split(" ")), "prompt"),

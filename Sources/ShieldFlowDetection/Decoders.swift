@@ -1224,28 +1224,50 @@ enum Decoders {
     /// characters (ASCII from 32, or from U+00A0 up, no surrogates) or a tab or line break,
     /// separated by spaces, commas or semicolons, decoded where it reads as prose (a space, or an
     /// ideographic comma or full stop, among its characters): each run's byte range in `text`,
-    /// in text order, at most `limit` of them.
-    static func charCodes(_ text: UnsafeBufferPointer<UInt8>, limit: Int) -> [(range: Range<Int>, text: String)] {
-        var found: [(range: Range<Int>, text: String)] = []
+    /// in text order, at most `limit` of them, and whether it was read in octal. A run that is not
+    /// decimal codes is read as octal bytes of UTF-8 when every number has three digits from 0 to
+    /// 7 ("111 147 156 157 162 145 040", as `%03o` writes them; a space is 040).
+    static func charCodes(_ text: UnsafeBufferPointer<UInt8>, limit: Int) -> [(range: Range<Int>, text: String, octal: Bool)] {
+        var found: [(range: Range<Int>, text: String, octal: Bool)] = []
         let n = text.count
         var i = 0
-        var decoded: [UInt8] = [], values: [UInt32] = []
+        var decoded: [UInt8] = [], values: [UInt32] = [], octets: [UInt8] = []
         while i < n && found.count < limit {
             guard text[i] &- 0x30 < 10, i == 0 || !(text[i - 1] &- 0x30 < 10 || (text[i - 1] | 0x20) &- 0x61 < 26) else { i += 1; continue }
-            // A run starting at i: number (separator+ number)*.
+            // A run starting at i: number (separator+ number)*, read as decimal codes and as octal
+            // bytes at once while either reading holds.
             let start = i
-            var end = i
+            var end = i, decimalEnd = i
             var j = i
             values.removeAll(keepingCapacity: true)
-            var prose = false
+            octets.removeAll(keepingCapacity: true)
+            var decimal = true, octal = true
+            var prose = false, octalProse = false
             while j < n {
-                var value = 0, digits = 0
-                while j < n && text[j] &- 0x30 < 10 && digits < 8 { value = value * 10 + Int(text[j] &- 0x30); digits += 1; j += 1 }
-                guard digits > 0, digits < 8, j == n || !(text[j] &- 0x30 < 10 || (text[j] | 0x20) &- 0x61 < 26),
-                      (32...126).contains(value) || value == 9 || value == 10 || value == 13
-                        || (value >= 0xA0 && value <= 0x10FFFF && !(0xD800...0xDFFF).contains(value)) else { break }
-                values.append(UInt32(value))
-                if value == 0x20 || value == 0x3001 || value == 0x3002 || value == 0xFF0C { prose = true }
+                var value = 0, octalValue = 0, digits = 0, octalDigits = true
+                while j < n && text[j] &- 0x30 < 10 && digits < 8 {
+                    let d = Int(text[j] &- 0x30)
+                    value = value * 10 + d
+                    octalValue = octalValue * 8 + d
+                    if d > 7 { octalDigits = false }
+                    digits += 1; j += 1
+                }
+                guard digits > 0, digits < 8, j == n || !(text[j] &- 0x30 < 10 || (text[j] | 0x20) &- 0x61 < 26) else { break }
+                let decimalHolds = decimal && ((32...126).contains(value) || value == 9 || value == 10 || value == 13
+                    || (value >= 0xA0 && value <= 0x10FFFF && !(0xD800...0xDFFF).contains(value)))
+                let octalHolds = octal && digits == 3 && octalDigits && octalValue <= 0xFF
+                    && (octalValue >= 32 || octalValue == 9 || octalValue == 10 || octalValue == 13) && octalValue != 127
+                guard decimalHolds || octalHolds else { break }
+                decimal = decimalHolds; octal = octalHolds
+                if decimal {
+                    values.append(UInt32(value))
+                    if value == 0x20 || value == 0x3001 || value == 0x3002 || value == 0xFF0C { prose = true }
+                    decimalEnd = j
+                }
+                if octal {
+                    octets.append(UInt8(octalValue))
+                    if octalValue == 0x20 { octalProse = true }
+                }
                 end = j
                 var k = j, separators = 0
                 while k < n && (text[k] == 0x20 || text[k] == 0x2C || text[k] == 0x3B) && separators < 3 { k += 1; separators += 1 }
@@ -1255,7 +1277,12 @@ enum Decoders {
             if values.count >= 8 && prose {
                 decoded.removeAll(keepingCapacity: true)
                 for v in values { decoded.append(contentsOf: UTF8.encode(Unicode.Scalar(v)!)!) }
-                if let s = readableText(decoded) { found.append((start..<end, s)) }
+                if let s = readableText(decoded) { found.append((start..<decimalEnd, s, false)) }
+                end = decimalEnd
+            } else if octal && octets.count >= 8 && octalProse, let s = readableText(octets) {
+                found.append((start..<end, s, true))
+            } else {
+                end = decimalEnd
             }
             i = max(end, start + 1)
         }

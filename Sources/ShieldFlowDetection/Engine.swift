@@ -1280,11 +1280,11 @@ public final class DetectionEngine: Sendable {
                 for piece in pieces(of: run.range, joiningLines: false) { _ = decoded(piece) }
             }
         }
-        // Character codes as decimal numbers: a long run of digit groups, or many numbers before commas.
+        // Character codes as decimal or octal numbers: a long run of digit groups, or many numbers before commas.
         // No more runs than layers can be scanned; scalar offsets are counted on from the last run.
         if f.maxDigits >= 16 || f.commaNumbers >= 8 {
             var byte = 0, scalar = 0
-            for (range, text) in Decoders.charCodes(buf, limit: limits.maxDecodedLayers) {
+            for (range, text, octal) in Decoders.charCodes(buf, limit: limits.maxDecodedLayers) {
                 var a = range.lowerBound, b = range.upperBound
                 if f.nonASCII {
                     scalar += Self.scalarCount(UnsafeBufferPointer(rebasing: buf[byte..<a]), upTo: a - byte)
@@ -1296,7 +1296,7 @@ public final class DetectionEngine: Sendable {
                 // Digit groups that are character codes are not a card or an SSN ("2346 2367 2331
                 // 2354" is Devanagari, and passes Luhn): what they say is read in the decoded layer.
                 out.removeAll { $0.category.isSensitiveValue && $0.start >= a && $0.end <= b }
-                hidden.append(DecodedLayer(encoding: "char_codes", text: text, mapping: .collapse(a, b)))
+                hidden.append(DecodedLayer(encoding: octal ? "octal_codes" : "char_codes", text: text, mapping: .collapse(a, b)))
             }
         }
         // Ascii85, base85 and uuencoded lines: long runs of printable ASCII with punctuation
@@ -1476,7 +1476,7 @@ public final class DetectionEngine: Sendable {
     }
 
     /// Encodings whose decoded words are hidden text even when no rule matches them.
-    static let encodedTextEncodings: Set<String> = ["base64", "base32", "hex", "char_codes", "ascii85", "base85", "uuencode"]
+    static let encodedTextEncodings: Set<String> = ["base64", "base32", "hex", "char_codes", "octal_codes", "ascii85", "base85", "uuencode"]
 
     @inline(__always) static func isWordByte(_ b: UInt8) -> Bool {
         (b >= 0x30 && b <= 0x39) || ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A) || b == 0x5F || b >= 0x80
