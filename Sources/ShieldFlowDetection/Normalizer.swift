@@ -254,10 +254,20 @@ struct WordSet: Sendable {
     private let mask: Int
     /// Bytes in the longest word: a longer token cannot be one of them.
     let longest: Int
+    /// The (first, last) pairs of lower-case ASCII letters the words begin and end with, one bit
+    /// per pair: a cheap no before hashing a candidate.
+    private let ends: [UInt64]
 
     init(_ words: some Sequence<String>) {
         let words = Array(words)
         longest = words.map(\.utf8.count).max() ?? 0
+        var ends = [UInt64](repeating: 0, count: 11)
+        for w in words {
+            guard let first = w.utf8.first, let last = w.utf8.last, first &- 0x61 < 26, last &- 0x61 < 26 else { continue }
+            let bit = Int(first - 0x61) * 26 + Int(last - 0x61)
+            ends[bit >> 6] |= 1 << UInt64(bit & 63)
+        }
+        self.ends = ends
         let hashes = Set(words.map { Self.hash(Array($0.utf8)[...]) }).filter { $0 != 0 }
         var size = 16
         while size < hashes.count * 4 { size <<= 1 }
@@ -274,6 +284,14 @@ struct WordSet: Sendable {
     @inline(__always) static func slot(_ h: UInt64, _ mask: Int) -> Int { Int(truncatingIfNeeded: (h &* 0x9E37_79B9_7F4A_7C15) >> 40) & mask }
 
     func contains(_ bytes: ArraySlice<UInt8>) -> Bool { contains(hash: Self.hash(bytes)) }
+
+    /// Whether some word begins with the lower-case letter `first` and ends with `last` (false
+    /// for a byte that is not one).
+    @inline(__always) func mayHold(first: UInt8, last: UInt8) -> Bool {
+        guard first &- 0x61 < 26, last &- 0x61 < 26 else { return false }
+        let bit = Int(first &- 0x61) &* 26 &+ Int(last &- 0x61)
+        return ends[bit >> 6] & (1 << UInt64(bit & 63)) != 0
+    }
 
     func contains(hash h: UInt64) -> Bool {
         guard h != 0 else { return false }
@@ -751,12 +769,25 @@ enum Normalizer {
         b == 0x21 || b == 0x7C || isLeetBracket(b)
     }
 
+    /// Whether a vocabulary word begins and ends with the letters the leet token `[i, end)` begins
+    /// and ends with (a `1` either i or l): most tokens end no vocabulary word.
+    @inline(__always)
+    static func leetEndsMayHold(_ text: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int, vocabulary: WordSet) -> Bool {
+        @inline(__always) func lower(_ b: UInt8) -> UInt8 { b &- 0x41 < 26 ? b | 0x20 : b }
+        let a = lower(text[i]), z = lower(text[end - 1])
+        let firsts: (UInt8, UInt8) = a == 0x31 ? (0x69, 0x6C) : (leetLetter(a, oneAs: 0x69), 0)
+        let lasts: (UInt8, UInt8) = z == 0x31 ? (0x69, 0x6C) : (leetLetter(z, oneAs: 0x69), 0)
+        return vocabulary.mayHold(first: firsts.0, last: lasts.0) || vocabulary.mayHold(first: firsts.1, last: lasts.0)
+            || vocabulary.mayHold(first: firsts.0, last: lasts.1) || vocabulary.mayHold(first: firsts.1, last: lasts.1)
+    }
+
     /// The leet token `[i, end)` (lower-case ASCII letters and leet characters) read as a
     /// vocabulary word: a bit mask saying which of its first four `1`s read as l (the others, and
     /// any after the fourth, as i), or nil. "f0110w1n9" is "following" with 1 as l, l and i.
     @inline(__always)
     static func leetWord(_ text: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int, vocabulary: WordSet) -> UInt32? {
         @inline(__always) func lower(_ b: UInt8) -> UInt8 { b &- 0x41 < 26 ? b | 0x20 : b }
+        guard leetEndsMayHold(text, i, end, vocabulary: vocabulary) else { return nil }
         var ones = 0
         for k in i..<end where text[k] == 0x31 { ones &+= 1 }
         let combinations: UInt32 = 1 << UInt32(min(ones, 4))
@@ -799,12 +830,13 @@ enum Normalizer {
         // "{url}" in a format string is not "curl". A part without letters needs a leet character
         // that is not a digit ("4((355" is "access"), so that numbers stay numbers.
         @inline(__always) func read(_ start: Int, _ from: Int, _ end: Int) -> UInt32? {
+            guard end - start >= 3 && end - start <= vocabulary.longest else { return nil }
             var letters = 0, leet = 0, symbols = 0
             for k in from..<end {
                 let c = text[k] | 0x20
                 if c &- 0x61 < 26 { letters &+= 1 } else { leet &+= 1; if c &- 0x30 >= 10 { symbols &+= 1 } }
             }
-            guard (letters > 0 || symbols > 0) && leet > 0 && end - start >= 3 && end - start <= vocabulary.longest else { return nil }
+            guard (letters > 0 || symbols > 0) && leet > 0 else { return nil }
             return leetWord(text, start, end, vocabulary: vocabulary)
         }
         var end = j
