@@ -229,6 +229,11 @@ final class NormalizationTests: XCTestCase {
         func leet(_ text: String) -> Bool {
             Array(text.utf8).withUnsafeBufferPointer { Normalizer.hasLeetWord($0, vocabulary: vocabulary) }
         }
+        // The first-and-last-letter filter says no only where no word begins and ends so.
+        XCTAssertTrue(vocabulary.mayHold(first: 0x61, last: 0x73), "a…s: access")
+        XCTAssertTrue(vocabulary.mayHold(first: 0x63, last: 0x6C), "c…l: curl")
+        XCTAssertFalse(vocabulary.mayHold(first: 0x61, last: 0x6C))
+        XCTAssertFalse(vocabulary.mayHold(first: 0x31, last: 0x73), "not a letter")
         XCTAssertTrue(leet("say 4((355 now"))
         XCTAssertFalse(leet("print(f'{url}') and <url>"))
         XCTAssertFalse(leet("x = f(1) + a[355]"))
