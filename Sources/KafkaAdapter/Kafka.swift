@@ -213,6 +213,7 @@ public final class KafkaConsumer: @unchecked Sendable {
         var failures: [String] = []
         /// Called before partitions are given up in a rebalance, while they are still assigned.
         var onRevoke: (([TopicPartition]) -> Void)?
+        var onAssign: (([TopicPartition]) -> Void)?
         /// Partitions revoked during the current `poll` call: messages already taken from them
         /// are dropped, because their new owner reads them again from the committed offset.
         var revoked: [TopicPartition] = []
@@ -252,6 +253,12 @@ public final class KafkaConsumer: @unchecked Sendable {
     public var onRevoke: (([TopicPartition]) -> Void)? {
         get { callbacks.onRevoke }
         set { callbacks.onRevoke = newValue }
+    }
+    /// Called on the poll thread with the partitions this member is given (all of them, or the
+    /// increment under cooperative assignment).
+    public var onAssign: (([TopicPartition]) -> Void)? {
+        get { callbacks.onAssign }
+        set { callbacks.onAssign = newValue }
     }
 
     public init(config: KafkaConfig, topics: [String]) throws {
@@ -311,10 +318,15 @@ public final class KafkaConsumer: @unchecked Sendable {
                 callbacks.lock.withLock { callbacks.revoked += list }
                 if rd_kafka_assignment_lost(rk) == 0, let onRevoke = callbacks.lock.withLock({ callbacks.onRevoke }) { onRevoke(list) }
                 if cooperative { rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, partitions)) } else { _ = rd_kafka_assign(rk, nil) }
-            } else if cooperative {
-                rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, partitions))
             } else {
-                _ = rd_kafka_assign(rk, err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? partitions : nil)
+                if cooperative {
+                    rd_kafka_error_destroy(rd_kafka_incremental_assign(rk, partitions))
+                } else {
+                    _ = rd_kafka_assign(rk, err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? partitions : nil)
+                }
+                if err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS, let onAssign = callbacks.lock.withLock({ callbacks.onAssign }) {
+                    onAssign(TopicPartition.list(partitions))
+                }
             }
         }
         rk = try newHandle(RD_KAFKA_CONSUMER, conf)

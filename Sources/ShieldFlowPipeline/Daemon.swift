@@ -131,7 +131,10 @@ public final class Daemon: @unchecked Sendable {
             logger.info("partitions revoked", metadata: ["partitions": .stringConvertible(revoked.count), "batches_committed": .stringConvertible(committed),
                                                          "batches_left": .stringConvertible(inFlight.count)])
         }
-        defer { consumer.onRevoke = nil }   // before `close`, which revokes too
+        consumer.onAssign = { [logger] assigned in
+            logger.info("partitions assigned", metadata: ["partitions": .stringConvertible(assigned.count)])
+        }
+        defer { consumer.onRevoke = nil; consumer.onAssign = nil }   // before `close`, which revokes too
         while !stopFlag.isSet {
             let messages = try consumer.poll(max: settings.batchSize, timeoutMs: inFlight.isEmpty ? settings.pollTimeoutMs : 2)
             health.loopTick()
