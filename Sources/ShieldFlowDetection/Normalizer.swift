@@ -752,6 +752,9 @@ enum Normalizer {
         }
     }
 
+    /// An ASCII capital as its lower-case letter; any other byte as it is.
+    @inline(__always) static func asciiLower(_ b: UInt8) -> UInt8 { b &- 0x41 < 26 ? b | 0x20 : b }
+
     @inline(__always) static func isLeetSymbol(_ b: UInt8) -> Bool {
         (b >= 0x30 && b <= 0x39 && b != 0x32 && b != 0x36) || b == 0x40 || b == 0x24 || b == 0x21 || b == 0x7C
             || isLeetBracket(b) || b == 0x5E
@@ -773,8 +776,7 @@ enum Normalizer {
     /// and ends with (a `1` either i or l): most tokens end no vocabulary word.
     @inline(__always)
     static func leetEndsMayHold(_ text: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int, vocabulary: WordSet) -> Bool {
-        @inline(__always) func lower(_ b: UInt8) -> UInt8 { b &- 0x41 < 26 ? b | 0x20 : b }
-        let a = lower(text[i]), z = lower(text[end - 1])
+        let a = asciiLower(text[i]), z = asciiLower(text[end - 1])
         let firsts: (UInt8, UInt8) = a == 0x31 ? (0x69, 0x6C) : (leetLetter(a, oneAs: 0x69), 0)
         let lasts: (UInt8, UInt8) = z == 0x31 ? (0x69, 0x6C) : (leetLetter(z, oneAs: 0x69), 0)
         return vocabulary.mayHold(first: firsts.0, last: lasts.0) || vocabulary.mayHold(first: firsts.1, last: lasts.0)
@@ -786,7 +788,6 @@ enum Normalizer {
     /// any after the fourth, as i), or nil. "f0110w1n9" is "following" with 1 as l, l and i.
     @inline(__always)
     static func leetWord(_ text: UnsafeBufferPointer<UInt8>, _ i: Int, _ end: Int, vocabulary: WordSet) -> UInt32? {
-        @inline(__always) func lower(_ b: UInt8) -> UInt8 { b &- 0x41 < 26 ? b | 0x20 : b }
         guard leetEndsMayHold(text, i, end, vocabulary: vocabulary) else { return nil }
         var ones = 0
         for k in i..<end where text[k] == 0x31 { ones &+= 1 }
@@ -795,7 +796,7 @@ enum Normalizer {
             var h: UInt64 = 0xcbf29ce484222325
             var bit: UInt32 = 0
             for k in i..<end {
-                h = (h ^ UInt64(leetByte(lower(text[k]), mask: m, ones: &bit))) &* 0x100000001b3
+                h = (h ^ UInt64(leetByte(asciiLower(text[k]), mask: m, ones: &bit))) &* 0x100000001b3
             }
             if vocabulary.contains(hash: h) { return m }
         }
@@ -872,13 +873,12 @@ enum Normalizer {
     static func hasLeetWord(_ text: UnsafeBufferPointer<UInt8>, vocabulary: WordSet) -> Bool {
         var i = 0
         let n = text.count
-        @inline(__always) func lower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
         while i < n {
-            let b = lower(text[i])
+            let b = asciiLower(text[i])
             guard (b >= 0x61 && b <= 0x7A) || isLeetSymbol(b) else { i += 1; continue }
             var j = i, leet = 0
             while j < n {
-                let c = lower(text[j])
+                let c = asciiLower(text[j])
                 if c < 0x61 || c > 0x7A {
                     guard isLeetSymbol(c) else { break }
                     leet += 1
