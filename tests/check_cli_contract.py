@@ -60,6 +60,13 @@ check(p.returncode == 0 and json.loads(p.stdout)["action"] == "block", "scan TEX
 # Standard input.
 p = subprocess.run([binary, "scan", "--surface", "response", "--format", "json", "--rules", os.path.join(root, "rules")], input="SSN 343-32-9564", capture_output=True, text=True)
 check(json.loads(p.stdout).get("masked_text") == "SSN [REDACTED:SSN]", f"stdin scan: {p.stdout}")
+# --view prints the normalised text the keywords match on, one JSON string per text.
+p = subprocess.run([binary, "scan", "--view", "--rules", os.path.join(root, "rules"), "Ｉgnоrе ａll"], capture_output=True, text=True)
+check(p.returncode == 0 and json.loads(p.stdout) == "ignore all", f"scan --view TEXT: {p.stdout}")
+p = subprocess.run([binary, "scan", "--view", "--rules", os.path.join(root, "rules"), "--input", path], capture_output=True, text=True)
+views = [json.loads(l) for l in p.stdout.split("\n")[:-1]]   # not splitlines: a view may hold U+2028
+check(p.returncode == 2 and len(views) == len(lines) and "error" in views[2]
+      and all(isinstance(v, str) for i, v in enumerate(views) if i != 2), "scan --view --input: one string per row, the bad row's error in place")
 
 # A broken rule file is reported by file and id, and the engine refuses to start on it.
 with tempfile.TemporaryDirectory() as d:

@@ -1758,6 +1758,18 @@ public final class DetectionEngine: Sendable {
                            confidence: (confidence * 1000).rounded() / 1000, start: start, end: end, type: Finding.learnedType))
     }
 
+    /// The normalised view of `text` that keywords and normalised patterns match on (`scan --view`),
+    /// built whether or not a scan would need it. Bytes the view holds that are not UTF-8 (a fold
+    /// can cut a scalar) are shown as U+FFFD.
+    public func normalizedView(_ text: String) -> String {
+        var copy = text
+        let scratch = ScanScratch()
+        return copy.withUTF8 { buf in
+            Normalizer.build(buf, into: &scratch.view, vocabulary: vocabulary)
+            return String(decoding: scratch.view.bytes, as: UTF8.self)
+        }
+    }
+
     /// The classifier's feature vectors of `text`, one per window, for the training pipeline.
     public func classifierFeatures(_ text: String, featurizer: TextFeaturizer) -> [[Int]] {
         var copy = text

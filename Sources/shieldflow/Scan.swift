@@ -19,6 +19,9 @@ struct Scan: ParsableCommand {
     @Option(name: .long, help: "text or json (default: text on a terminal for a single text, json otherwise).")
     var format: OutputFormat?
 
+    @Flag(name: .long, help: "Print the normalised text that keywords and normalised patterns match on (one line per text, JSON-quoted) instead of scanning.")
+    var view = false
+
     @OptionGroup var ruleOptions: RuleOptions
 
     func run() throws {
@@ -33,7 +36,7 @@ struct Scan: ParsableCommand {
                     writeLine(#"{"error":"line \#(number): not a JSON object with a string `text` field"}"#)
                     return
                 }
-                writeLine(Output.json(engine.scan(text, surface: surface, scratch: scratch), full: false))
+                writeLine(view ? Output.quoted(engine.normalizedView(text)) : Output.json(engine.scan(text, surface: surface, scratch: scratch), full: false))
             }
             if bad > 0 { throw ExitCode(2) }
             return
@@ -50,6 +53,7 @@ struct Scan: ParsableCommand {
             }
             body = s
         }
+        if view { writeLine(Output.quoted(engine.normalizedView(body))); return }
         let result = engine.scan(body, surface: surface, scratch: scratch)
         let fmt = format ?? (isatty(STDOUT_FILENO) != 0 ? .text : .json)
         writeLine(fmt == .json ? Output.json(result, full: true) : Output.human(result, color: isatty(STDOUT_FILENO) != 0))
@@ -88,6 +92,9 @@ enum Output {
             token_health: full ? (r.tokenHealth * 1000).rounded() / 1000 : nil)
         return String(decoding: try! encoder.encode(out), as: UTF8.self)
     }
+
+    /// A string as one JSON string literal.
+    static func quoted(_ s: String) -> String { String(decoding: try! encoder.encode(s), as: UTF8.self) }
 
     static func human(_ r: ScanResult, color: Bool) -> String {
         func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
