@@ -166,3 +166,23 @@ def leet_pyrit(t):
 def leet_pyrit_random(t):
     rng = random.Random(t)
     return "".join(rng.choice(LEET_SUBSTITUTES[c.lower()]) if c.lower() in LEET_SUBSTITUTES else c for c in t)
+
+
+_LOOKALIKES = {}
+
+
+def homoglyphs_pyrit(t):
+    # PyRIT's UnicodeConfusableConverter as it ships (its default source, confusable_homoglyphs):
+    # every character of every word and of the tokens between words replaced by a random one of its
+    # look-alikes in Unicode's confusables list; "m" becomes "rn", '"' two apostrophes. Seeded by the
+    # text.
+    from confusable_homoglyphs.confusables import is_confusable
+    rng = random.Random(t)
+
+    def lookalike(c):
+        if c not in _LOOKALIKES:
+            found = is_confusable(c, greedy=True)
+            _LOOKALIKES[c] = [h["c"] for item in found for h in item["homoglyphs"]] if found else []
+        choices = _LOOKALIKES[c]
+        return rng.choice(choices) if choices else c
+    return "".join(lookalike(c) for c in t)

@@ -30,19 +30,25 @@ struct FoldTable: Sendable {
 
     static let shared = FoldTable()
 
-    /// Confusable letters (after lower-casing) to the Latin letter they imitate: hand-picked ones
-    /// from Cyrillic, Greek and IPA, then the rest of Unicode's list (`unicodeConfusables`:
-    /// Armenian, Cherokee, Coptic, Lisu, digits of other scripts that look like o…). Applied only
-    /// within words that mix scripts (see `Normalizer`).
+    /// The byte for the long s (ſ) in a word that mixes scripts, read as s or f
+    /// (`Normalizer.resolveLookalikes`); like `ambiguousIL`, never a byte of valid UTF-8.
+    static let ambiguousSF: UInt8 = 0xFE
+
+    /// Confusable scalars to the Latin letter or ASCII punctuation mark they imitate: hand-picked
+    /// letters from Cyrillic, Greek and IPA (lower case), then the rest of Unicode's list
+    /// (`unicodeConfusables`: Armenian, Cherokee, Coptic, Lisu, digits of other scripts that look
+    /// like o, capitals by their own shape, "ꓸ" for "."). A look-alike of capital I or l maps to
+    /// `ambiguousIL`. Applied only within words that mix scripts (see `Normalizer`).
     static let confusables: [UInt32: UInt8] = {
         let pairs: [(String, Character)] = [
             ("аɑα", "a"), ("вʙ", "b"), ("сϲ", "c"), ("ԁ", "d"), ("еёєε", "e"), ("ɡ", "g"), ("һн", "h"),
-            ("іїιıɩ", "i"), ("ј", "j"), ("кκ", "k"), ("ӏ", "l"), ("м", "m"), ("п", "n"), ("оοσ", "o"),
+            ("іїιıɩ", "i"), ("ј", "j"), ("кκ", "k"), ("м", "m"), ("п", "n"), ("оοσ", "o"),
             ("рρ", "p"), ("ԛ", "q"), ("г", "r"), ("ѕ", "s"), ("тτ", "t"), ("υ", "u"), ("ѵν", "v"),
             ("ԝω", "w"), ("хχ", "x"), ("уγ", "y"),
         ]
         var m: [UInt32: UInt8] = [:]
         for (chars, latin) in pairs { for s in chars.unicodeScalars { m[s.value] = latin.asciiValue! } }
+        m[0x04CF] = ambiguousIL   // ӏ, the palochka: i to Unicode, l to the eye
         return unicodeConfusables.merging(m) { _, picked in picked }
     }()
 
@@ -81,11 +87,12 @@ struct FoldTable: Sendable {
         var astral: [UInt32: UInt32] = [:]
         var confusable = [UInt8](repeating: 0, count: 0x10000)
         for (v, latin) in Self.confusables where v < 0x10000 { confusable[Int(v)] = latin }
-        let punct: [UInt32: String] = [
+        var punct: [UInt32: String] = [
             0x2018: "'", 0x2019: "'", 0x201A: "'", 0x201B: "'", 0x2032: "'", 0x201C: "\"", 0x201D: "\"",
             0x201E: "\"", 0x2033: "\"", 0x00AB: "\"", 0x00BB: "\"", 0x2010: "-", 0x2011: "-", 0x2012: "-",
             0x2013: "-", 0x2014: "-", 0x2015: "-", 0x2212: "-", 0x00A0: " ", 0x3000: " ",
         ]
+        for (v, ascii) in Self.unicodePunctuation where punct[v] == nil { punct[v] = String(UnicodeScalar(ascii)) }
         func isWord(_ s: Unicode.Scalar) -> Bool {
             let p = s.properties
             if p.isAlphabetic || p.numericType != nil { return true }
@@ -106,6 +113,9 @@ struct FoldTable: Sendable {
             // Variation selectors (emoji or text presentation, "🅰️" is 🅰 and VS16) are invisible, as
             // their supplement's are (`entry`).
             if v == Self.brailleCapital || (0xFE00...0xFE0F).contains(v) { return 1 }
+            // Symbols that imitate a letter ("⍺", "℮", "×") are word characters, folded with the
+            // word they sit in like any confusable.
+            if Self.unicodeWordSymbols.contains(v) { return 0 }
             var folded: String
             if let p = punct[v] {
                 folded = p
@@ -129,9 +139,15 @@ struct FoldTable: Sendable {
             let first = folded.unicodeScalars.first!
             let asciiWord = bytes.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }
             let separator = !asciiWord && (first.isASCII || !isWord(first))
-            let latin = first.value < 0x10000 ? confusable[Int(first.value)] : 0
+            // A capital by its own shape (Greek Ν is n, its small ν is v), else the folded form's.
+            var latin = Self.confusables[v] ?? (first.value < 0x10000 ? confusable[Int(first.value)] : Self.confusables[first.value] ?? 0)
+            // Capital I written in another alphabet's letters (𝐈, Ｉ, Ⅰ) may stand for l, and the
+            // long s (ſ, s to NFKC) for the f it looks like.
+            let capitalI = asciiWord && bytes == [0x69] && String(Character(scalar)).precomposedStringWithCompatibilityMapping == "I"
+            if capitalI { latin = Self.ambiguousIL }
+            if v == 0x017F { latin = Self.ambiguousSF }
             replacements.append(Replacement(offset: Int32(pool.count), length: Int32(bytes.count),
-                                            asciiWord: asciiWord, separator: separator, latin: latin))
+                                            asciiWord: asciiWord && latin == 0, separator: separator, latin: latin))
             pool.append(contentsOf: bytes)
             return UInt32(replacements.count - 1) + 3
         }
@@ -143,6 +159,12 @@ struct FoldTable: Sendable {
         for range in [0x1D400...0x1D7FF, 0x1F100...0x1F1FF] as [ClosedRange<UInt32>] {
             for v in range { if let e = fold(v), e >= 3 { astral[v] = e } }
         }
+        for v in Self.unicodeWordSymbols where v >= 0x10000 { astral[v] = 0 }
+        // Other alphabets' punctuation beyond the BMP folds like the BMP's; their look-alike
+        // letters and marks join words (a mark such as the musical augmentation dot would
+        // otherwise separate them).
+        for (v, _) in Self.unicodePunctuation where v >= 0x10000 { if let e = fold(v), e >= 3 { astral[v] = e } }
+        for (v, _) in Self.confusables where v >= 0x10000 && astral[v] == nil { astral[v] = 0 }
         self.bmp = bmp
         self.pool = pool
         self.replacements = replacements

@@ -15,6 +15,9 @@ struct NormalizedView {
     /// Emoji and other pictographs read as spaces (a prompt's classifier reading collapses the
     /// runs of spaces they leave).
     var pictographs = 0
+    /// Look-alikes of capital I or l folded so far (`FoldTable.ambiguousIL` bytes, settled by
+    /// `Normalizer.resolveLookalikes` before the view is used).
+    var lookalikes = 0
     /// Where each transformation happened, as ranges of original scalar offsets, one list per kind
     /// (`Transform`). Each list is in text order and its ranges do not overlap, so whether a match
     /// covers one is a bisection: a match is said to come through a transformation only when it
@@ -34,6 +37,18 @@ struct NormalizedView {
 
     mutating func record(_ kind: Transform, _ lo: Int32, _ hi: Int32) { edits[kind.rawValue].append((lo, hi)) }
 
+    /// Adds ranges found out of text order, keeping the list sorted and its ranges apart.
+    mutating func merge(_ kind: Transform, _ ranges: [(Int32, Int32)]) {
+        var list = (edits[kind.rawValue] + ranges.map { (lo: $0.0, hi: $0.1) }).sorted { $0.lo < $1.lo }
+        var w = 0
+        for r in list.indices {
+            if w > 0 && list[r].lo < list[w - 1].hi { list[w - 1].hi = max(list[w - 1].hi, list[r].hi); continue }
+            list[w] = list[r]; w += 1
+        }
+        list.removeLast(list.count - w)
+        edits[kind.rawValue] = list
+    }
+
     /// How many times `kind` was applied.
     func count(_ kind: Transform) -> Int { edits[kind.rawValue].count }
 
@@ -44,6 +59,7 @@ struct NormalizedView {
         tagStart = -1; tagEnd = -1
         turned = 0
         pictographs = 0
+        lookalikes = 0
         for k in edits.indices { edits[k].removeAll(keepingCapacity: true) }
     }
 
@@ -390,6 +406,7 @@ enum Normalizer {
                     let dotless = view.bytes[r] == 0xC4 && pending[k].length == 2 && view.bytes[r + 1] == 0xB1
                     if dotless && turkish < 0 { turkish = Normalizer.isTurkish(text) ? 1 : 0 }
                     view.bytes[w] = pending[k].latin
+                    if pending[k].latin >= FoldTable.ambiguousSF { view.lookalikes &+= 1 }
                     view.map[w] = view.map[r]
                     if !(dotless && turkish == 1) { view.record(.confusable, view.map[r], view.map[r] + 1) }
                     w += 1; r += pending[k].length; k += 1
@@ -516,8 +533,132 @@ enum Normalizer {
             }
         }
         word.end(&view, text)
+        if view.lookalikes > 0 || view.count(.confusable) >= homoglyphFolds { resolveLookalikes(&view, vocabulary: vocabulary) }
         rejoinSplitLetters(&view)
         foldLeet(&view, vocabulary: vocabulary)
+    }
+
+    /// Confusables folded in a text from which on it is written in look-alikes throughout (as
+    /// PyRIT's homoglyph converter writes every character), so that `resolveLookalikes` also reads
+    /// the look-alikes that are plain Latin letters.
+    static let homoglyphFolds = 6
+
+    /// Settles what the confusable fold cannot alone, by whichever reading makes a vocabulary word:
+    /// a look-alike of capital I or l (`FoldTable.ambiguousIL`) is i or l ("а𝐈𝐈" is "all",
+    /// "𝐈gnore" "ignore"), and the long s (ſ) in such a word is s or f. In text written in look-alikes throughout (`homoglyphFolds`), "rn" is
+    /// also tried as m and a word's first l as i: Unicode's list gives "rn" as the only look-alike
+    /// of m and l as the only one of I ("systern", "lgnore"). Up to five such places are tried in a
+    /// word; a word that makes no vocabulary word takes the likelier reading (see `fallback`).
+    static func resolveLookalikes(_ view: inout NormalizedView, vocabulary: WordSet) {
+        let throughout = view.count(.confusable) >= homoglyphFolds
+        let marker = FoldTable.ambiguousIL
+        let n = view.bytes.count
+        var drop: [Int] = []
+        var changed: [(Int32, Int32)] = []
+        // The places of one word that read two ways: position and kind (0 look-alike of I or l,
+        // 1 first l, 2 rn, 3 ſ); bit k of a reading's mask picks the second way for place k.
+        var places: [(at: Int, kind: UInt8)] = []
+        view.bytes.withUnsafeMutableBufferPointer { bytes in
+            var i = 0
+            while i < n {
+                let b = bytes[i]
+                guard b &- 0x61 < 26 || b &- 0x30 < 10 || b >= FoldTable.ambiguousSF else { i &+= 1; continue }
+                var j = i
+                places.removeAll(keepingCapacity: true)
+                while j < n {
+                    let c = bytes[j]
+                    if c == marker {
+                        places.append((j, 0))
+                    } else if c == FoldTable.ambiguousSF {
+                        places.append((j, 3))
+                    } else if c &- 0x61 >= 26 && c &- 0x30 >= 10 {
+                        break
+                    } else if throughout && c == 0x72 && j + 1 < n && bytes[j + 1] == 0x6E {
+                        places.append((j, 2))
+                    } else if throughout && c == 0x6C && j == i {
+                        places.append((j, 1))
+                    }
+                    j &+= 1
+                }
+                guard !places.isEmpty else { i = j; continue }
+                let tried = min(places.count, 5)
+                // Without a vocabulary word, text in look-alikes throughout reads a look-alike
+                // after a word's first letter as l, rn as m (far more common in English), and a
+                // first l as i when alone or before a letter no English word has after a first l
+                // ("lgnore", "ln"); other text keeps i, rn and l.
+                var fallback: UInt32 = 0
+                if throughout {
+                    for k in 0..<tried {
+                        let at = places[k].at
+                        switch places[k].kind {
+                        case 0: if at > i { fallback |= 1 << UInt32(k) }
+                        case 1:
+                            let next = at + 1 < j ? bytes[at + 1] : 0x20
+                            if next &- 0x61 >= 26 || !"aeiouyl".utf8.contains(next) { fallback |= 1 << UInt32(k) }
+                        default: fallback |= 1 << UInt32(k)   // rn as m, ſ as f
+                        }
+                    }
+                }
+                var chosen = fallback
+                if j - i >= 3 && j - i <= vocabulary.longest + tried {
+                    for mask in 0..<(UInt32(1) << UInt32(tried)) {
+                        var h: UInt64 = 0xcbf29ce484222325
+                        var p = 0, q = i
+                        while q < j {
+                            var c = bytes[q]
+                            var step = 1
+                            if p < places.count && places[p].at == q {
+                                let second = p < tried && (mask >> UInt32(p)) & 1 == 1
+                                switch places[p].kind {
+                                case 0: c = second ? 0x6C : 0x69
+                                case 1: if second { c = 0x69 }
+                                case 2: if second { c = 0x6D; step = 2 }
+                                default: c = second ? 0x66 : 0x73
+                                }
+                                p += 1
+                            } else if c == 0x30 {
+                                c = 0x6F   // a look-alike of O can be the digit; leetspeak folds it after
+                            }
+                            h = (h ^ UInt64(c)) &* 0x100000001b3
+                            q &+= step
+                        }
+                        if vocabulary.contains(hash: h) { chosen = mask; break }
+                    }
+                }
+                for (k, place) in places.enumerated() {
+                    let second = k < tried && (chosen >> UInt32(k)) & 1 == 1
+                    switch place.kind {
+                    case 0: bytes[place.at] = second ? 0x6C : 0x69
+                    case 1: if second { bytes[place.at] = 0x69 }
+                    case 2: if second { bytes[place.at] = 0x6D; drop.append(place.at + 1) }
+                    default: bytes[place.at] = second ? 0x66 : 0x73
+                    }
+                    if second && (place.kind == 1 || place.kind == 2) { changed.append((view.map[place.at], view.map[place.at + (place.kind == 2 ? 1 : 0)] + 1)) }
+                }
+                i = j
+            }
+        }
+        // The double quotation mark's look-alike is two apostrophes ('' for "), always so in
+        // PyRIT's homoglyph text.
+        if throughout {
+            view.bytes.withUnsafeBufferPointer { bytes in
+                var k = 0
+                while k + 1 < n {
+                    if bytes[k] == 0x27 && bytes[k + 1] == 0x27 { drop.append(k + 1); k += 2 } else { k += 1 }
+                }
+            }
+            if !drop.isEmpty { drop.sort() }
+            for k in drop where view.bytes[k] == 0x27 { view.bytes[k - 1] = 0x22 }
+        }
+        if !changed.isEmpty { view.merge(.confusable, changed) }
+        guard !drop.isEmpty else { return }
+        var w = drop[0], d = 0
+        for r in drop[0]..<n {
+            if d < drop.count && drop[d] == r { d += 1; continue }
+            view.bytes[w] = view.bytes[r]; view.map[w] = view.map[r]; w += 1
+        }
+        view.bytes.removeLast(n - w)
+        view.map.removeLast(n - w)
     }
 
     /// Whether `text` has a letter of the Turkish alphabet besides ı (ğ, ş, İ, ç, ö, ü, either case):
