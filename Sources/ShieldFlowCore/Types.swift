@@ -100,5 +100,5 @@ public struct Finding: Codable, Sendable, Hashable {
 
 /// The release, reported in decisions (`inspector.version`) and as Datadog's `version` tag.
 public enum ShieldFlowRelease {
-    public static let version = "0.6.38"
+    public static let version = "0.6.39"
 }
