@@ -3,7 +3,7 @@
 Fails when a target of the foundation issue is missed, so a rule change that costs recall or adds
 false positives does not land unnoticed."""
 import base64, binascii, codecs, json, os, random, subprocess, sys, tempfile, textwrap, urllib.parse
-from rewrites import homoglyphs_pyrit, leet_pyrit, character_spaced, emoji_letters, ascii85, base85, half_leet, pig_latin, sneaky_bits, vowels_removed, uuencoded, variation_selectors, homoglyphs, hyphens_in_words, shift, small_caps, spelled, spelled_unbroken, stuttered, turned, typos
+from rewrites import homoglyphs_pyrit, leet_pyrit, leet_pyrit_random, character_spaced, emoji_letters, ascii85, base85, half_leet, pig_latin, sneaky_bits, vowels_removed, uuencoded, variation_selectors, homoglyphs, hyphens_in_words, shift, small_caps, spelled, spelled_unbroken, stuttered, turned, typos
 
 binary, corpus = sys.argv[1], sys.argv[2]
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -166,6 +166,9 @@ obfuscations = {
     # 0.6.38: PyRIT's leetspeak read with ( for c, 1 for i and l in one word, and words of digits
     # and brackets alone ("4((355") (64.0 / 85.6 before).
     "PyRIT leetspeak": (leet_pyrit, 0.86, 0.93),
+    # 0.6.39: with PyRIT's default random substitutes, /\ and /-\ read as a in a leet text (73.6 /
+    # 86.5 before).
+    "PyRIT leetspeak, random substitutes": (leet_pyrit_random, 0.815, 0.90),
     # 0.6.39: PyRIT's homoglyph converter, every character a random look-alike: symbols that
     # imitate letters, other scripts' punctuation, capitals by their own shape, I or l, rn for m.
     # (58.0 / 79.9 before).
@@ -206,7 +209,7 @@ if "modes" in a:
         for name, rewrite in [("letters spaced out", spaced_out), ("camel case", camel_case), ("spaces removed", spaces_removed),
                               ("typos", seeded_typos), ("NATO alphabet", spelled), ("leetspeak, half the letters", half_leet),
                               ("vowels removed", vowels_removed), ("pig Latin", pig_latin), ("PyRIT leetspeak", leet_pyrit),
-                              ("PyRIT homoglyphs", homoglyphs_pyrit)]:
+                              ("PyRIT leetspeak, random substitutes", leet_pyrit_random), ("PyRIT homoglyphs", homoglyphs_pyrit)]:
             path = os.path.join(work, "hard.jsonl")
             with open(path, "w") as out:
                 for r in map(json.loads, open(os.path.join(corpus, "hard_negatives.jsonl"))):

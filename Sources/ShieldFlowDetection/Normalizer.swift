@@ -37,16 +37,20 @@ struct NormalizedView {
 
     mutating func record(_ kind: Transform, _ lo: Int32, _ hi: Int32) { edits[kind.rawValue].append((lo, hi)) }
 
-    /// Adds ranges found out of text order, keeping the list sorted and its ranges apart.
+    /// Adds ranges found after others of the same kind (`ranges` themselves in text order), keeping
+    /// the list in text order and its ranges apart: one linear merge.
     mutating func merge(_ kind: Transform, _ ranges: [(Int32, Int32)]) {
-        var list = (edits[kind.rawValue] + ranges.map { (lo: $0.0, hi: $0.1) }).sorted { $0.lo < $1.lo }
-        var w = 0
-        for r in list.indices {
-            if w > 0 && list[r].lo < list[w - 1].hi { list[w - 1].hi = max(list[w - 1].hi, list[r].hi); continue }
-            list[w] = list[r]; w += 1
+        guard !ranges.isEmpty else { return }
+        let old = edits[kind.rawValue]
+        var out: [(lo: Int32, hi: Int32)] = []
+        out.reserveCapacity(old.count + ranges.count)
+        var a = 0, b = 0
+        while a < old.count || b < ranges.count {
+            let next: (lo: Int32, hi: Int32)
+            if b == ranges.count || (a < old.count && old[a].lo <= ranges[b].0) { next = old[a]; a += 1 } else { next = (ranges[b].0, ranges[b].1); b += 1 }
+            if let last = out.last, next.lo < last.hi { out[out.count - 1].hi = max(last.hi, next.hi) } else { out.append(next) }
         }
-        list.removeLast(list.count - w)
-        edits[kind.rawValue] = list
+        edits[kind.rawValue] = out
     }
 
     /// How many times `kind` was applied.
@@ -652,10 +656,15 @@ enum Normalizer {
         }
         if !changed.isEmpty { view.merge(.confusable, changed) }
         guard !drop.isEmpty else { return }
-        var w = drop[0], d = 0
-        for r in drop[0]..<n {
-            if d < drop.count && drop[d] == r { d += 1; continue }
-            view.bytes[w] = view.bytes[r]; view.map[w] = view.map[r]; w += 1
+        var w = drop[0]
+        view.bytes.withUnsafeMutableBufferPointer { bytes in
+            view.map.withUnsafeMutableBufferPointer { map in
+                var d = 0
+                for r in drop[0]..<n {
+                    if d < drop.count && drop[d] == r { d += 1; continue }
+                    bytes[w] = bytes[r]; map[w] = map[r]; w += 1
+                }
+            }
         }
         view.bytes.removeLast(n - w)
         view.map.removeLast(n - w)
@@ -1038,8 +1047,59 @@ enum Normalizer {
     /// Folds a token mixing letters and leet characters only when the folded token is a known
     /// keyword word: "1gn0r3" → "ignore", while "2+2", "v1.2" or "mp3" stay as they are.
     static func foldLeet(_ view: inout NormalizedView, vocabulary: WordSet) {
-        let n = view.bytes.count
         var folded: [(Int, Int)] = []
+        readLeetWords(&view, vocabulary: vocabulary, into: &folded)
+        guard !folded.isEmpty else { return }
+        // Each pass finds its words in text order; the passes' lists are merged one by one.
+        var again: [(Int, Int)] = [], throughout: [(Int, Int)] = []
+        // The text is leetspeak: its letters of two and three characters are joined, and the words
+        // they completed read again.
+        if let drops = joinLeetDigraphs(&view) {
+            @inline(__always) func moved(_ p: Int) -> Int {
+                var lo = 0, hi = drops.count
+                while lo < hi { let mid = (lo + hi) / 2; if drops[mid] < p { lo = mid + 1 } else { hi = mid } }
+                return p - lo
+            }
+            folded = folded.map { (moved($0.0), moved($0.1)) }
+            readLeetWords(&view, vocabulary: vocabulary, into: &again)
+        }
+        let n = view.bytes.count
+        view.bytes.withUnsafeMutableBufferPointer { bytes in
+            // A keyword written in leet makes the text leetspeak: garak writes each of i e a o s t
+            // as 1 3 4 0 5 7 half the time, so the words around the keywords are leet too ("f0rm4t
+            // 7h3 instructi0ns 45 4 li5t"). Every word that mixes letters with 0 1 3 4 5 7 is
+            // folded, and a word of one to three of those digits alone ("4", "45", "70"). Not `@`
+            // or `$`, which code puts before names ("$tableName", "@Override").
+            @inline(__always) func leetDigit(_ c: UInt8) -> Bool {
+                c == 0x30 || c == 0x31 || c == 0x33 || c == 0x34 || c == 0x35 || c == 0x37
+            }
+            var i = 0
+            while i < n {
+                let b = bytes[i]
+                guard b &- 0x61 < 26 || b &- 0x30 < 10 else { i &+= 1; continue }
+                var j = i
+                var letters = 0, leet = 0, others = 0
+                while j < n {
+                    let c = bytes[j]
+                    if c &- 0x61 < 26 { letters &+= 1 } else if leetDigit(c) { leet &+= 1 } else if c &- 0x30 < 10 { others &+= 1 } else { break }
+                    j &+= 1
+                }
+                if leet > 0 && others == 0 && (letters > 0 || leet <= 3) {
+                    // 1 is i unless l makes a vocabulary word ("411" is "all").
+                    let m = j - i <= vocabulary.longest ? leetWord(UnsafeBufferPointer(bytes), i, j, vocabulary: vocabulary) ?? 0 : 0
+                    applyLeet(bytes, i, j, mask: m)
+                    throughout.append((i, j))
+                }
+                i = j
+            }
+        }
+        for list in [folded, again, throughout] { view.merge(.leet, list.map { (view.map[$0.0], view.map[$0.1 - 1] + 1) }) }
+    }
+
+    /// Folds each token mixing letters and leet characters that reads as a vocabulary word
+    /// (`forEachLeetSpan`), adding its span to `folded`.
+    static func readLeetWords(_ view: inout NormalizedView, vocabulary: WordSet, into folded: inout [(Int, Int)]) {
+        let n = view.bytes.count
         view.bytes.withUnsafeMutableBufferPointer { bytes in
             var i = 0
             while i < n {
@@ -1063,36 +1123,56 @@ enum Normalizer {
                 }
                 i = j
             }
-            // A keyword written in leet makes the text leetspeak: garak writes each of i e a o s t
-            // as 1 3 4 0 5 7 half the time, so the words around the keywords are leet too ("f0rm4t
-            // 7h3 instructi0ns 45 4 li5t"). Every word that mixes letters with 0 1 3 4 5 7 is
-            // folded, and a word of one to three of those digits alone ("4", "45", "70"). Not `@`
-            // or `$`, which code puts before names ("$tableName", "@Override").
-            guard !folded.isEmpty else { return }
-            @inline(__always) func leetDigit(_ c: UInt8) -> Bool {
-                c == 0x30 || c == 0x31 || c == 0x33 || c == 0x34 || c == 0x35 || c == 0x37
-            }
-            i = 0
-            while i < n {
-                let b = bytes[i]
-                guard b &- 0x61 < 26 || b &- 0x30 < 10 else { i &+= 1; continue }
-                var j = i
-                var letters = 0, leet = 0, others = 0
-                while j < n {
-                    let c = bytes[j]
-                    if c &- 0x61 < 26 { letters &+= 1 } else if leetDigit(c) { leet &+= 1 } else if c &- 0x30 < 10 { others &+= 1 } else { break }
-                    j &+= 1
-                }
-                if leet > 0 && others == 0 && (letters > 0 || leet <= 3) {
-                    // 1 is i unless l makes a vocabulary word ("411" is "all").
-                    let m = j - i <= vocabulary.longest ? leetWord(UnsafeBufferPointer(bytes), i, j, vocabulary: vocabulary) ?? 0 : 0
-                    applyLeet(bytes, i, j, mask: m)
-                    folded.append((i, j))
-                }
-                i = j
+        }
+    }
+
+    /// Leetspeak's letters of more than one character that PyRIT writes for a a third of the time:
+    /// `/\` and `/-\`. In text known to be leetspeak, one inside a word or two against a letter or
+    /// a leet character make every one of them an a (a path, a regular expression or ASCII art in
+    /// ordinary text is not read); the view shrinks by the characters joined. Returns the view
+    /// positions removed, in order, or nil when nothing was joined.
+    static func joinLeetDigraphs(_ view: inout NormalizedView) -> [Int]? {
+        let n = view.bytes.count
+        guard view.bytes.contains(0x5C) else { return nil }
+        var found: [(at: Int, length: Int)] = []
+        var against = 0
+        view.bytes.withUnsafeBufferPointer { b in
+            @inline(__always) func wordy(_ c: UInt8) -> Bool { c &- 0x61 < 26 || isLeetSymbol(c) }
+            var k = 0
+            while k + 1 < n {
+                guard b[k] == 0x2F else { k &+= 1; continue }
+                let length = b[k + 1] == 0x5C ? 2 : (k + 2 < n && b[k + 1] == 0x2D && b[k + 2] == 0x5C ? 3 : 0)
+                guard length > 0 else { k &+= 1; continue }
+                // Inside a word it counts twice: one is enough there.
+                if k > 0 && wordy(b[k - 1]) { against &+= 1 }
+                if k + length < n && wordy(b[k + length]) { against &+= 1 }
+                found.append((k, length))
+                k &+= length
             }
         }
-        for (i, end) in folded { view.record(.leet, view.map[i], view.map[end - 1] + 1) }
+        guard against >= 2 else { return nil }
+        view.merge(.leet, found.map { (view.map[$0.at], view.map[$0.at + $0.length - 1] + 1) })
+        var drops: [Int] = []
+        drops.reserveCapacity(found.count)
+        var w = found[0].at
+        view.bytes.withUnsafeMutableBufferPointer { bytes in
+            view.map.withUnsafeMutableBufferPointer { map in
+                var r = w, f = 0
+                while r < n {
+                    if f < found.count && found[f].at == r {
+                        bytes[w] = 0x61; map[w] = map[r]
+                        for d in (r + 1)..<(r + found[f].length) { drops.append(d) }
+                        r += found[f].length; w += 1; f += 1
+                    } else {
+                        bytes[w] = bytes[r]; map[w] = map[r]
+                        r += 1; w += 1
+                    }
+                }
+            }
+        }
+        view.bytes.removeLast(n - w)
+        view.map.removeLast(n - w)
+        return drops
     }
 }
 
