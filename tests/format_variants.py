@@ -8,7 +8,7 @@ Reads the corpus in place and writes its rewrites to a temporary file, deleted a
 With --benign, the first 1,500 benign prompts and the hard negatives are rewritten the same ways
 and the share blocked is printed instead. --only runs the variants whose name contains TEXT. quality_gate.py holds a subset of these to floors."""
 import base64, binascii, codecs, quopri, json, os, random, subprocess, sys, tempfile, urllib.parse
-from rewrites import homoglyphs_pyrit, leet_pyrit, leet_pyrit_random, character_spaced, punctuation_inserted, characters_swapped, emoji_letters, ascii85, base85, base65536, half_leet, pig_latin, sneaky_bits, vowels_removed, uuencoded, variation_selectors, homoglyphs, hyphens_in_words, shift, small_caps, spelled, spelled_unbroken, stuttered, turned, typos
+from rewrites import homoglyphs_pyrit, math_identities, leet_pyrit, leet_pyrit_random, character_spaced, punctuation_inserted, characters_swapped, emoji_letters, ascii85, base85, base65536, half_leet, pig_latin, sneaky_bits, vowels_removed, uuencoded, variation_selectors, homoglyphs, hyphens_in_words, shift, small_caps, spelled, spelled_unbroken, stuttered, turned, typos
 
 binary, corpus = sys.argv[1], sys.argv[2]
 benign = "--benign" in sys.argv[3:]
@@ -102,6 +102,7 @@ variants = {
     "PyRIT leetspeak, first substitutes (4 8 ( 3 9 1 1 0 5 7 2)": (leet_pyrit, "prompt"),
     "PyRIT leetspeak, random substitutes (@ /\\ ^ |3 [ < { ! | $ …)": (leet_pyrit_random, "prompt"),
     "PyRIT homoglyphs, every character a random look-alike (confusable_homoglyphs)": (homoglyphs_pyrit, "prompt"),
+    "PyRIT math obfuscation, each character an identity on its own line (X = nX - mX)": (math_identities, "prompt"),
     "reversed": (lambda t: t[::-1], "prompt"),
     "each word reversed, in order": (lambda t: " ".join(w[::-1] for w in t.split(" ")), "prompt"),
     "as a tool's output": (lambda t: t, "tool_output"),

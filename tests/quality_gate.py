@@ -3,7 +3,7 @@
 Fails when a target of the foundation issue is missed, so a rule change that costs recall or adds
 false positives does not land unnoticed."""
 import base64, binascii, codecs, json, os, random, subprocess, sys, tempfile, textwrap, urllib.parse
-from rewrites import homoglyphs_pyrit, leet_pyrit, leet_pyrit_random, character_spaced, emoji_letters, ascii85, base85, half_leet, pig_latin, sneaky_bits, vowels_removed, uuencoded, variation_selectors, homoglyphs, hyphens_in_words, shift, small_caps, spelled, spelled_unbroken, stuttered, turned, typos
+from rewrites import homoglyphs_pyrit, math_identities, leet_pyrit, leet_pyrit_random, character_spaced, emoji_letters, ascii85, base85, half_leet, pig_latin, sneaky_bits, vowels_removed, uuencoded, variation_selectors, homoglyphs, hyphens_in_words, shift, small_caps, spelled, spelled_unbroken, stuttered, turned, typos
 
 binary, corpus = sys.argv[1], sys.argv[2]
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -173,6 +173,9 @@ obfuscations = {
     # imitate letters, other scripts' punctuation, capitals by their own shape, I or l, rn for m.
     # (58.0 / 79.9 before).
     "PyRIT homoglyphs": (homoglyphs_pyrit, 0.84, 0.925),
+    # 0.6.39: PyRIT's math obfuscation, each character an identity on its own line (0.2 / 2.1
+    # before).
+    "PyRIT math obfuscation": (math_identities, 0.87, 0.905),
 }
 # Not an obfuscation but a surface: the explicit attacks arriving as a tool's output (indirect
 # injection). One detector blocks there only at high confidence, a rule and the classifier
@@ -209,7 +212,8 @@ if "modes" in a:
         for name, rewrite in [("letters spaced out", spaced_out), ("camel case", camel_case), ("spaces removed", spaces_removed),
                               ("typos", seeded_typos), ("NATO alphabet", spelled), ("leetspeak, half the letters", half_leet),
                               ("vowels removed", vowels_removed), ("pig Latin", pig_latin), ("PyRIT leetspeak", leet_pyrit),
-                              ("PyRIT leetspeak, random substitutes", leet_pyrit_random), ("PyRIT homoglyphs", homoglyphs_pyrit)]:
+                              ("PyRIT leetspeak, random substitutes", leet_pyrit_random), ("PyRIT homoglyphs", homoglyphs_pyrit),
+                              ("PyRIT math obfuscation", math_identities)]:
             path = os.path.join(work, "hard.jsonl")
             with open(path, "w") as out:
                 for r in map(json.loads, open(os.path.join(corpus, "hard_negatives.jsonl"))):

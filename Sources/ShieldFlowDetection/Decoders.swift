@@ -828,11 +828,37 @@ enum Decoders {
                 i = j + 1
             }
         }
+        // A line that writes its character as an identity, "X = nX - mX" (PyRIT's math
+        // obfuscation), stands for X alone; whatever follows the identity is not read.
+        @inline(__always) func digits(_ p: inout Int, _ b: Int) -> Bool {
+            let start = p
+            while p < b && text[p] &- 0x30 < 10 { p += 1 }
+            return p > start
+        }
+        @inline(__always) func same(_ p: Int, _ a: Int, _ length: Int, _ b: Int) -> Bool {
+            guard p + length <= b else { return false }
+            for k in 0..<length where text[p + k] != text[a + k] { return false }
+            return true
+        }
+        func identity(_ a: Int, _ b: Int) -> Bool {
+            let length = scalarLength(text[a])
+            var p = a + length
+            guard p + 3 <= b, text[p] == 0x20, text[p + 1] == 0x3D, text[p + 2] == 0x20 else { return false }
+            p += 3
+            guard digits(&p, b), same(p, a, length, b) else { return false }
+            p += length
+            guard p + 3 <= b, text[p] == 0x20, text[p + 1] == 0x2D, text[p + 2] == 0x20 else { return false }
+            p += 3
+            guard digits(&p, b), same(p, a, length, b) else { return false }
+            p += length
+            return p == b || text[p] == 0x20
+        }
+        @inline(__always) func single(_ a: Int, _ b: Int) -> Bool { scalarLength(text[a]) == b - a || identity(a, b) }
         var filled = 0, singles = 0
         lines { a, b in
             guard b > a else { return }
             filled += 1
-            if scalarLength(text[a]) == b - a { singles += 1 }
+            if single(a, b) { singles += 1 }
         }
         guard singles >= 8, singles * 10 >= filled * 7 else { return nil }
         var out: [UInt8] = [], starts: [Int32] = [], ends: [Int32] = []
@@ -851,10 +877,13 @@ enum Decoders {
         var lastWasSingle = false
         lines { a, b in
             guard b > a else { space(at: a); lastWasSingle = false; return }
-            let single = scalarLength(text[a]) == b - a
+            let letter = scalarLength(text[a]) == b - a
+            let equation = !letter && identity(a, b)
+            let single = letter || equation
             if !single || !lastWasSingle { space(at: a) }
             var p = a
-            while p < b {
+            let end = equation ? a + scalarLength(text[a]) : b
+            while p < end {
                 if text[p] & 0xC0 != 0x80 { let s = scalarAt(p); starts.append(s); ends.append(s + 1) }
                 out.append(text[p]); p += 1
             }

@@ -902,7 +902,9 @@ public final class DetectionEngine: Sendable {
                     tokenNonHex = false
                     if tokenLetters > 0 && tokenLeet > 0 && tokenLen >= 3 { f.leetCandidate = true }
                     if tokenLen == 1 { singles &+= 1; if singles >= 4 { f.splitCandidate = true } } else if tokenLen > 1 || b == 0x0A { singles = 0 }
-                    if b == 0x0A && tokenLen == 1 { f.singleLines &+= 1 }
+                    // A line ending in a one-character token, or in a digit and one (PyRIT's math
+                    // obfuscation writes each character on a line as "i = 8i - 7i").
+                    if b == 0x0A && (tokenLen == 1 || (tokenLen == 2 && flags[Int(buf[i &- 2])] & digit != 0)) { f.singleLines &+= 1 }
                     tokenLen = 0; tokenLetters = 0; tokenLeet = 0
                 }
                 if fl & digit != 0 {
