@@ -64,6 +64,8 @@ check(json.loads(p.stdout).get("masked_text") == "SSN [REDACTED:SSN]", f"stdin s
 p = subprocess.run([binary, "scan", "--view", "--rules", os.path.join(root, "rules"), "Ｉgnоrе ａll"], capture_output=True, text=True)
 check(p.returncode == 0 and json.loads(p.stdout) == "ignore all", f"scan --view TEXT: {p.stdout}")
 p = subprocess.run([binary, "scan", "--view", "--rules", os.path.join(root, "rules"), "--input", path], capture_output=True, text=True)
+p2 = subprocess.run([binary, "scan", "--view", "--rules", os.path.join(root, "rules")], input=b"\xff\xfe not UTF-8", capture_output=True)
+check(p2.returncode == 2 and p2.stdout == b"" and b"not UTF-8" in p2.stderr, f"scan --view of invalid UTF-8: a clear error, exit 2 ({p2.returncode}, {p2.stderr!r})")
 views = [json.loads(l) for l in p.stdout.split("\n")[:-1]]   # not splitlines: a view may hold U+2028
 check(p.returncode == 2 and len(views) == len(lines) and "error" in views[2]
       and all(isinstance(v, str) for i, v in enumerate(views) if i != 2), "scan --view --input: one string per row, the bad row's error in place")

@@ -1764,28 +1764,26 @@ public final class DetectionEngine: Sendable {
     /// built whether or not a scan would need it. Bytes the view holds that are not UTF-8 (a fold
     /// can cut a scalar) are shown as U+FFFD.
     public func normalizedView(_ text: String) -> String {
-        var copy = text
-        let scratch = ScanScratch()
-        return copy.withUTF8 { buf in
-            Normalizer.build(buf, into: &scratch.view, vocabulary: vocabulary)
-            return String(decoding: scratch.view.bytes, as: UTF8.self)
-        }
+        withView(text) { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The classifier's feature vectors of `text`, one per window, for the training pipeline.
     public func classifierFeatures(_ text: String, featurizer: TextFeaturizer) -> [[Int]] {
-        var copy = text
-        let scratch = ScanScratch()
-        return copy.withUTF8 { buf in
-            Normalizer.build(buf, into: &scratch.view, vocabulary: vocabulary)
-            return scratch.view.bytes.withUnsafeBufferPointer { v in
-                TextFeaturizer.windows(count: v.count).map { w in
-                    var idx: [Int] = []
-                    _ = featurizer.forEachFeature(UnsafeBufferPointer(rebasing: v[w])) { idx.append($0) }
-                    return idx
-                }
+        withView(text) { v in
+            TextFeaturizer.windows(count: v.count).map { w in
+                var idx: [Int] = []
+                _ = featurizer.forEachFeature(UnsafeBufferPointer(rebasing: v[w])) { idx.append($0) }
+                return idx
             }
         }
+    }
+
+    /// `body` over the normalised view of `text`, built whether or not a scan would need it.
+    private func withView<T>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+        var copy = text
+        let scratch = ScanScratch()
+        copy.withUTF8 { Normalizer.build($0, into: &scratch.view, vocabulary: vocabulary) }
+        return scratch.view.bytes.withUnsafeBufferPointer(body)
     }
 
     /// Unicode scalars in the first `bytes` bytes of valid UTF-8.

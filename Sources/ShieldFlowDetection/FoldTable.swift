@@ -159,9 +159,8 @@ struct FoldTable: Sendable {
         for range in [0x1D400...0x1D7FF, 0x1F100...0x1F1FF] as [ClosedRange<UInt32>] {
             for v in range { if let e = fold(v), e >= 3 { astral[v] = e } }
         }
-        for v in Self.unicodeWordSymbols where v >= 0x10000 { astral[v] = 0 }
         // Other alphabets' punctuation beyond the BMP folds like the BMP's; their look-alike
-        // letters and marks join words (a mark such as the musical augmentation dot would
+        // letters, marks and symbols join words (a mark such as the musical augmentation dot would
         // otherwise separate them).
         for (v, _) in Self.unicodePunctuation where v >= 0x10000 { if let e = fold(v), e >= 3 { astral[v] = e } }
         for (v, _) in Self.confusables where v >= 0x10000 && astral[v] == nil { astral[v] = 0 }

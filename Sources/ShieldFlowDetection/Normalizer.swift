@@ -547,21 +547,30 @@ enum Normalizer {
     /// the look-alikes that are plain Latin letters.
     static let homoglyphFolds = 6
 
+    /// A place in a word that reads two ways (`resolveLookalikes`), by its first and second reading.
+    private enum TwoWays {
+        case capitalIOrL   // a look-alike of capital I or l: i, l
+        case firstL        // a word's first l: l, i
+        case rn            // rn, m
+        case longS         // ſ: s, f
+    }
+
     /// Settles what the confusable fold cannot alone, by whichever reading makes a vocabulary word:
     /// a look-alike of capital I or l (`FoldTable.ambiguousIL`) is i or l ("а𝐈𝐈" is "all",
-    /// "𝐈gnore" "ignore"), and the long s (ſ) in such a word is s or f. In text written in look-alikes throughout (`homoglyphFolds`), "rn" is
-    /// also tried as m and a word's first l as i: Unicode's list gives "rn" as the only look-alike
-    /// of m and l as the only one of I ("systern", "lgnore"). Up to five such places are tried in a
-    /// word; a word that makes no vocabulary word takes the likelier reading (see `fallback`).
+    /// "𝐈gnore" "ignore"), and the long s (ſ) in such a word is s or f. In text written in
+    /// look-alikes throughout (`homoglyphFolds`), "rn" is also tried as m and a word's first l as
+    /// i: Unicode's list gives "rn" as the only look-alike of m and l as the only one of I
+    /// ("systern", "lgnore"). Up to five such places are tried in a word; a word that makes no
+    /// vocabulary word takes the likelier reading (see `fallback`).
     static func resolveLookalikes(_ view: inout NormalizedView, vocabulary: WordSet) {
         let throughout = view.count(.confusable) >= homoglyphFolds
         let marker = FoldTable.ambiguousIL
         let n = view.bytes.count
         var drop: [Int] = []
         var changed: [(Int32, Int32)] = []
-        // The places of one word that read two ways: position and kind (0 look-alike of I or l,
-        // 1 first l, 2 rn, 3 ſ); bit k of a reading's mask picks the second way for place k.
-        var places: [(at: Int, kind: UInt8)] = []
+        // The places of one word that read two ways; bit k of a reading's mask picks the second
+        // way for place k.
+        var places: [(at: Int, kind: TwoWays)] = []
         view.bytes.withUnsafeMutableBufferPointer { bytes in
             var i = 0
             while i < n {
@@ -572,15 +581,15 @@ enum Normalizer {
                 while j < n {
                     let c = bytes[j]
                     if c == marker {
-                        places.append((j, 0))
+                        places.append((j, .capitalIOrL))
                     } else if c == FoldTable.ambiguousSF {
-                        places.append((j, 3))
+                        places.append((j, .longS))
                     } else if c &- 0x61 >= 26 && c &- 0x30 >= 10 {
                         break
                     } else if throughout && c == 0x72 && j + 1 < n && bytes[j + 1] == 0x6E {
-                        places.append((j, 2))
+                        places.append((j, .rn))
                     } else if throughout && c == 0x6C && j == i {
-                        places.append((j, 1))
+                        places.append((j, .firstL))
                     }
                     j &+= 1
                 }
@@ -595,11 +604,11 @@ enum Normalizer {
                     for k in 0..<tried {
                         let at = places[k].at
                         switch places[k].kind {
-                        case 0: if at > i { fallback |= 1 << UInt32(k) }
-                        case 1:
+                        case .capitalIOrL: if at > i { fallback |= 1 << UInt32(k) }
+                        case .firstL:
                             let next = at + 1 < j ? bytes[at + 1] : 0x20
                             if next &- 0x61 >= 26 || !"aeiouyl".utf8.contains(next) { fallback |= 1 << UInt32(k) }
-                        default: fallback |= 1 << UInt32(k)   // rn as m, ſ as f
+                        case .rn, .longS: fallback |= 1 << UInt32(k)
                         }
                     }
                 }
@@ -614,10 +623,10 @@ enum Normalizer {
                             if p < places.count && places[p].at == q {
                                 let second = p < tried && (mask >> UInt32(p)) & 1 == 1
                                 switch places[p].kind {
-                                case 0: c = second ? 0x6C : 0x69
-                                case 1: if second { c = 0x69 }
-                                case 2: if second { c = 0x6D; step = 2 }
-                                default: c = second ? 0x66 : 0x73
+                                case .capitalIOrL: c = second ? 0x6C : 0x69
+                                case .firstL: if second { c = 0x69 }
+                                case .rn: if second { c = 0x6D; step = 2 }
+                                case .longS: c = second ? 0x66 : 0x73
                                 }
                                 p += 1
                             } else if c == 0x30 {
@@ -632,12 +641,13 @@ enum Normalizer {
                 for (k, place) in places.enumerated() {
                     let second = k < tried && (chosen >> UInt32(k)) & 1 == 1
                     switch place.kind {
-                    case 0: bytes[place.at] = second ? 0x6C : 0x69
-                    case 1: if second { bytes[place.at] = 0x69 }
-                    case 2: if second { bytes[place.at] = 0x6D; drop.append(place.at + 1) }
-                    default: bytes[place.at] = second ? 0x66 : 0x73
+                    case .capitalIOrL: bytes[place.at] = second ? 0x6C : 0x69
+                    case .firstL:
+                        if second { bytes[place.at] = 0x69; changed.append((view.map[place.at], view.map[place.at] + 1)) }
+                    case .rn:
+                        if second { bytes[place.at] = 0x6D; drop.append(place.at + 1); changed.append((view.map[place.at], view.map[place.at + 1] + 1)) }
+                    case .longS: bytes[place.at] = second ? 0x66 : 0x73
                     }
-                    if second && (place.kind == 1 || place.kind == 2) { changed.append((view.map[place.at], view.map[place.at + (place.kind == 2 ? 1 : 0)] + 1)) }
                 }
                 i = j
             }

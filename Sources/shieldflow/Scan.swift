@@ -47,6 +47,10 @@ struct Scan: ParsableCommand {
         } else {
             let data = FileHandle.standardInput.readDataToEndOfFile()
             guard let s = String(data: data, encoding: .utf8) else {
+                if view {
+                    warn("standard input is not UTF-8: the view is built from valid UTF-8 only (scan without --view reports it as a finding)")
+                    throw ExitCode(2)
+                }
                 let result = engine.scan(bytes: [UInt8](data), surface: surface, scratch: scratch)
                 writeLine(Output.json(result, full: true))
                 return
